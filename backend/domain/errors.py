@@ -54,3 +54,11 @@ class IllegalTransition(Conflict):
     """A case step that its current state does not allow."""
 
     code = "illegal_transition"
+
+
+class RequestRejected(DomainError):
+    """A request refused before it reaches a service (malformed JSON, wrong content type, too large)."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message, code=code)
+        self.status = status

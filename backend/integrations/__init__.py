@@ -1,0 +1,1 @@
+"""Adapters to third parties (WeChat, Aliyun SMS, ...), each behind a small async interface."""

@@ -1,0 +1,78 @@
+"""make_app: the one route table of the Sunshine 365 HTTP API and staff console."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from functools import lru_cache
+
+import tornado.web
+
+from backend.config import Settings
+from backend.console.handlers import CONSOLE_DIR, console_routes
+from backend.handlers import auth, health, meta
+from backend.handlers.base import NotFoundHandler
+from backend.openapi import build_document
+from backend.services.context import Services, system_clock
+from backend.store.connection import StoreHandle
+
+access_log = logging.getLogger("sunshine.access")
+
+
+def api_routes() -> list:
+    """Every JSON route; feature modules add theirs to ``FEATURE_ROUTES``."""
+    return [
+        (r"/healthz", health.HealthHandler),
+        (r"/readyz", health.ReadyHandler),
+        (r"/api/openapi.json", meta.OpenAPIHandler),
+        (r"/api/v1/auth/login", auth.LoginHandler),
+        (r"/api/v1/auth/logout", auth.LogoutHandler),
+        (r"/api/v1/auth/me", auth.MeHandler),
+        (r"/api/v1/staff", auth.StaffHandler),
+        *[route for module in FEATURE_ROUTES for route in module()],
+    ]
+
+
+FEATURE_ROUTES: list = []
+
+
+def log_request(handler: tornado.web.RequestHandler) -> None:
+    """One JSON line per request: structured access log with the request id."""
+    request = handler.request
+    status = handler.get_status()
+    entry = {
+        "ts": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "rid": getattr(request, "request_id", ""),
+        "method": request.method,
+        "path": request.path,
+        "status": status,
+        "ms": round(request.request_time() * 1000, 1),
+        "ip": request.remote_ip,
+        "who": getattr(request, "principal_id", ""),
+    }
+    level = logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
+    access_log.log(level, json.dumps(entry, ensure_ascii=False))
+
+
+def make_app(settings: Settings, store: StoreHandle, clock=system_clock, **extras) -> tornado.web.Application:
+    services = Services(db=store.db, settings=settings, clock=clock, extras=extras)
+    app = tornado.web.Application(
+        api_routes() + console_routes(),
+        default_handler_class=NotFoundHandler,
+        template_path=str(CONSOLE_DIR / "templates"),
+        static_path=str(CONSOLE_DIR / "static"),
+        static_url_prefix="/console/static/",
+        log_function=log_request,
+        services=services,
+        store=store,
+        config=settings,
+        compress_response=True,
+    )
+
+    @lru_cache(maxsize=1)
+    def openapi() -> dict:
+        return build_document(app)
+
+    app.settings["openapi"] = openapi
+    return app

@@ -1,0 +1,64 @@
+"""`python -m backend COMMAND`: every command is a small module registered here.
+
+A command module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args, settings) -> int``.
+Commands that need the store call ``with_store`` so they share the server's embedded FerretDB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+
+from backend.config import Settings
+from backend.services.context import Services
+from backend.store.connection import open_store
+from backend.store.indexes import ensure_indexes
+
+COMMAND_MODULES = [
+    "backend.commands.serve",
+    "backend.commands.config",
+    "backend.commands.create_admin",
+    "backend.commands.seed",
+]
+
+
+def load_commands() -> dict:
+    modules = [importlib.import_module(name) for name in COMMAND_MODULES]
+    return {module.NAME: module for module in modules}
+
+
+def with_store(settings: Settings, work) -> int:
+    """Open the store (attaching to a running embedded FerretDB or starting one), run ``await work(svc)``."""
+
+    async def main() -> int:
+        store = open_store(settings)
+        try:
+            await ensure_indexes(store.db)
+            return await work(Services(db=store.db, settings=settings)) or 0
+        finally:
+            await store.close()
+
+    return asyncio.run(main())
+
+
+class Progress:
+    """A plain-text progress bar for long CLI work (writes to stderr, one line, redrawn)."""
+
+    def __init__(self, total: int, label: str = "", width: int = 30, stream=None):
+        import sys
+
+        self.total, self.label, self.width, self.done = max(total, 1), label, width, 0
+        self.stream = stream or sys.stderr
+
+    def update(self, done: int, total: int | None = None) -> None:
+        if total:
+            self.total = max(total, 1)
+        self.done = done
+        filled = int(self.width * self.done / self.total)
+        bar = "█" * filled + "░" * (self.width - filled)
+        self.stream.write(f"\r{self.label} [{bar}] {self.done}/{self.total} {100 * self.done // self.total:3d}%")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        self.update(self.total)
+        self.stream.write("\n")

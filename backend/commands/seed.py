@@ -1,0 +1,25 @@
+"""Load the sample county into an empty store."""
+
+NAME = "seed"
+HELP = "载入示例县区数据（仅空库） / load the sample county into an empty store"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--if-empty", action="store_true", help="库中已有县区时静默跳过")
+
+
+def run(args, settings) -> int:
+    from backend.commands import with_store
+    from backend.services import seed
+
+    async def work(svc):
+        if not await seed.is_empty(svc):
+            if not args.if_empty:
+                print("库中已有数据，未载入示例数据。")
+            return 0
+        counts = await seed.seed_sample(svc)
+        print("已载入示例数据（紫阳县，演示用）：" + "，".join(f"{k}={v}" for k, v in counts.items()))
+        print(f"示例账号初始密码：{seed.SAMPLE_PASSWORD}（如 admin、manager、clerk_a）")
+        return 0
+
+    return with_store(settings, work)

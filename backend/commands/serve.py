@@ -1,0 +1,91 @@
+"""Serve the API and the staff console; with no MONGODB_URI, run the embedded FerretDB alongside."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+NAME = "serve"
+HELP = "启动服务（API 与工作台） / serve the API and console"
+log = logging.getLogger("sunshine.serve")
+
+# Feature modules append ``async def task(services, stop_event)`` here: sweeps, retries, reports.
+BACKGROUND_TASKS: list = []
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--port", type=int, default=None, help="端口（默认 SUNSHINE_PORT）")
+
+
+def run(args, settings) -> int:
+    if args.port:
+        from dataclasses import replace
+
+        settings = replace(settings, port=args.port)
+    return asyncio.run(serve(settings))
+
+
+async def _prepare_store(app) -> None:
+    """Create indexes and seed the sample county; retried until the store answers."""
+    from pymongo.errors import PyMongoError
+
+    from backend.services import seed
+    from backend.store.indexes import ensure_indexes
+
+    svc = app.settings["services"]
+    while True:
+        try:
+            await ensure_indexes(svc.db)
+            if svc.settings.seed_sample and await seed.is_empty(svc):
+                counts = await seed.seed_sample(svc)
+                log.info("sample county loaded: %s", counts)
+            return
+        except PyMongoError as exc:
+            log.warning("store not ready (%s); retrying in 2 s", exc)
+            await asyncio.sleep(2)
+
+
+async def serve(settings) -> int:
+    import tornado.httpserver
+
+    from backend.app import make_app
+    from backend.store.connection import open_store
+
+    store = open_store(settings)
+    app = make_app(settings, store)
+    limit = max(settings.max_body_bytes, settings.max_upload_bytes) + 1024 * 1024
+    server = tornado.httpserver.HTTPServer(app, max_body_size=limit, xheaders=True)
+    server.listen(settings.port, settings.host)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    tasks = [asyncio.create_task(_prepare_store(app))]
+    if store.embedded is not None:
+        tasks.append(asyncio.create_task(_watch_embedded(store.embedded, stop)))
+    if settings.background:
+        tasks += [asyncio.create_task(task(app.settings["services"], stop)) for task in BACKGROUND_TASKS]
+    where = "内置 FerretDB" if store.embedded else "MongoDB"
+    print(f"阳光365 已启动：http://{settings.host}:{settings.port}/console/ （存储：{where}；Ctrl-C 停止）", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        print("正在停止……", flush=True)
+        server.stop()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await server.close_all_connections()
+        await store.close()
+    return 0
+
+
+async def _watch_embedded(embedded, stop: asyncio.Event) -> None:
+    """Restart the embedded FerretDB if it dies, so the server recovers without a restart."""
+    while not stop.is_set():
+        await asyncio.sleep(2)
+        try:
+            await asyncio.to_thread(embedded.restart_if_dead)
+        except Exception:  # a failed restart is retried on the next tick
+            log.exception("embedded FerretDB restart failed")

@@ -1,0 +1,134 @@
+"""Settings: one typed object read from the environment once, validated at start.
+
+Every key has a default that works for a newcomer and a one-line description.
+Secrets come only from the environment and are hidden when printed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _setting(env: str, default, description: str, *, secret: bool = False):
+    return field(default=default, metadata={"env": env, "description": description, "secret": secret})
+
+
+class SettingsError(ValueError):
+    """Raised when the environment holds a value that cannot be used; lists every problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("配置有误 / invalid settings:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The effective configuration of one Sunshine 365 process."""
+
+    host: str = _setting("SUNSHINE_HOST", "127.0.0.1", "Address the HTTP server listens on")
+    port: int = _setting("SUNSHINE_PORT", 8365, "Port the HTTP server listens on")
+    mongodb_uri: str = _setting(
+        "MONGODB_URI", "", "MongoDB connection string; empty starts the embedded FerretDB store", secret=True
+    )
+    database: str = _setting("SUNSHINE_DB", "sunshine", "Database name inside the store")
+    data_dir: Path = _setting("SUNSHINE_DATA_DIR", PROJECT_ROOT / "var", "Folder of the embedded store's data")
+    ferretdb_bin: Path = _setting(
+        "SUNSHINE_FERRETDB_BIN", PROJECT_ROOT / ".tools" / "bin" / "ferretdb", "FerretDB binary for the embedded store"
+    )
+    default_tenant: str = _setting("SUNSHINE_DEFAULT_TENANT", "ziyang", "Tenant (county) served when a request names none")
+    store_timeout_ms: int = _setting(
+        "SUNSHINE_STORE_TIMEOUT_MS", 1500, "How long a request waits for the store before answering 503"
+    )
+    session_hours: int = _setting("SUNSHINE_SESSION_HOURS", 12, "Lifetime of a staff or citizen session, in hours")
+    secure_cookies: bool = _setting("SUNSHINE_SECURE_COOKIES", False, "Mark session cookies Secure (behind HTTPS)")
+    max_body_bytes: int = _setting("SUNSHINE_MAX_BODY_BYTES", 1024 * 1024, "Largest JSON request body accepted")
+    max_upload_bytes: int = _setting(
+        "SUNSHINE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, "Largest uploaded material (image or PDF)"
+    )
+    log_level: str = _setting("SUNSHINE_LOG_LEVEL", "INFO", "Log level: DEBUG, INFO, WARNING, ERROR")
+    seed_sample: bool = _setting("SUNSHINE_SEED_SAMPLE", True, "Load the sample county into an empty store on start")
+    background: bool = _setting("SUNSHINE_BACKGROUND", True, "Run background work (sweeps, retries) in this process")
+    wechat_appid: str = _setting("WECHAT_APPID", "", "Mini-program AppID")
+    wechat_secret: str = _setting("WECHAT_SECRET", "", "Mini-program AppSecret", secret=True)
+    wechat_api_base: str = _setting("WECHAT_API_BASE", "https://api.weixin.qq.com/", "WeChat server API base URL")
+    aliyun_access_key_id: str = _setting("ALIYUN_ACCESS_KEY_ID", "", "Aliyun AccessKey ID for SMS")
+    aliyun_access_key_secret: str = _setting("ALIYUN_ACCESS_KEY_SECRET", "", "Aliyun AccessKey secret", secret=True)
+    aliyun_sms_sign_name: str = _setting("ALIYUN_SMS_SIGN_NAME", "阳光365", "Registered SMS signature")
+    aliyun_sms_endpoint: str = _setting("ALIYUN_SMS_ENDPOINT", "dysmsapi.aliyuncs.com", "Aliyun SMS endpoint host")
+
+    @property
+    def embedded(self) -> bool:
+        return not self.mongodb_uri
+
+    def describe(self) -> list[tuple[str, str, str]]:
+        """(env name, shown value, description) for every key, secrets hidden."""
+        rows = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            shown = str(value)
+            if f.metadata["secret"] and value:
+                shown = "******（已设置 / set）"
+            rows.append((f.metadata["env"], shown, f.metadata["description"]))
+        return rows
+
+
+def _convert(f: dataclasses.Field, raw: str):
+    kind = type(f.default)
+    if kind is bool:
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off", ""}:
+            return False
+        raise ValueError(f"应为 true/false / expected true or false, got {raw!r}")
+    if kind is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"应为整数 / expected an integer, got {raw!r}") from None
+    if isinstance(f.default, Path):
+        return Path(raw).expanduser().resolve()
+    return raw
+
+
+def _check(settings: Settings) -> list[str]:
+    problems = []
+    if not 0 < settings.port < 65536:
+        problems.append(f"SUNSHINE_PORT: 端口应在 1-65535 之间 / port must be 1-65535, got {settings.port}")
+    if settings.store_timeout_ms < 100:
+        problems.append("SUNSHINE_STORE_TIMEOUT_MS: 至少 100 毫秒 / at least 100 ms")
+    if settings.session_hours < 1:
+        problems.append("SUNSHINE_SESSION_HOURS: 至少 1 小时 / at least 1 hour")
+    if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        problems.append(f"SUNSHINE_LOG_LEVEL: 取值无效 / unknown level {settings.log_level!r}")
+    if settings.mongodb_uri and not settings.mongodb_uri.startswith(("mongodb://", "mongodb+srv://")):
+        problems.append("MONGODB_URI: 应以 mongodb:// 或 mongodb+srv:// 开头 / must start with mongodb://")
+    if not settings.database or any(c in settings.database for c in "/\\. \"$"):
+        problems.append(f"SUNSHINE_DB: 数据库名无效 / invalid database name {settings.database!r}")
+    if not settings.default_tenant.isidentifier():
+        problems.append("SUNSHINE_DEFAULT_TENANT: 只能包含字母、数字和下划线 / letters, digits and _ only")
+    return problems
+
+
+def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
+    """Read settings from ``env`` (default: the process environment); raise SettingsError listing every problem."""
+    env = os.environ if env is None else env
+    values, problems = {}, []
+    for f in dataclasses.fields(Settings):
+        name = f.metadata["env"]
+        if name in env:
+            try:
+                values[f.name] = _convert(f, env[name])
+            except ValueError as exc:
+                problems.append(f"{name}: {exc}")
+    values.update(overrides)
+    settings = Settings(**values)
+    problems += _check(settings)
+    if problems:
+        raise SettingsError(problems)
+    return settings

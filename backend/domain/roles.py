@@ -1,0 +1,57 @@
+"""Staff roles (岗位角色) and what each sees in the console navigation.
+
+Roles are data: an account holds a list of role codes; the labels and the
+navigation live here, in one place, so they can be reviewed and translated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROLE_LABELS: dict[str, str] = {
+    "window_clerk": "窗口人员",
+    "dept_approver": "部门审批人员",
+    "centre_manager": "中心管理人员",
+    "supervisor": "电子监察（纪委）",
+    "operator": "热线话务员",
+    "survey_centre": "社情民意调查中心",
+    "info_officer": "信息员（代办员）",
+    "fee_window": "银行收费窗口",
+    "admin": "系统管理员",
+}
+
+STAFF_ROLES = frozenset(ROLE_LABELS)
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    key: str
+    label: str
+    path: str
+    roles: frozenset[str]
+
+
+NAVIGATION: list[NavEntry] = [
+    NavEntry("home", "工作台", "/console/", STAFF_ROLES),
+    NavEntry("accounts", "账号管理", "/console/accounts", frozenset({"admin", "centre_manager"})),
+]
+
+
+def add_navigation(entry: NavEntry, before: str = "accounts") -> None:
+    """Feature modules add their console pages; order follows the menu."""
+    if any(e.key == entry.key for e in NAVIGATION):
+        return
+    keys = [e.key for e in NAVIGATION]
+    NAVIGATION.insert(keys.index(before) if before in keys else len(NAVIGATION), entry)
+
+
+def navigation_for(roles: list[str] | set[str] | tuple[str, ...]) -> list[NavEntry]:
+    """The console entries a person holding ``roles`` may open, in menu order."""
+    held = set(roles)
+    if "admin" in held:
+        return list(NAVIGATION)
+    return [entry for entry in NAVIGATION if entry.roles & held]
+
+
+def unknown_roles(roles) -> list[str]:
+    return [r for r in roles if r not in STAFF_ROLES]

@@ -1,0 +1,248 @@
+"""Shared fixtures: one real FerretDB per test session, one fresh database per test.
+
+Set SUNSHINE_TEST_MONGODB_URI to run the same suite against a real MongoDB instead.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import tornado.httpclient
+import tornado.httpserver
+
+from backend.app import make_app
+from backend.config import PROJECT_ROOT, load_settings
+from backend.services.context import Services
+from backend.store.connection import StoreHandle, make_client
+from backend.store.embedded import EmbeddedStore
+from backend.store.indexes import ensure_indexes
+
+pytest_plugins = ["tests.fakes.fixtures"]
+
+OUTPUT_DIR = PROJECT_ROOT / "test-output"
+_db_counter = itertools.count()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def store_uri(tmp_path_factory) -> str:
+    """The real store for this test session: FerretDB on SQLite, started by our own runner."""
+    uri = os.environ.get("SUNSHINE_TEST_MONGODB_URI")
+    if uri:
+        yield uri
+        return
+    embedded = EmbeddedStore(tmp_path_factory.mktemp("ferretdb"), PROJECT_ROOT / ".tools" / "bin" / "ferretdb")
+    yield embedded.open()
+    embedded.close()
+
+
+class MovableClock:
+    """A clock tests can set and move; services read it instead of the system time."""
+
+    def __init__(self, start: datetime):
+        self.current = start
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta) -> datetime:
+        self.current += timedelta(**delta)
+        return self.current
+
+    def set(self, when: datetime) -> None:
+        self.current = when
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock(datetime(2026, 11, 23, 1, 30, tzinfo=timezone.utc))  # Monday 09:30 in Shanghai
+
+
+@pytest.fixture
+def database_name(request) -> str:
+    return f"t{os.getpid()}_{next(_db_counter)}_{uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture
+def settings(store_uri, database_name):
+    return load_settings(env={}, mongodb_uri=store_uri, database=database_name, seed_sample=False, background=False)
+
+
+@pytest.fixture
+async def store(settings):
+    """A fresh database on the real store, dropped after the test."""
+    client = make_client(settings.mongodb_uri, settings)
+    handle = StoreHandle(client=client, db=client[settings.database], embedded=None)
+    await ensure_indexes(handle.db)
+    yield handle
+    await client.drop_database(settings.database)
+    await client.close()
+
+
+@pytest.fixture
+def svc(store, settings, clock) -> Services:
+    return Services(db=store.db, settings=settings, clock=clock)
+
+
+@pytest.fixture
+async def seeded(svc):
+    from backend.services import seed
+
+    return await seed.seed_sample(svc)
+
+
+class ApiClient:
+    """JSON over real HTTP to a server on loopback; remembers a bearer token after ``login``."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.token = ""
+        self.http = tornado.httpclient.AsyncHTTPClient(force_instance=True)
+
+    async def request(self, method: str, path: str, body=None, *, headers=None, raw: bytes | None = None):
+        headers = dict(headers or {})
+        if self.token:
+            headers.setdefault("Authorization", f"Bearer {self.token}")
+        data = raw
+        if body is not None:
+            data = json.dumps(body, ensure_ascii=False).encode()
+            headers.setdefault("Content-Type", "application/json")
+        if data is None and method in ("POST", "PUT", "PATCH"):
+            data = b""
+        response = await self.http.fetch(self.base_url + path, method=method, body=data, headers=headers,
+                                         raise_error=False, request_timeout=30, allow_nonstandard_methods=True)
+        return Response(response)
+
+    async def get(self, path, **kw):
+        return await self.request("GET", path, **kw)
+
+    async def post(self, path, body=None, **kw):
+        return await self.request("POST", path, body, **kw)
+
+    async def put(self, path, body=None, **kw):
+        return await self.request("PUT", path, body, **kw)
+
+    async def login(self, username: str, password: str = "sunshine365", tenant: str = "ziyang") -> dict:
+        response = await self.post("/api/v1/auth/login", {"username": username, "password": password, "tenant": tenant})
+        assert response.status == 200, response.json
+        self.token = response.json["token"]
+        return response.json["staff"]
+
+    def as_anonymous(self) -> "ApiClient":
+        return ApiClient(self.base_url)
+
+
+class Response:
+    def __init__(self, response):
+        self.status = response.code
+        self.headers = response.headers
+        self.body = response.body or b""
+
+    @property
+    def json(self):
+        return json.loads(self.body.decode()) if self.body else None
+
+    @property
+    def error(self) -> dict:
+        return (self.json or {}).get("error", {})
+
+
+@pytest.fixture
+async def api(store, settings, clock):
+    """The real application on a loopback port, talking to this test's database."""
+    app = make_app(settings, store, clock=clock)
+    server = tornado.httpserver.HTTPServer(app, max_body_size=settings.max_upload_bytes + 1024 * 1024)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    sock.setblocking(False)
+    port = sock.getsockname()[1]
+    server.add_sockets([sock])
+    client = ApiClient(f"http://127.0.0.1:{port}")
+    client.app = app
+    yield client
+    server.stop()
+    await server.close_all_connections()
+
+
+def backend_env(**extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SUNSHINE_", "MONGODB_"))}
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+class ServerProcess:
+    """`python -m backend serve` as a child process, the way ./scripts/run starts it."""
+
+    def __init__(self, env: dict, port: int, log_path: Path):
+        self.port, self.log_path = port, log_path
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.log = open(log_path, "wb")
+        self.proc = subprocess.Popen([sys.executable, "-m", "backend", "serve"], cwd=PROJECT_ROOT, env=env,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout: float = 30.0) -> float:
+        import urllib.request
+
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if self.proc.poll() is not None:
+                raise AssertionError("server exited:\n" + self.log_path.read_text(errors="replace"))
+            try:
+                with urllib.request.urlopen(self.base_url + "/readyz", timeout=2) as r:
+                    if r.status == 200:
+                        return time.monotonic() - started
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError("not ready in time:\n" + self.log_path.read_text(errors="replace"))
+
+    def stop(self, sig=None) -> int:
+        import signal
+
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig or signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        return self.proc.returncode
+
+
+@pytest.fixture
+def start_server(tmp_path):
+    """Factory: start `python -m backend serve` with the given environment; stopped after the test."""
+    started = []
+
+    def start(**env) -> ServerProcess:
+        port = free_port()
+        server = ServerProcess(backend_env(SUNSHINE_PORT=port, **env), port, tmp_path / f"server{len(started)}.log")
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    OUTPUT_DIR.mkdir(exist_ok=True)
+    return OUTPUT_DIR

@@ -1,0 +1,20 @@
+import pkgutil
+import subprocess
+import sys
+
+import backend.domain
+
+FORBIDDEN = ("tornado", "pymongo", "wechatpy", "aliyunsdkcore", "bson")
+
+
+def test_domain_modules_import_no_web_store_or_vendor_sdk():
+    names = [f"backend.domain.{m.name}" for m in pkgutil.iter_modules(backend.domain.__path__)]
+    assert names, "the domain package has modules"
+    code = (
+        "import importlib, sys\n"
+        f"for name in {names!r}: importlib.import_module(name)\n"
+        f"bad = sorted({{m.split('.')[0] for m in sys.modules}} & set({FORBIDDEN!r}))\n"
+        "print(','.join(bad))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "", f"domain imports {result.stdout.strip()}"
