@@ -1,0 +1,717 @@
+"""Case pipeline (办件流程): one state machine for every channel and item kind.
+
+Kinds: immediate 即办件 (decided at the window in the same visit), promised 承诺件
+(one department decides within the promised days), joint 联办件 (并联审批: every
+department gets its task at once; approved when all approve, refused when one
+refuses), report_up 上报件 (the county does its part, forwards it to the higher
+authority and records the reply).
+
+Each command (``accept``, ``approve_task`` ...) checks who may do it and when,
+and returns a ``Step``: the new case and the hash-chained events it appended.
+``apply`` folds one event into a case, so ``replay(events)`` rebuilds any case.
+The state machine computes no deadlines; it records the facts the clock needs
+(accepted_at, task opened/closed, pauses with start/end/reason, decided_at ...).
+
+    submitted --accept--> accepted --start_review--> in_review --(all approve)--> approved
+      |--reject--> rejected                            |  \\--(one refuses)--> refused
+      |--request_supplement--> supplement_requested --resubmit--> submitted
+    in_review <--pause / resume--> paused
+    accepted (immediate) --decide_at_window--> approved | refused
+    approved (report_up) --forward--> forwarded --record_reply--> reply_recorded
+    approved | refused | reply_recorded --dispatch_result--> delivering --confirm_delivery--> delivered
+      (window delivery may be confirmed straight from the decision)
+    submitted .. paused --withdraw--> withdrawn
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import datetime, timezone
+from enum import StrEnum
+from typing import Mapping, Sequence
+
+from backend.domain import trail
+from backend.domain.errors import Conflict, Forbidden, IllegalTransition, ValidationFailed
+from backend.domain.numbering import case_id, is_query_code, parse_case_number
+from backend.domain.roles import ROLE_LABELS
+from backend.domain.trail import Event, event_from_document, event_to_document
+
+
+class Kind(StrEnum):
+    """办件类型."""
+
+    IMMEDIATE = "immediate"  # 即办件
+    PROMISED = "promised"  # 承诺件
+    JOINT = "joint"  # 联办件
+    REPORT_UP = "report_up"  # 上报件
+
+
+class Channel(StrEnum):
+    """受理渠道."""
+
+    WINDOW = "window"  # 中心窗口
+    TOWNSHIP_WINDOW = "township_window"  # 镇便民服务中心窗口
+    MINIPROGRAM = "miniprogram"  # 阳光365小程序
+    PROXY = "proxy"  # 信息员代办
+    HOTLINE = "hotline"  # 24小时热线
+
+
+class DeliveryMethod(StrEnum):
+    """送达方式 (统一送达)."""
+
+    WINDOW = "window"  # 窗口领取
+    POST = "post"  # EMS 邮寄
+    ELECTRONIC = "electronic"  # 电子证照
+
+
+class State(StrEnum):
+    SUBMITTED = "submitted"
+    SUPPLEMENT_REQUESTED = "supplement_requested"
+    REJECTED = "rejected"
+    ACCEPTED = "accepted"
+    IN_REVIEW = "in_review"
+    PAUSED = "paused"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    FORWARDED = "forwarded"
+    REPLY_RECORDED = "reply_recorded"
+    DELIVERING = "delivering"
+    DELIVERED = "delivered"
+    WITHDRAWN = "withdrawn"
+
+
+STATE_LABELS = {
+    "submitted": "待受理", "supplement_requested": "待补正", "rejected": "不予受理", "accepted": "已受理",
+    "in_review": "审批中", "paused": "暂停计时", "approved": "准予办理", "refused": "不予办理",
+    "forwarded": "已上报", "reply_recorded": "上级已批复", "delivering": "送达中", "delivered": "已办结",
+    "withdrawn": "已撤回",
+}
+FINISHED_STATES = frozenset({State.REJECTED, State.DELIVERED, State.WITHDRAWN})
+PAUSE_KINDS = {"hearing": "听证", "expert_review": "专家评审", "inspection": "现场勘查或检验检测",
+               "public_notice": "公示"}
+SUPPLEMENT = "supplement"  # pause kind of a wait for missing materials (补正)
+ROLE_NAMES = {**ROLE_LABELS, "citizen": "申请人", "system": "系统"}
+CHANNEL_ROLES = {"window": {"window_clerk"}, "township_window": {"window_clerk"}, "miniprogram": {"citizen"},
+                 "proxy": {"info_officer"}, "hotline": {"operator"}}
+
+
+class TaskState(StrEnum):
+    OPEN = "open"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    CANCELLED = "cancelled"
+
+
+TASK_LABELS = {"open": "办理中", "approved": "同意", "refused": "不同意", "cancelled": "已撤销"}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: staff id (or openid), name, role, post and department code."""
+
+    staff_id: str
+    name: str
+    role: str
+    post_id: str = ""
+    department: str = ""
+
+    def __post_init__(self):
+        if self.role not in ROLE_NAMES:
+            raise ValidationFailed(f"未知角色「{self.role}」", code="unknown_role")
+
+
+SYSTEM = Actor("system", "系统", "system")
+
+
+@dataclass(frozen=True)
+class Application:
+    """申请: what intake records before anyone decides anything."""
+
+    tenant: str
+    number: str
+    query_code: str
+    item_code: str
+    item_name: str
+    kind: str
+    channel: str
+    applicant_name: str
+    applicant_id_number: str
+    applicant_phone: str
+    departments: tuple[str, ...]
+    delivery_method: str
+    delivery_address: str = ""
+    item_version: int = 1
+    promised_days: int = 0
+    statutory_days: int = 0
+    higher_authority: str = ""
+
+    def __post_init__(self):
+        for name in ("kind", "channel", "delivery_method"):
+            object.__setattr__(self, name, str(getattr(self, name)))
+        object.__setattr__(self, "departments", tuple(str(d) for d in self.departments))
+
+    def to_data(self) -> dict:
+        return {**asdict(self), "departments": ",".join(self.departments)}
+
+    @classmethod
+    def from_data(cls, data: Mapping) -> Application:
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
+        return cls(**{**values, "departments": tuple(d for d in str(data["departments"]).split(",") if d)})
+
+
+@dataclass(frozen=True)
+class Task:
+    """部门审批任务: one department's part, addressed to a post (岗位), not a person."""
+
+    department: str
+    post_id: str
+    assignee_id: str
+    state: str = "open"
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+    decided_by_id: str = ""
+    decided_by_name: str = ""
+    opinion: str = ""
+
+
+@dataclass(frozen=True)
+class Pause:
+    """暂停计时: a wait for supplements (补正) or a statutory pause (听证、专家评审、现场勘查、公示)."""
+
+    kind: str
+    reason: str
+    started_at: datetime
+    ended_at: datetime | None = None
+    department: str = ""
+
+
+@dataclass(frozen=True)
+class Case:
+    """办件: the snapshot every event is folded into."""
+
+    app: Application
+    state: str
+    version: int = 0
+    head_hash: str = ""
+    submitted_at: datetime | None = None
+    submitted_by_id: str = ""
+    submitted_by_name: str = ""
+    submitted_by_role: str = ""
+    submitted_at_site: str = ""
+    accepted_at: datetime | None = None
+    accepted_by_id: str = ""
+    decided_at: datetime | None = None
+    outcome: str = ""
+    outcome_reason: str = ""
+    forwarded_at: datetime | None = None
+    replied_at: datetime | None = None
+    reply_reference: str = ""
+    dispatched_at: datetime | None = None
+    tracking_number: str = ""
+    delivery_reference: str = ""
+    delivered_at: datetime | None = None
+    received_by: str = ""
+    closed_at: datetime | None = None
+    paused_from: str = ""
+    missing_materials: tuple[str, ...] = ()
+    requested_materials: tuple[str, ...] = ()
+    tasks: tuple[Task, ...] = ()
+    pauses: tuple[Pause, ...] = ()
+    events: tuple[Event, ...] = field(default=(), repr=False)
+
+    @property
+    def number(self) -> str:
+        return self.app.number
+
+    @property
+    def kind(self) -> str:
+        return self.app.kind
+
+    def task(self, department: str) -> Task | None:
+        return next((t for t in self.tasks if t.department == department), None)
+
+    @property
+    def open_tasks(self) -> tuple[Task, ...]:
+        return tuple(t for t in self.tasks if t.state == TaskState.OPEN)
+
+    @property
+    def statutory_pauses(self) -> tuple[Pause, ...]:
+        """Pauses of the promised-time clock (after acceptance): feed them to ``clock.Pause``."""
+        return tuple(p for p in self.pauses if p.kind != SUPPLEMENT)
+
+    @property
+    def supplement_waits(self) -> tuple[Pause, ...]:
+        """Waits for missing materials (补正), which stop the acceptance clock."""
+        return tuple(p for p in self.pauses if p.kind == SUPPLEMENT)
+
+
+@dataclass(frozen=True)
+class Step:
+    """The outcome of one command: the new case and the events to append atomically."""
+
+    case: Case
+    events: tuple[Event, ...]
+
+
+# -- A/B posts (AB岗) ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Absence:
+    """A holder away from the post from ``start`` until ``end`` (open-ended when None)."""
+
+    staff_id: str
+    start: datetime
+    end: datetime | None = None
+    reason: str = ""
+
+    def covers(self, moment: datetime) -> bool:
+        return self.start <= moment and (self.end is None or moment < self.end)
+
+
+@dataclass(frozen=True)
+class Post:
+    """岗位 with an A holder and a B backup (AB岗): B stands in whenever A is away."""
+
+    post_id: str
+    department: str
+    name: str
+    holder_a: str
+    holder_b: str
+    absences: tuple[Absence, ...] = ()
+
+    def is_away(self, staff_id: str, moment: datetime) -> bool:
+        return any(a.staff_id == staff_id and a.covers(moment) for a in self.absences)
+
+
+def mark_away(post: Post, staff_id: str, start: datetime, end: datetime | None = None, reason: str = "") -> Post:
+    return replace(post, absences=post.absences + (Absence(staff_id, start, end, reason),))
+
+
+def mark_back(post: Post, staff_id: str, moment: datetime) -> Post:
+    """Ends the holder's open absences at ``moment``."""
+    ended = tuple(replace(a, end=moment) if a.staff_id == staff_id and a.covers(moment) else a
+                  for a in post.absences)
+    return replace(post, absences=ended)
+
+
+def route_task(post: Post, moment: datetime) -> str:
+    """The staff id who gets a task addressed to ``post`` now: A, or B while A is away."""
+    for holder in (post.holder_a, post.holder_b):
+        if holder and not post.is_away(holder, moment):
+            return holder
+    raise Conflict(f"岗位「{post.name}」A、B岗人员均不在岗，请中心管理人员调整", code="post_unstaffed")
+
+
+# -- folding events into the snapshot -----------------------------------------------------
+
+def _close_pause(pauses: tuple[Pause, ...], at: datetime) -> tuple[Pause, ...]:
+    return tuple(replace(p, ended_at=at) if p.ended_at is None else p for p in pauses)
+
+
+def _update_task(case: Case, department: str, **changes) -> tuple[Task, ...]:
+    return tuple(replace(t, **changes) if t.department == department else t for t in case.tasks)
+
+
+def _materials(event: Event) -> tuple[str, ...]:
+    return tuple(m for m in str(event.data.get("materials", "")).split("\n") if m)
+
+
+def _on_task_closed(case: Case, e: Event) -> Case:
+    state = {"TaskApproved": "approved", "TaskRefused": "refused", "TaskCancelled": "cancelled"}[e.type]
+    return replace(case, tasks=_update_task(case, e.data["department"], state=state, closed_at=e.at,
+                                            decided_by_id=e.actor_id, decided_by_name=e.actor_name,
+                                            opinion=e.reason or str(e.data.get("opinion") or "")))
+
+
+_HANDLERS = {
+    "CaseAccepted": lambda c, e: replace(c, accepted_at=e.at, accepted_by_id=e.actor_id, missing_materials=()),
+    "CaseRejected": lambda c, e: replace(c, closed_at=e.at, outcome="rejected", outcome_reason=e.reason),
+    "SupplementRequested": lambda c, e: replace(
+        c, missing_materials=_materials(e),
+        requested_materials=tuple(dict.fromkeys(c.requested_materials + _materials(e))),
+        pauses=c.pauses + (Pause(SUPPLEMENT, e.reason or "\n".join(_materials(e)), e.at),)),
+    "CaseResubmitted": lambda c, e: replace(c, pauses=_close_pause(c.pauses, e.at), missing_materials=()),
+    "TaskAssigned": lambda c, e: replace(c, tasks=c.tasks + (
+        Task(e.data["department"], e.data["post_id"], e.data["assignee_id"], opened_at=e.at),)),
+    "TaskHandedOver": lambda c, e: replace(c, tasks=_update_task(c, e.data["department"],
+                                                                 assignee_id=e.data["to_assignee"])),
+    "TaskApproved": _on_task_closed,
+    "TaskRefused": _on_task_closed,
+    "TaskCancelled": _on_task_closed,
+    "CaseApproved": lambda c, e: replace(c, decided_at=e.at, outcome="approved", outcome_reason=e.reason),
+    "CaseRefused": lambda c, e: replace(c, decided_at=e.at, outcome="refused", outcome_reason=e.reason),
+    "CasePaused": lambda c, e: replace(c, paused_from=e.from_state, pauses=c.pauses + (
+        Pause(e.data["kind"], e.reason, e.at, None, e.actor_department),)),
+    "CaseResumed": lambda c, e: replace(c, paused_from="", pauses=_close_pause(c.pauses, e.at)),
+    "CaseForwarded": lambda c, e: replace(c, forwarded_at=e.at),
+    "ReplyRecorded": lambda c, e: replace(c, replied_at=e.at, outcome=e.data["outcome"],
+                                          outcome_reason=e.reason, reply_reference=e.data["reference"]),
+    "ResultDispatched": lambda c, e: replace(c, dispatched_at=e.at, tracking_number=e.data["tracking_number"],
+                                             delivery_reference=e.data["reference"]),
+    "ResultDelivered": lambda c, e: replace(c, delivered_at=e.at, closed_at=e.at,
+                                            received_by=e.data["received_by"]),
+    "CaseWithdrawn": lambda c, e: replace(c, closed_at=e.at, pauses=_close_pause(c.pauses, e.at),
+                                          outcome="withdrawn", outcome_reason=e.reason),
+}
+
+
+def _from_submission(e: Event) -> Case:
+    return Case(app=Application.from_data(e.data), state=e.to_state, submitted_at=e.at,
+                submitted_by_id=e.actor_id, submitted_by_name=e.actor_name,
+                submitted_by_role=e.actor_role, submitted_at_site=e.actor_department)
+
+
+def apply(case: Case | None, event: Event) -> Case:
+    """Folds one event into the snapshot (``None`` before ``CaseSubmitted``)."""
+    if case is None:
+        if event.type != "CaseSubmitted" or event.seq != 1:
+            raise ValueError("a case starts with CaseSubmitted as event 1")
+        case = _from_submission(event)
+    elif event.seq != case.version + 1:
+        raise ValueError(f"event {event.seq} does not follow version {case.version}")
+    else:
+        case = _HANDLERS.get(event.type, lambda c, e: c)(case, event)
+    return replace(case, state=event.to_state, version=event.seq, head_hash=event.hash,
+                   events=case.events + (event,))
+
+
+def replay(events: Sequence[Event]) -> Case:
+    case = None
+    for event in events:
+        case = apply(case, event)
+    if case is None:
+        raise ValueError("no events to replay")
+    return case
+
+
+# -- building steps ------------------------------------------------------------------------
+
+def _spec(type_: str, to_state: str, reason: str = "", **data) -> tuple:
+    return type_, str(to_state), reason, data
+
+
+def _commit(case: Case | None, actor: Actor, now: datetime, specs: Sequence[tuple],
+            number: str = "") -> Step:
+    """Turns specs into chained events, applies them and returns the step."""
+    state = case.state if case else ""
+    drafts = []
+    for type_, to_state, reason, data in specs:
+        drafts.append(Event(type=type_, at=now, actor_id=actor.staff_id, actor_name=actor.name,
+                            actor_role=actor.role, actor_post=actor.post_id,
+                            actor_department=actor.department, from_state=state, to_state=to_state,
+                            reason=reason, data=data))
+        state = to_state
+    events = trail.chain(number or case.number, drafts, case.events[-1] if case and case.events else None)
+    for event in events:
+        case = apply(case, event)
+    return Step(case, events)
+
+
+def _need_role(actor: Actor, roles: set[str], action: str) -> None:
+    if actor.role not in roles:
+        raise Forbidden(f"{ROLE_NAMES[actor.role]}无权{action}", code="role_not_allowed")
+
+
+def _need_state(case: Case, states: set[str], action: str) -> None:
+    if case.state in states:
+        return
+    before_acceptance = {State.SUBMITTED, State.SUPPLEMENT_REQUESTED}
+    if case.state in before_acceptance and not states & before_acceptance:
+        raise IllegalTransition(f"办件尚未受理，不能{action}")
+    raise IllegalTransition(f"办件当前状态为“{STATE_LABELS[case.state]}”，不能{action}")
+
+
+def _need_text(value: str, message: str, code: str = "reason_required") -> str:
+    if not (value or "").strip():
+        raise ValidationFailed(message, code=code)
+    return value.strip()
+
+
+def _need_case_department(case: Case, actor: Actor, action: str) -> None:
+    if actor.role == "dept_approver" and case.task(actor.department) is None:
+        raise Forbidden(f"本办件不涉及您所在部门，不能{action}", code="wrong_department")
+
+
+def _utc(now: datetime) -> datetime:
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now.astimezone(timezone.utc)
+
+
+# -- intake at the window (一窗受理) ----------------------------------------------------------
+
+def _check_application(app: Application) -> None:
+    parse_case_number(app.number)
+    if not is_query_code(app.query_code):
+        raise ValidationFailed("查询码不正确", code="bad_query_code")
+    if app.kind not in set(Kind) or app.channel not in set(Channel):
+        raise ValidationFailed("办件类型或受理渠道不正确", code="bad_application")
+    if app.delivery_method not in set(DeliveryMethod):
+        raise ValidationFailed("送达方式不正确", code="bad_delivery_method")
+    _need_text(app.applicant_name, "请填写申请人姓名或名称", "applicant_required")
+    if len(set(app.departments)) != len(app.departments) or not all(app.departments):
+        raise ValidationFailed("办理部门重复或为空", code="bad_departments")
+    if app.kind == Kind.JOINT and len(app.departments) < 2:
+        raise ValidationFailed("联办件至少需要两个联办部门", code="bad_departments")
+    if app.kind in (Kind.PROMISED, Kind.REPORT_UP) and len(app.departments) != 1:
+        raise ValidationFailed("承诺件和上报件由一个部门办理", code="bad_departments")
+    if app.kind == Kind.REPORT_UP:
+        _need_text(app.higher_authority, "上报件必须写明上报机关", "higher_authority_required")
+    if app.delivery_method == DeliveryMethod.POST:
+        _need_text(app.delivery_address, "邮寄送达必须填写收件地址", "address_required")
+
+
+def submit(app: Application, actor: Actor, now: datetime) -> Step:
+    """Opens a case; a proxy (代办) submission records the information officer as submitter."""
+    if actor.role not in CHANNEL_ROLES[app.channel] | {"system"}:
+        raise Forbidden(f"{ROLE_NAMES[actor.role]}不能通过该渠道提交申请", code="role_not_allowed")
+    _check_application(app)
+    spec = _spec("CaseSubmitted", State.SUBMITTED, **app.to_data())
+    return _commit(None, actor, _utc(now), [spec], number=app.number)
+
+
+def accept(case: Case, actor: Actor, now: datetime) -> Step:
+    """受理: the window takes the application; the promised-time clock starts here."""
+    _need_role(actor, {"window_clerk"}, "受理")
+    _need_state(case, {State.SUBMITTED}, "受理")
+    return _commit(case, actor, _utc(now), [_spec("CaseAccepted", State.ACCEPTED)])
+
+
+def reject(case: Case, actor: Actor, now: datetime, reason: str) -> Step:
+    """不予受理, with the reason the applicant is told."""
+    _need_role(actor, {"window_clerk"}, "作出不予受理决定")
+    _need_state(case, {State.SUBMITTED}, "作出不予受理决定")
+    reason = _need_text(reason, "不予受理必须说明理由")
+    return _commit(case, actor, _utc(now), [_spec("CaseRejected", State.REJECTED, reason)])
+
+
+def request_supplement(case: Case, actor: Actor, now: datetime, materials: Sequence[str],
+                       reason: str = "") -> Step:
+    """一次性告知补正: one complete list; a later request may not add anything new."""
+    _need_role(actor, {"window_clerk"}, "要求补正")
+    _need_state(case, {State.SUBMITTED}, "要求补正")
+    wanted = tuple(dict.fromkeys(m.strip() for m in materials if m and m.strip()))
+    if not wanted or any("\n" in m for m in wanted):
+        raise ValidationFailed("请逐项列出需要补正的材料", code="materials_required")
+    added = [m for m in wanted if case.requested_materials and m not in case.requested_materials]
+    if added:
+        raise IllegalTransition(f"补正材料须一次性告知，不能新增“{'、'.join(added)}”",
+                                code="supplement_not_one_time")
+    spec = _spec("SupplementRequested", State.SUPPLEMENT_REQUESTED, reason.strip(),
+                 materials="\n".join(wanted), count=len(wanted))
+    return _commit(case, actor, _utc(now), [spec])
+
+
+def resubmit(case: Case, actor: Actor, now: datetime, note: str = "") -> Step:
+    """补正后重新提交: the case waits for acceptance again."""
+    _need_role(actor, {"citizen", "info_officer", "window_clerk", "operator"}, "提交补正材料")
+    _need_state(case, {State.SUPPLEMENT_REQUESTED}, "提交补正材料")
+    return _commit(case, actor, _utc(now), [_spec("CaseResubmitted", State.SUBMITTED, note.strip())])
+
+
+def withdraw(case: Case, actor: Actor, now: datetime, reason: str = "") -> Step:
+    """撤回申请 by the applicant (or for them); open tasks are cancelled."""
+    _need_role(actor, {"citizen", "window_clerk", "info_officer"}, "撤回申请")
+    _need_state(case, {State.SUBMITTED, State.SUPPLEMENT_REQUESTED, State.ACCEPTED, State.IN_REVIEW,
+                       State.PAUSED}, "撤回申请")
+    specs = [_spec("TaskCancelled", case.state, "申请人撤回", department=t.department) for t in case.open_tasks]
+    specs.append(_spec("CaseWithdrawn", State.WITHDRAWN, reason.strip()))
+    return _commit(case, actor, _utc(now), specs)
+
+
+# -- behind the window (内部运作) ------------------------------------------------------------
+
+def start_review(case: Case, actor: Actor, now: datetime, posts: Mapping[str, Post]) -> Step:
+    """Gives every department its task at the same moment, each addressed to its post."""
+    _need_role(actor, {"window_clerk", "centre_manager", "system"}, "分派审批任务")
+    _need_state(case, {State.ACCEPTED}, "分派审批任务")
+    if case.kind == Kind.IMMEDIATE:
+        raise IllegalTransition("即办件由窗口当场办结，不分派部门审批任务")
+    now, specs = _utc(now), []
+    for department in case.app.departments:
+        post = posts.get(department)
+        if post is None or post.department != department:
+            raise ValidationFailed(f"部门“{department}”未设置审批岗位", code="post_missing")
+        specs.append(_spec("TaskAssigned", State.IN_REVIEW, department=department, post_id=post.post_id,
+                           assignee_id=route_task(post, now)))
+    return _commit(case, actor, now, specs)
+
+
+def decide_at_window(case: Case, actor: Actor, now: datetime, approve: bool, reason: str = "") -> Step:
+    """即办件: the window clerk decides in the same visit."""
+    _need_role(actor, {"window_clerk"}, "当场办结")
+    if case.kind != Kind.IMMEDIATE:
+        raise IllegalTransition("只有即办件可以由窗口当场办结，其他办件须由部门审批")
+    _need_state(case, {State.ACCEPTED}, "当场办结")
+    if approve:
+        return _commit(case, actor, _utc(now), [_spec("CaseApproved", State.APPROVED, reason.strip(),
+                                                      at_window=True)])
+    reason = _need_text(reason, "不予办理必须说明理由")
+    return _commit(case, actor, _utc(now), [_spec("CaseRefused", State.REFUSED, reason, at_window=True)])
+
+
+def _own_open_task(case: Case, actor: Actor, action: str) -> Task:
+    _need_role(actor, {"dept_approver"}, action)
+    _need_state(case, {State.IN_REVIEW}, action)
+    task = case.task(actor.department)
+    if task is None:
+        raise Forbidden("本办件没有分派给您所在部门的审批任务，不能办理其他部门的任务", code="wrong_department")
+    if actor.post_id != task.post_id:
+        raise Forbidden(f"该任务分派给岗位“{task.post_id}”，您不在该岗位", code="wrong_post")
+    if task.state != TaskState.OPEN:
+        raise IllegalTransition(f"本部门的审批任务已办结（{TASK_LABELS[task.state]}），不能重复办理",
+                                code="task_finished")
+    return task
+
+
+def approve_task(case: Case, actor: Actor, now: datetime, opinion: str = "") -> Step:
+    """The department agrees; the case is approved once every department has agreed."""
+    task = _own_open_task(case, actor, "审批")
+    specs = [_spec("TaskApproved", State.IN_REVIEW, department=task.department, opinion=opinion.strip())]
+    if all(t.state == TaskState.APPROVED for t in case.tasks if t.department != task.department):
+        specs.append(_spec("CaseApproved", State.APPROVED))
+    return _commit(case, actor, _utc(now), specs)
+
+
+def refuse_task(case: Case, actor: Actor, now: datetime, reason: str) -> Step:
+    """One department refusing refuses the case; the other departments' open tasks are cancelled."""
+    task = _own_open_task(case, actor, "审批")
+    reason = _need_text(reason, "审批不同意必须说明理由")
+    specs = [_spec("TaskRefused", State.IN_REVIEW, reason, department=task.department)]
+    specs += [_spec("TaskCancelled", State.IN_REVIEW, "其他部门不同意", department=t.department)
+              for t in case.open_tasks if t.department != task.department]
+    specs.append(_spec("CaseRefused", State.REFUSED, reason, department=task.department))
+    return _commit(case, actor, _utc(now), specs)
+
+
+def pause(case: Case, actor: Actor, now: datetime, kind: str, reason: str) -> Step:
+    """法定暂停: hearing, expert review, inspection or public notice stop the clock."""
+    _need_role(actor, {"dept_approver", "centre_manager"}, "暂停计时")
+    _need_case_department(case, actor, "暂停计时")
+    _need_state(case, {State.IN_REVIEW}, "暂停计时")
+    if kind not in PAUSE_KINDS:
+        raise ValidationFailed("暂停计时只适用于听证、专家评审、现场勘查或检验检测、公示", code="bad_pause_kind")
+    reason = _need_text(reason, "暂停计时必须说明理由")
+    return _commit(case, actor, _utc(now), [_spec("CasePaused", State.PAUSED, reason, kind=kind)])
+
+
+def resume(case: Case, actor: Actor, now: datetime, note: str = "") -> Step:
+    _need_role(actor, {"dept_approver", "centre_manager"}, "恢复计时")
+    _need_case_department(case, actor, "恢复计时")
+    _need_state(case, {State.PAUSED}, "恢复计时")
+    return _commit(case, actor, _utc(now), [_spec("CaseResumed", case.paused_from, note.strip())])
+
+
+def hand_over(case: Case, post: Post, actor: Actor, now: datetime) -> Step:
+    """AB岗: moves the post's open tasks from a holder who is away to whoever covers now."""
+    _need_role(actor, {"centre_manager", "system"}, "移交任务")
+    now, specs = _utc(now), []
+    for task in case.open_tasks:
+        if task.post_id == post.post_id and post.is_away(task.assignee_id, now):
+            new = route_task(post, now)
+            specs.append(_spec("TaskHandedOver", case.state, "AB岗顶岗", department=task.department,
+                               post_id=post.post_id, from_assignee=task.assignee_id, to_assignee=new))
+    return _commit(case, actor, now, specs) if specs else Step(case, ())
+
+
+# -- report-up (上报件) and delivery (统一送达) -----------------------------------------------
+
+def forward(case: Case, actor: Actor, now: datetime, note: str = "") -> Step:
+    """报送上级机关: the county part is done; its clock stopped at the county decision."""
+    _need_role(actor, {"dept_approver", "centre_manager"}, "报送上级机关")
+    _need_case_department(case, actor, "报送上级机关")
+    if case.kind != Kind.REPORT_UP:
+        raise IllegalTransition("只有上报件需要报送上级机关")
+    _need_state(case, {State.APPROVED}, "报送上级机关")
+    spec = _spec("CaseForwarded", State.FORWARDED, note.strip(), authority=case.app.higher_authority)
+    return _commit(case, actor, _utc(now), [spec])
+
+
+def record_reply(case: Case, actor: Actor, now: datetime, approved: bool, reference: str,
+                 reason: str = "") -> Step:
+    """登记上级批复 with its document number; a refusal carries its reason."""
+    _need_role(actor, {"dept_approver", "centre_manager"}, "登记上级批复")
+    _need_case_department(case, actor, "登记上级批复")
+    _need_state(case, {State.FORWARDED}, "登记上级批复")
+    reference = _need_text(reference, "请填写上级机关批复文号", "reference_required")
+    if not approved:
+        reason = _need_text(reason, "上级机关不予批准的，须登记理由")
+    spec = _spec("ReplyRecorded", State.REPLY_RECORDED, reason.strip(), reference=reference,
+                 outcome="approved" if approved else "refused", authority=case.app.higher_authority)
+    return _commit(case, actor, _utc(now), [spec])
+
+
+def _ready_states(case: Case) -> set[str]:
+    if case.kind == Kind.REPORT_UP:
+        if case.state == State.APPROVED:
+            raise IllegalTransition("上报件须先报送上级机关并登记批复，才能送达结果")
+        return {State.REFUSED, State.REPLY_RECORDED}
+    return {State.APPROVED, State.REFUSED}
+
+
+def dispatch_result(case: Case, actor: Actor, now: datetime, tracking_number: str = "",
+                    reference: str = "") -> Step:
+    """Sends the result by the method chosen at intake: ready at the window, EMS, or electronic."""
+    _need_role(actor, {"window_clerk", "centre_manager", "system"}, "送达办理结果")
+    _need_state(case, _ready_states(case), "送达办理结果")
+    tracking_number = (tracking_number or "").strip().upper()
+    if case.app.delivery_method == DeliveryMethod.POST and not (
+            tracking_number.isalnum() and tracking_number.isascii() and 10 <= len(tracking_number) <= 20):
+        raise ValidationFailed("邮寄送达须填写正确的EMS运单号", code="tracking_number_required")
+    if case.app.delivery_method == DeliveryMethod.ELECTRONIC:
+        reference = _need_text(reference, "电子送达须填写电子证照编号或文书链接", "reference_required")
+    spec = _spec("ResultDispatched", State.DELIVERING, method=case.app.delivery_method,
+                 tracking_number=tracking_number, reference=(reference or "").strip())
+    return _commit(case, actor, _utc(now), [spec])
+
+
+def confirm_delivery(case: Case, actor: Actor, now: datetime, received_by: str = "") -> Step:
+    """送达: the result reached the applicant; a window hand-over names who collected it."""
+    _need_role(actor, {"window_clerk", "centre_manager", "system"}, "确认送达")
+    states = {State.DELIVERING}
+    if case.app.delivery_method == DeliveryMethod.WINDOW:
+        states |= _ready_states(case)
+        received_by = _need_text(received_by, "窗口领取须登记领取人", "receiver_required")
+    _need_state(case, states, "确认送达")
+    spec = _spec("ResultDelivered", State.DELIVERED, method=case.app.delivery_method,
+                 received_by=(received_by or "").strip())
+    return _commit(case, actor, _utc(now), [spec])
+
+
+# -- documents for MongoDB / FerretDB -------------------------------------------------------
+
+def _flat(obj) -> dict:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(obj).items()}
+
+
+def case_to_document(case: Case, with_events: bool = True) -> dict:
+    """A BSON-friendly dict keyed ``tenant:number``: UTC datetimes, no dots, no arrays in arrays."""
+    doc = {"_id": case_id(case.app.tenant, case.number), **_flat(case.app)}
+    for f in fields(Case):
+        if f.name not in ("app", "tasks", "pauses", "events"):
+            value = getattr(case, f.name)
+            doc[f.name] = list(value) if isinstance(value, tuple) else value
+    doc["tasks"] = [asdict(t) for t in case.tasks]
+    doc["pauses"] = [asdict(p) for p in case.pauses]
+    doc["open_departments"] = [t.department for t in case.open_tasks]
+    doc["open_posts"] = [t.post_id for t in case.open_tasks]
+    doc["finished"] = case.state in FINISHED_STATES
+    if with_events:
+        doc["events"] = [event_to_document(e) for e in case.events]
+    return doc
+
+
+def case_from_document(doc: Mapping) -> Case:
+    """Rebuilds the case from its stored events (the trail is the source of truth)."""
+    return replay([event_from_document(e) for e in doc["events"]])
+
+
+def step_update(step: Step) -> tuple[dict, dict]:
+    """``(filter, update)`` for one atomic, version-checked ``update_one`` of an existing case."""
+    before = step.case.version - len(step.events)
+    query = {"_id": case_id(step.case.app.tenant, step.case.number), "version": before}
+    update = {"$set": case_to_document(step.case, with_events=False),
+              "$push": {"events": {"$each": [event_to_document(e) for e in step.events]}}}
+    del update["$set"]["_id"]
+    return query, update

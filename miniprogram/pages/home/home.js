@@ -1,0 +1,68 @@
+/**
+ * Home (首页): search box, the four entries, hot keywords and popular items.
+ */
+const api = require('../../utils/api')
+const config = require('../../config')
+const strings = require('../../utils/strings')
+const { itemCard } = require('../../utils/items')
+
+/** Entries without a url are pages still to come; they say so on tap. */
+const ENTRIES = [
+  { key: 'guide', icon: 'book', url: '/pages/catalogue/catalogue' },
+  { key: 'myCases', icon: 'folder', url: '' },
+  { key: 'scan', icon: 'scan', url: '' },
+  { key: 'hotline', icon: 'chat-message', url: '' },
+]
+
+function searchUrl(q) {
+  return `/pages/search/search${q ? `?q=${encodeURIComponent(q)}` : ''}`
+}
+
+Component({
+  data: {
+    text: strings.home,
+    entries: ENTRIES.map((e) => Object.assign({ label: strings.home.entries[e.key] }, e)),
+    keyword: '',
+    popular: [],
+    popularLoading: false,
+    popularError: '',
+  },
+
+  methods: {
+    onLoad() {
+      wx.setNavigationBarTitle({ title: strings.home.title })
+      return this.loadPopular()
+    },
+
+    onPullDownRefresh() {
+      return this.loadPopular().then(() => wx.stopPullDownRefresh())
+    },
+
+    loadPopular() {
+      this.setData({ popularLoading: true, popularError: '' })
+      return api.listItems({ page: 1, page_size: config.popularCount }).then(
+        (body) => this.setData({ popular: (body.items || []).map(itemCard), popularLoading: false }),
+        (err) => this.setData({ popularError: err.message, popularLoading: false })
+      )
+    },
+
+    onSearchChange(event) {
+      this.setData({ keyword: event.detail.value })
+    },
+
+    onSearchSubmit(event) {
+      const q = String((event.detail && event.detail.value) || this.data.keyword || '').trim()
+      wx.navigateTo({ url: searchUrl(q) })
+    },
+
+    onHotKeywordTap(event) {
+      wx.navigateTo({ url: searchUrl(event.currentTarget.dataset.keyword) })
+    },
+
+    onEntryTap(event) {
+      const entry = ENTRIES.find((e) => e.key === event.currentTarget.dataset.key)
+      if (entry && entry.url) wx.navigateTo({ url: entry.url })
+      else wx.showToast({ title: strings.app.comingSoon, icon: 'none' })
+    },
+  },
+})

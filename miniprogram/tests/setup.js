@@ -1,0 +1,2 @@
+// miniprogram-simulate installs the `wx`, `Component` and `Behavior` globals.
+require('miniprogram-simulate')
