@@ -1,0 +1,52 @@
+"""Browser fixtures: Debian's chromium driven by Playwright, against a real server process."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from playwright.async_api import async_playwright
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        pytest.fail("Debian's chromium is required for console tests: run ./scripts/setup --browser")
+    return path
+
+
+@pytest.fixture(scope="session")
+async def browser():
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+async def page(browser):
+    context = await browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+    page = await context.new_page()
+    yield page
+    await context.close()
+
+
+@pytest.fixture
+def console_server(start_server, store_uri, database_name):
+    """A real `python -m backend serve` on the test store, with the sample county loaded."""
+    server = start_server(MONGODB_URI=store_uri, SUNSHINE_DB=database_name, SUNSHINE_SEED_SAMPLE="true")
+    server.wait_ready()
+    return server
+
+
+async def sign_in(page, server, username: str, password: str = "sunshine365") -> None:
+    await page.goto(server.base_url + "/console/login")
+    await page.fill("input[name=username]", username)
+    await page.fill("input[name=password]", password)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(server.base_url + "/console/")
