@@ -246,3 +246,14 @@ def start_server(tmp_path):
 def output_dir() -> Path:
     OUTPUT_DIR.mkdir(exist_ok=True)
     return OUTPUT_DIR
+
+
+@pytest.fixture
+def svc_sync_count(store_uri, database_name):
+    """Count documents in this test's database from synchronous tests (subprocess-driven CLIs)."""
+    from pymongo import MongoClient
+
+    client = MongoClient(store_uri, serverSelectionTimeoutMS=5000)
+    yield lambda collection, query: client[database_name][collection].count_documents(query)
+    client.drop_database(database_name)
+    client.close()

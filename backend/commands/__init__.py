@@ -19,12 +19,21 @@ COMMAND_MODULES = [
     "backend.commands.config",
     "backend.commands.create_admin",
     "backend.commands.seed",
+    "backend.commands.deadline",
+    "backend.commands.calendar_cmd",
+    "backend.commands.items_io:ImportCommand",
+    "backend.commands.items_io:ExportCommand",
 ]
 
 
 def load_commands() -> dict:
-    modules = [importlib.import_module(name) for name in COMMAND_MODULES]
-    return {module.NAME: module for module in modules}
+    commands = {}
+    for spec in COMMAND_MODULES:
+        module_name, _, attribute = spec.partition(":")
+        module = importlib.import_module(module_name)
+        command = getattr(module, attribute) if attribute else module
+        commands[command.NAME] = command
+    return commands
 
 
 def with_store(settings: Settings, work) -> int:

@@ -10,15 +10,6 @@ from backend.services.context import Services
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
 SAMPLE_PASSWORD = "sunshine365"
-_extra_loaders: list = []
-
-
-def register_loader(loader) -> None:
-    """Later modules (the power list, the hotline) add what they seed: ``async loader(svc, tenant)``."""
-    if loader not in _extra_loaders:
-        _extra_loaders.append(loader)
-
-
 def load_county() -> dict:
     return json.loads((SEED_DIR / "county.json").read_text(encoding="utf-8"))
 
@@ -62,9 +53,17 @@ async def seed_sample(svc: Services, progress=None) -> dict:
     await _assign_post_holders(svc, tenant, county["staff"])
     counts = {"tenant": tenant, "departments": len(departments), "townships": len(townships),
               "centres": len(centres), "staff": len(county["staff"])}
-    for loader in _extra_loaders:
-        counts.update(await loader(svc, tenant) or {})
+    counts["items"] = await _seed_catalogue(svc, tenant)
     return counts
+
+
+async def _seed_catalogue(svc: Services, tenant: str) -> int:
+    from backend.services import catalog_admin
+
+    catalogue = json.loads((SEED_DIR / "catalogue.json").read_text(encoding="utf-8"))
+    actor = {"id": f"{tenant}:seed", "roles": ["admin"]}
+    counts = await catalog_admin.import_items(svc, tenant, catalogue["items"], actor, publish_now=True)
+    return counts["created"]
 
 
 def _posts(tenant: str, county: dict) -> list[dict]:

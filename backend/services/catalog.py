@@ -1,0 +1,183 @@
+"""The power list (权力清单) in the store: versions, publishing, and the public catalogue.
+
+Documents:
+- ``item_versions``: one per version, ``_id`` = ``tenant:code:version``; never changed after
+  publication except its status (published -> superseded).
+- ``item_heads``: one per item, ``_id`` = ``tenant:code``; which version is published, which is latest.
+- ``catalogue_state``: ``_id`` = ``tenant:catalogue``; a revision bumped by every publish/withdraw.
+
+Public reads come from an in-process snapshot of the published items (with its search index),
+rebuilt when the stored revision moves; checking the revision is one ``_id`` lookup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from dataclasses import dataclass, field
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from backend.domain.errors import Conflict, NotFound, ValidationFailed
+from backend.domain.items import KINDS, Item, compression_report, item_key, validate_item, validate_items
+from backend.domain.search import SearchIndex
+from backend.services import audit
+from backend.services.context import Services
+
+MAX_PAGE_SIZE = 100
+
+
+async def reference_data(svc: Services, tenant: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(department code -> name, township code -> name) of a tenant."""
+    departments = {d["code"]: d["name"] async for d in svc.db.departments.find({"tenant": tenant})}
+    townships = {t["code"]: t["name"] async for t in svc.db.townships.find({"tenant": tenant})}
+    return departments, townships
+
+
+# --- the public snapshot ----------------------------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    """The published catalogue of one tenant at one revision."""
+
+    revision: int
+    items: list[Item]
+    departments: dict[str, str]
+    townships: dict[str, str]
+    by_code: dict[str, Item] = field(default_factory=dict)
+    index: SearchIndex | None = None
+
+    def __post_init__(self):
+        self.by_code = {item.code: item for item in self.items}
+
+
+async def _revision(svc: Services, tenant: str) -> int:
+    doc = await svc.db.catalogue_state.find_one({"_id": f"{tenant}:catalogue"})
+    return doc["revision"] if doc else 0
+
+
+async def _bump_revision(svc: Services, tenant: str) -> None:
+    await svc.db.catalogue_state.update_one(
+        {"_id": f"{tenant}:catalogue"}, {"$inc": {"revision": 1}, "$set": {"tenant": tenant}}, upsert=True
+    )
+
+
+async def snapshot(svc: Services, tenant: str) -> Snapshot:
+    """The current published catalogue, rebuilt only when the stored revision has moved."""
+    cache = svc.extras.setdefault("catalogue", {})
+    locks = svc.extras.setdefault("catalogue_locks", {})
+    revision = await _revision(svc, tenant)
+    current = cache.get(tenant)
+    if current and current.revision == revision:
+        return current
+    async with locks.setdefault(tenant, asyncio.Lock()):
+        current = cache.get(tenant)
+        if current and current.revision == revision:
+            return current
+        items = await _published_items(svc, tenant)
+        departments, townships = await reference_data(svc, tenant)
+        built = Snapshot(revision, items, departments, townships)
+        built.index = await asyncio.to_thread(SearchIndex, items)
+        cache[tenant] = built
+        return built
+
+
+async def _published_items(svc: Services, tenant: str) -> list[Item]:
+    heads = [h async for h in svc.db.item_heads.find({"tenant": tenant, "status": "published"})]
+    ids = [item_key(tenant, h["code"], h["published_version"]) for h in heads]
+    items = []
+    for start in range(0, len(ids), 200):
+        async for doc in svc.db.item_versions.find({"_id": {"$in": ids[start:start + 200]}}):
+            items.append(Item.from_dict(doc))
+    items.sort(key=lambda i: (i.department, i.code))
+    return items
+
+
+def _matches(item: Item, department: str, township: str, kind: str, life_event: str, theme: str) -> bool:
+    return ((not department or item.department == department or any(j.code == department for j in item.joint_departments))
+            and (not township or township in item.townships)
+            and (not kind or item.kind == kind)
+            and (not life_event or life_event in item.life_events)
+            and (not theme or theme in item.themes))
+
+
+def page_bounds(page: int, page_size: int) -> tuple[int, int]:
+    if page < 1:
+        raise ValidationFailed("页码须从 1 开始", code="bad_page")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValidationFailed(f"每页条数须在 1-{MAX_PAGE_SIZE} 之间", code="bad_page_size")
+    return (page - 1) * page_size, page * page_size
+
+
+async def list_public(svc: Services, tenant: str, *, q: str = "", department: str = "", township: str = "",
+                      kind: str = "", life_event: str = "", theme: str = "", page: int = 1, page_size: int = 20) -> dict:
+    """Published items, filtered, searched (best match first) and paginated."""
+    if kind and kind not in KINDS:
+        raise ValidationFailed(f"办件类型只能是：{'、'.join(f'{k}（{v}）' for k, v in KINDS.items())}", code="bad_kind")
+    start, end = page_bounds(page, page_size)
+    snap = await snapshot(svc, tenant)
+    if q.strip():
+        ranked = [snap.by_code[code] for code, _ in snap.index.search(q, limit=len(snap.items))]
+    else:
+        ranked = snap.items
+    chosen = [i for i in ranked if _matches(i, department, township, kind, life_event, theme)]
+    return {
+        "items": [i.public_summary(snap.departments) for i in chosen[start:end]],
+        "total": len(chosen), "page": page, "page_size": page_size,
+        "pages": max(1, math.ceil(len(chosen) / page_size)),
+    }
+
+
+async def public_guide(svc: Services, tenant: str, code: str) -> dict:
+    snap = await snapshot(svc, tenant)
+    item = snap.by_code.get(code)
+    if not item:
+        raise NotFound("未找到该事项", code="item_not_found")
+    return item.public_guide(snap.departments)
+
+
+async def facets(svc: Services, tenant: str) -> dict:
+    snap = await snapshot(svc, tenant)
+
+    def count(values) -> list[dict]:
+        tally: dict[str, int] = {}
+        for value in values:
+            tally[value] = tally.get(value, 0) + 1
+        return [{"name": name, "count": n} for name, n in sorted(tally.items(), key=lambda p: (-p[1], p[0]))]
+
+    dept_counts: dict[str, int] = {}
+    for item in snap.items:
+        dept_counts[item.department] = dept_counts.get(item.department, 0) + 1
+    town_counts: dict[str, int] = {}
+    for item in snap.items:
+        for town in item.townships:
+            town_counts[town] = town_counts.get(town, 0) + 1
+    return {
+        "departments": [{"code": c, "name": snap.departments.get(c, c), "count": n} for c, n in sorted(dept_counts.items())],
+        "townships": [{"code": c, "name": n, "count": town_counts.get(c, 0)} for c, n in snap.townships.items()],
+        "life_events": count(e for i in snap.items for e in i.life_events),
+        "themes": count(t for i in snap.items for t in i.themes),
+        "kinds": [{"code": k, "label": label, "count": sum(1 for i in snap.items if i.kind == k)} for k, label in KINDS.items()],
+    }
+
+
+async def compression(svc: Services, tenant: str) -> dict:
+    snap = await snapshot(svc, tenant)
+    return compression_report(snap.items, snap.departments)
+
+
+async def published_item(svc: Services, tenant: str, code: str) -> Item:
+    """The item as published now (what a new case is accepted under)."""
+    head = await svc.db.item_heads.find_one({"_id": f"{tenant}:{code}"})
+    if not head or head.get("status") != "published":
+        raise NotFound("该事项不存在或未发布", code="item_not_found")
+    return await item_version(svc, tenant, code, head["published_version"])
+
+
+async def item_version(svc: Services, tenant: str, code: str, version: int) -> Item:
+    doc = await svc.db.item_versions.find_one({"_id": item_key(tenant, code, version)})
+    if not doc:
+        raise NotFound(f"未找到事项 {code} 的第 {version} 版", code="item_version_not_found")
+    return Item.from_dict(doc)
