@@ -26,6 +26,7 @@ def api_routes() -> list:
         (r"/healthz", health.HealthHandler),
         (r"/readyz", health.ReadyHandler),
         (r"/api/openapi.json", meta.OpenAPIHandler),
+        (r"/api/v1/tenant", meta.TenantHandler),
         (r"/api/v1/auth/login", auth.LoginHandler),
         (r"/api/v1/auth/logout", auth.LogoutHandler),
         (r"/api/v1/auth/me", auth.MeHandler),

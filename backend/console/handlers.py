@@ -64,6 +64,21 @@ class AccountsPage(ConsolePage):
     roles = frozenset({"admin", "centre_manager"})
 
 
+class ItemsPage(ConsolePage):
+    template = "items.html"
+    title = "权力清单"
+    roles = frozenset({"centre_manager", "dept_approver", "window_clerk"})
+
+
+class ItemEditPage(ConsolePage):
+    template = "item_edit.html"
+    roles = frozenset({"centre_manager", "dept_approver", "window_clerk"})
+
+    def get(self, code: str = "") -> None:
+        self.title = f"事项 {code}" if code else "新建事项"
+        self.render(self.template, code=code, **self.page_context())
+
+
 class ApiReferencePage(tornado.web.RequestHandler):
     """A browsable reference of the OpenAPI document, rendered on the server."""
 
@@ -77,5 +92,8 @@ def console_routes() -> list:
         (r"/console/login", LoginPage),
         (r"/console/?", HomePage),
         (r"/console/accounts", AccountsPage),
+        (r"/console/items", ItemsPage),
+        (r"/console/items/new", ItemEditPage),
+        (r"/console/items/(?P<code>[0-9A-Za-z][0-9A-Za-z_-]*)", ItemEditPage),
         (r"/api/docs", ApiReferencePage),
     ]

@@ -33,6 +33,7 @@ class NavEntry:
 
 NAVIGATION: list[NavEntry] = [
     NavEntry("home", "工作台", "/console/", STAFF_ROLES),
+    NavEntry("items", "权力清单", "/console/items", frozenset({"centre_manager", "dept_approver", "window_clerk"})),
     NavEntry("accounts", "账号管理", "/console/accounts", frozenset({"admin", "centre_manager"})),
 ]
 

@@ -44,6 +44,16 @@ def console_server(start_server, store_uri, database_name):
     return server
 
 
+async def wait_for_sample(page, server) -> None:
+    """The sample county loads in the background right after readiness; wait until it is there."""
+    for _ in range(100):
+        response = await page.request.get(server.base_url + "/api/v1/items?page_size=1")
+        if response.status == 200 and (await response.json())["total"] > 0:
+            return
+        await page.wait_for_timeout(200)
+    raise AssertionError("the sample county never finished loading")
+
+
 async def sign_in(page, server, username: str, password: str = "sunshine365") -> None:
     await page.goto(server.base_url + "/console/login")
     await page.fill("input[name=username]", username)

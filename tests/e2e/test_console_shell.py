@@ -3,17 +3,7 @@
 import re
 
 from tests.e2e.conftest import sign_in
-
-
-async def _wait_for_sample_staff(page, server):
-    for _ in range(50):  # the sample county loads in the background right after the server is ready
-        response = await page.request.post(server.base_url + "/api/v1/auth/login",
-                                           data={"username": "admin", "password": "sunshine365"})
-        if response.status == 200:
-            await page.context.clear_cookies()
-            return
-        await page.wait_for_timeout(200)
-    raise AssertionError("sample staff never appeared")
+from tests.e2e.conftest import wait_for_sample as _wait_for_sample_staff
 
 
 async def test_a_clerk_signs_in_and_sees_the_home_page_with_their_menu(page, console_server, output_dir):

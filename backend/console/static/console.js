@@ -12,7 +12,12 @@ window.S365 = (() => {
     if (res.status === 401 && !path.endsWith('/auth/login')) {
       window.location.href = '/console/login?next=' + encodeURIComponent(location.pathname);
     }
-    if (!res.ok) throw new Error((data.error && data.error.message) || ('请求失败（' + res.status + '）'));
+    if (!res.ok) {
+      const error = new Error((data.error && data.error.message) || ('请求失败（' + res.status + '）'));
+      error.details = data.error && data.error.details;
+      error.status = res.status;
+      throw error;
+    }
     return data;
   }
   function flash(message, kind) {

@@ -1,0 +1,21 @@
+"""A county's public profile: its name, departments, townships and service centres."""
+
+from backend.domain.errors import NotFound
+from backend.services.context import Services
+
+
+async def profile(svc: Services, tenant: str) -> dict:
+    doc = await svc.db.tenants.find_one({"_id": tenant})
+    if not doc:
+        raise NotFound(f"未找到县区：{tenant}", code="tenant_not_found")
+    departments = [{"code": d["code"], "name": d["name"], "duties": d.get("duties", "")}
+                   async for d in svc.db.departments.find({"tenant": tenant})]
+    townships = [{"code": t["code"], "name": t["name"]} async for t in svc.db.townships.find({"tenant": tenant})]
+    centres = [{"code": c["code"], "name": c["name"], "level": c["level"]} async for c in svc.db.centres.find({"tenant": tenant})]
+    return {
+        "code": tenant, "name": doc.get("name", tenant), "area_code": doc.get("area_code", ""),
+        "centre_name": doc.get("centre_name", ""), "hotline": doc.get("hotline", ""),
+        "business_hours": doc.get("business_hours", ""), "sample": bool(doc.get("sample")),
+        "departments": sorted(departments, key=lambda d: d["code"]),
+        "townships": townships, "centres": centres,
+    }
