@@ -15,7 +15,7 @@ from reportlab.lib.colors import HexColor
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
-from backend.reports.scene import Line, Polygon, Rect, Scene, Text
+from backend.reports.scene import Line, Polygon, Rect, Scene, Text, text_width
 
 CJK_FONT = "STSong-Light"
 
@@ -47,9 +47,18 @@ def _shapes(shape, height: float) -> list:
         return [PolyLine(points, strokeColor=_colour(shape.stroke), strokeWidth=shape.stroke_width)]
     if isinstance(shape, Text):
         offsets = (0, 0.35) if shape.bold else (0,)  # the CID font has no bold face: overprint
-        return [String(shape.x + dx, height - shape.y, shape.text, fontName=cjk_font(), fontSize=shape.size,
+        halo = [_halo(shape, height)] if shape.halo else []
+        return halo + [String(shape.x + dx, height - shape.y, shape.text, fontName=cjk_font(), fontSize=shape.size,
                        fillColor=_colour(shape.fill), textAnchor=shape.anchor) for dx in offsets]
     raise TypeError(f"unknown shape {type(shape).__name__}")
+
+
+def _halo(text: Text, height: float) -> RRect:
+    """A white patch behind text that may cross a line (the SVG uses a stroke outline instead)."""
+    width = text_width(text.text, text.size) + 2
+    left = {"start": text.x - 1, "middle": text.x - width / 2, "end": text.x - width + 1}[text.anchor]
+    return RRect(left, height - text.y - text.size * 0.25, width, text.size * 1.1,
+                 fillColor=HexColor("#ffffff"), strokeColor=None)
 
 
 def to_drawing(scene: Scene, max_width: float | None = None, max_height: float | None = None) -> Drawing:

@@ -41,9 +41,9 @@ def styles() -> dict[str, ParagraphStyle]:
         "title": style("title", fontSize=20, leading=28, spaceAfter=4),
         "org": style("org", fontSize=10, textColor=colors.HexColor(BRAND_DARK)),
         "sub": style("sub", fontSize=9, textColor=colors.HexColor(MUTED), spaceAfter=6),
-        "h1": style("h1", fontSize=16, leading=24, spaceBefore=6, spaceAfter=6, textColor=colors.HexColor(BRAND_DARK)),
-        "h2": style("h2", fontSize=14, leading=20, spaceBefore=6, spaceAfter=6),
-        "h3": style("h3", fontSize=12, leading=18, spaceBefore=10, spaceAfter=4, textColor=colors.HexColor(BRAND_DARK)),
+        "h1": style("h1", fontSize=16, leading=24, spaceBefore=6, spaceAfter=6, keepWithNext=1, textColor=colors.HexColor(BRAND_DARK)),
+        "h2": style("h2", fontSize=14, leading=20, spaceBefore=6, spaceAfter=6, keepWithNext=1),
+        "h3": style("h3", fontSize=12, leading=18, spaceBefore=10, spaceAfter=4, keepWithNext=1, textColor=colors.HexColor(BRAND_DARK)),
         "small": style("small", fontSize=8.5, leading=12, textColor=colors.HexColor(MUTED)),
         "cell": style("cell", fontSize=9, leading=13),
         "cell_head": style("cell_head", fontSize=9, leading=13, textColor=colors.HexColor(MUTED)),
@@ -83,18 +83,22 @@ def columns(fractions: Sequence[float], width: float = FRAME_W) -> list[float]:
 
 
 class ReportDoc(SimpleDocTemplate):
-    """A4 document with page numbers, a footer line and bookmarks for h1/h2 headings."""
+    """A4 document with page numbers, a footer line and (``outline``) bookmarks and contents entries."""
 
-    def __init__(self, buffer, *, title: str, footer: str, **kw: Any):
+    def __init__(self, buffer, *, title: str, footer: str, outline: bool = False, **kw: Any):
         super().__init__(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
                          bottomMargin=MARGIN + 6 * mm, title=title, author="阳光365", creator="阳光365", **kw)
         self.footer = footer
+        self.outline = outline
+        self._marks = 0
+
+    def beforeDocument(self) -> None:
         self._marks = 0
 
     def afterFlowable(self, flowable) -> None:
         style = getattr(flowable, "style", None)
         level = {"h1": 0, "h2": 1}.get(getattr(style, "name", ""))
-        if level is None:
+        if level is None or not self.outline:
             return
         text = flowable.getPlainText()
         key = f"mark-{self._marks}"

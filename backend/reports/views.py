@@ -14,7 +14,6 @@ from backend.domain.errors import NotFound
 from backend.domain.items import (COMPRESSION_TARGET, DELIVERY_METHODS, KINDS, LEVELS, MATERIAL_FORMS,
                                   REQUIREMENTS, STATUSES, Item)
 from backend.reports.charts import percent
-from backend.reports.flowchart import days_label
 
 GENERATED_BY = "本指南由阳光365根据权力清单自动生成"
 MANUAL_GENERATED_BY = "本手册由阳光365根据权力清单自动生成，供部门内部使用"
@@ -90,7 +89,7 @@ def guide_view(item: Any, departments: Any = None, tenant: Mapping | None = None
         "township_names": [towns.get(t, t) for t in guide["townships"]],
         "limits": limits_view(guide),
         "material_rows": [_material_row(m) for m in guide["materials"]],
-        "step_rows": [{**s, "days_text": "".join(days_label(s["days"]))} for s in guide["steps"]],
+        "step_rows": [{**s, "days_text": days_text(s["days"], "当日办理")} for s in guide["steps"]],
         "delivery_labels": [DELIVERY_METHODS.get(d, d) for d in guide["delivery_methods"]],
     }
 
