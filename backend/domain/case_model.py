@@ -127,6 +127,9 @@ class Application:
     promised_days: int = 0
     statutory_days: int = 0
     higher_authority: str = ""
+    applicant_openid: str = ""  # WeChat openid when the applicant came through the mini-program
+    centre: str = "county"  # where the case is handled: "county" or a township code (镇便民服务中心)
+    form_digest: str = ""  # sha256 of the form fields and material files, so the trail covers them
 
     def __post_init__(self):
         for name in ("kind", "channel", "delivery_method"):

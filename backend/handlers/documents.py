@@ -1,0 +1,107 @@
+"""Generated documents of the power list: service guides, the business manual, the compression report."""
+
+import asyncio
+from urllib.parse import quote
+
+from backend.handlers.base import APIHandler
+from backend.reports import guide, pdf
+from backend.services import catalog, catalog_admin, tenants
+
+ERR = {"description": "错误（JSON 错误结构）"}
+FORMATS = {"html": "text/html; charset=UTF-8", "pdf": "application/pdf"}
+DOC_RESPONSES = {"200": {"description": "HTML 或 PDF 文档", "content": {
+    "text/html": {"schema": {"type": "string"}}, "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+    "404": ERR}
+
+
+class DocumentHandler(APIHandler):
+    """Answers HTML or PDF; errors stay JSON."""
+
+    async def render_document(self, fmt: str, filename: str, html_maker, pdf_maker) -> None:
+        if fmt == "pdf":
+            body = await asyncio.to_thread(pdf_maker)  # long manuals take seconds: keep the loop free
+        else:
+            body = html_maker()
+        self.set_header("Content-Type", FORMATS[fmt])
+        self.set_header("Content-Disposition", f"inline; filename*=UTF-8''{quote(filename)}.{fmt}")
+        self.finish(body)
+
+    async def county(self, tenant: str) -> tuple[dict, dict]:
+        profile = await tenants.profile(self.svc, tenant)
+        profile["townships"] = [(t["code"], t["name"]) for t in profile["townships"]]
+        return profile, {d["code"]: d["name"] for d in profile["departments"]}
+
+
+class GuideDocumentHandler(DocumentHandler):
+    """The published item's service guide (办事指南), printable."""
+
+    public = True
+    spec = {"get": {"summary": "办事指南（HTML/PDF）", "tags": ["权力清单文书"], "responses": DOC_RESPONSES}}
+
+    async def get(self, code: str, fmt: str) -> None:
+        tenant = self.tenant()
+        item = await catalog.public_guide(self.svc, tenant, code)
+        county, departments = await self.county(tenant)
+        await self.render_document(fmt, f"办事指南-{item['name']}",
+                                   lambda: guide.service_guide_html(item, county, departments),
+                                   lambda: pdf.service_guide_pdf(item, county, departments))
+
+
+class VersionGuideHandler(DocumentHandler):
+    """Staff preview of any version's guide (drafts included)."""
+
+    spec = {"get": {"summary": "预览某版本的办事指南（含草稿）", "tags": ["权力清单文书"], "responses": DOC_RESPONSES}}
+
+    async def get(self, code: str, version: str, fmt: str) -> None:
+        me = self.require_roles(*catalog_admin.EDITORS, "window_clerk")
+        item = await catalog_admin.version_content(self.svc, me["tenant"], code, int(version))
+        county, departments = await self.county(me["tenant"])
+        await self.render_document(fmt, f"办事指南-{item.name}-第{version}版",
+                                   lambda: guide.service_guide_html(item, county, departments),
+                                   lambda: pdf.service_guide_pdf(item, county, departments))
+
+
+class ManualHandler(DocumentHandler):
+    """The business manual (业务手册) for departments: every published item, or one department's."""
+
+    spec = {"get": {"summary": "业务手册（HTML/PDF，部门内部使用）", "tags": ["权力清单文书"],
+                    "parameters": [{"name": "department", "in": "query", "required": False,
+                                    "schema": {"type": "string"}, "description": "部门代码，缺省为全县"}],
+                    "responses": {**DOC_RESPONSES, "401": ERR, "403": ERR}}}
+
+    async def get(self, fmt: str) -> None:
+        me = self.require_roles(*catalog_admin.EDITORS, "window_clerk", "supervisor")
+        snap = await catalog.snapshot(self.svc, me["tenant"])
+        department = self.get_query_argument("department", "") or None
+        county, departments = await self.county(me["tenant"])
+        await self.render_document(fmt, f"业务手册-{departments.get(department, county['name']) if department else county['name']}",
+                                   lambda: guide.business_manual_html(snap.items, county, departments, department),
+                                   lambda: pdf.business_manual_pdf(snap.items, county, departments, department))
+
+
+class CompressionDocumentHandler(DocumentHandler):
+    """The compression report as a table and a chart."""
+
+    public = True
+    spec = {"get": {"summary": "承诺时限压缩报告（HTML/PDF，含图表）", "tags": ["权力清单文书"], "responses": DOC_RESPONSES}}
+
+    async def get(self, fmt: str) -> None:
+        tenant = self.tenant()
+        report = await catalog.compression(self.svc, tenant)
+        county, _ = await self.county(tenant)
+        await self.render_document(fmt, "承诺时限压缩报告",
+                                   lambda: guide.compression_report_html(report, county),
+                                   lambda: pdf.compression_report_pdf(report, county))
+
+
+CODE = r"(?P<code>[0-9A-Za-z][0-9A-Za-z_-]*)"
+FMT = r"(?P<fmt>html|pdf)"
+
+
+def default_handlers() -> list:
+    return [
+        (rf"/api/v1/items/{CODE}/guide\.{FMT}", GuideDocumentHandler),
+        (rf"/api/v1/admin/items/{CODE}/versions/(?P<version>[0-9]+)/guide\.{FMT}", VersionGuideHandler),
+        (rf"/api/v1/catalogue/manual\.{FMT}", ManualHandler),
+        (rf"/api/v1/catalogue/compression\.{FMT}", CompressionDocumentHandler),
+    ]
