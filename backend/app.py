@@ -11,7 +11,7 @@ import tornado.web
 
 from backend.config import Settings
 from backend.console.handlers import CONSOLE_DIR, console_routes
-from backend.handlers import auth, documents, health, items, meta
+from backend.handlers import auth, cases, citizens, documents, health, items, meta, uploads
 from backend.handlers.base import NotFoundHandler
 from backend.openapi import build_document
 from backend.services.context import Services, system_clock
@@ -35,7 +35,13 @@ def api_routes() -> list:
     ]
 
 
-FEATURE_ROUTES: list = [items.default_handlers, documents.default_handlers]
+FEATURE_ROUTES: list = [
+    items.default_handlers,
+    documents.default_handlers,
+    cases.default_handlers,
+    uploads.default_handlers,
+    citizens.default_handlers,
+]
 
 
 def log_request(handler: tornado.web.RequestHandler) -> None:

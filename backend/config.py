@@ -60,6 +60,23 @@ class Settings:
     aliyun_access_key_secret: str = _setting("ALIYUN_ACCESS_KEY_SECRET", "", "Aliyun AccessKey secret", secret=True)
     aliyun_sms_sign_name: str = _setting("ALIYUN_SMS_SIGN_NAME", "阳光365", "Registered SMS signature")
     aliyun_sms_endpoint: str = _setting("ALIYUN_SMS_ENDPOINT", "dysmsapi.aliyuncs.com", "Aliyun SMS endpoint host")
+    wechat_notify_templates: str = _setting(
+        "WECHAT_NOTIFY_TEMPLATES", "",
+        "Subscribe-message template ids per notice: accepted=ID,supplement=ID,rejected=ID,decided=ID,"
+        "dispatched=ID,delivered=ID (default=ID covers the rest)",
+    )
+    wechat_notify_fields: str = _setting(
+        "WECHAT_NOTIFY_FIELDS", "thing1=item,character_string2=number,phrase3=state,thing4=note,time5=time",
+        "Subscribe-message data keys filled from a notice's item, number, state, note and time",
+    )
+    wechat_notify_page: str = _setting(
+        "WECHAT_NOTIFY_PAGE", "", "Mini-program page a notice opens (?number=<case> is added); empty for none"
+    )
+    aliyun_sms_templates: str = _setting(
+        "ALIYUN_SMS_TEMPLATES", "",
+        "SMS template codes per notice: accepted=SMS_1,supplement=SMS_2,... (default=CODE covers the rest); "
+        "variables ${item} ${number} ${state} ${note} ${time}",
+    )
 
     @property
     def embedded(self) -> bool:

@@ -112,7 +112,7 @@ class ApiClient:
     def __init__(self, base_url: str):
         self.base_url = base_url
         self.token = ""
-        self.http = tornado.httpclient.AsyncHTTPClient(force_instance=True)
+        self.http = tornado.httpclient.AsyncHTTPClient(force_instance=True, max_clients=64)
 
     async def request(self, method: str, path: str, body=None, *, headers=None, raw: bytes | None = None):
         headers = dict(headers or {})
@@ -125,7 +125,7 @@ class ApiClient:
         if data is None and method in ("POST", "PUT", "PATCH"):
             data = b""
         response = await self.http.fetch(self.base_url + path, method=method, body=data, headers=headers,
-                                         raise_error=False, request_timeout=30, allow_nonstandard_methods=True)
+                                         raise_error=False, request_timeout=180, allow_nonstandard_methods=True)
         return Response(response)
 
     async def get(self, path, **kw):

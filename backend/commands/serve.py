@@ -6,12 +6,14 @@ import asyncio
 import logging
 import signal
 
+from backend.services.notify_worker import notification_task
+
 NAME = "serve"
 HELP = "启动服务（API 与工作台） / serve the API and console"
 log = logging.getLogger("sunshine.serve")
 
 # Feature modules append ``async def task(services, stop_event)`` here: sweeps, retries, reports.
-BACKGROUND_TASKS: list = []
+BACKGROUND_TASKS: list = [notification_task]
 
 
 def add_arguments(parser) -> None:

@@ -1,69 +1,74 @@
 """The tenant's working calendar (工作日历) as data: State Council seed + imported notices + local days.
 
-One document per tenant, ``calendars/{tenant}:calendar``, holds the local days (本地调整, keyed by
-date), the imported State Council notices (国务院节假日安排, keyed by year) and a ``revision`` that
-every change raises with the same atomic update. ``load_calendar`` keeps the built
-:class:`WorkCalendar` in ``svc.extras`` and reads only the revision (one ``_id`` lookup) to know
-whether it is still current. Every change is written to the audit log.
+Each local day (本地调整) is a document ``calendar_entries/{tenant}:local:{date}`` and each
+imported State Council notice (国务院节假日安排) is ``calendar_entries/{tenant}:import:{year}``; a
+head document ``calendars/{tenant}:calendar`` holds a ``revision`` token that every change sets
+to a fresh value *after* writing its entry. ``load_calendar`` keeps the built
+:class:`WorkCalendar` in ``svc.extras`` and reads only the head (one ``_id`` lookup) to know
+whether it is still current. One document per entry (not one document for the whole calendar)
+because FerretDB v1 applies updates without a transaction: two admins changing one document at
+once could lose a change; separate documents cannot. Every change is written to the audit log.
 """
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 
-from pymongo import ReturnDocument
+from pymongo import ASCENDING, IndexModel
 
 from backend.domain.calendar import WorkCalendar, validate_import
 from backend.domain.errors import ValidationFailed
 from backend.services import audit
 from backend.services.context import Services
+from backend.store.indexes import declare
 
-COLLECTION = "calendars"
+HEADS = "calendars"
+ENTRIES = "calendar_entries"
 _CACHE = "calendar_cache"
+
+declare(ENTRIES, IndexModel([("tenant", ASCENDING)], name="tenant"))
 
 
 def calendar_id(tenant: str) -> str:
     return f"{tenant}:calendar"
 
 
-def build_calendar(doc: dict | None) -> WorkCalendar:
-    """The seed calendar with the stored imports (by year) and then the local days applied."""
+def build_calendar(entries: list[dict]) -> WorkCalendar:
+    """The seed calendar with the imported notices (by year) and then the local days applied."""
     calendar = WorkCalendar.from_chinesecalendar()
-    if not doc:
-        return calendar
-    for name in sorted(doc.get("imports") or {}):
-        notice = doc["imports"][name]
+    for notice in sorted((e for e in entries if e["type"] == "import"), key=lambda e: e["year"]):
         calendar = calendar.with_import(notice["rows"], notice["year"])
-    local = doc.get("local_days") or {}
+    local = {date.fromisoformat(e["date"]): e for e in entries if e["type"] == "local"}
     if local:
-        calendar = calendar.with_overrides(
-            {date.fromisoformat(day): entry["working"] for day, entry in local.items()},
-            {date.fromisoformat(day): entry.get("note") or "" for day, entry in local.items()})
+        calendar = calendar.with_overrides({day: e["working"] for day, e in local.items()},
+                                           {day: e.get("note") or "" for day, e in local.items()})
     return calendar
 
 
 async def load_calendar(svc: Services, tenant: str) -> WorkCalendar:
     """The tenant's calendar; rebuilt only when its stored revision changed since the last call."""
     cache = svc.extras.setdefault(_CACHE, {})
-    head = await svc.db[COLLECTION].find_one({"_id": calendar_id(tenant)}, {"revision": 1})
-    revision = head["revision"] if head else 0
+    head = await svc.db[HEADS].find_one({"_id": calendar_id(tenant)})
+    revision = head["revision"] if head else None
     cached = cache.get(tenant)
     if cached and cached[0] == revision:
         return cached[1]
-    doc = await svc.db[COLLECTION].find_one({"_id": calendar_id(tenant)}) if head else None
-    revision = doc["revision"] if doc else 0
-    calendar = build_calendar(doc)
+    entries = await svc.db[ENTRIES].find({"tenant": tenant}).to_list(None) if head else []
+    calendar = build_calendar(entries)
     cache[tenant] = (revision, calendar)
     return calendar
 
 
-async def _change(svc: Services, tenant: str, fields: dict) -> int:
-    doc = await svc.db[COLLECTION].find_one_and_update(
-        {"_id": calendar_id(tenant)},
-        {"$set": {**fields, "updated_at": svc.now()}, "$inc": {"revision": 1},
-         "$setOnInsert": {"tenant": tenant}},
-        upsert=True, return_document=ReturnDocument.AFTER, projection={"revision": 1})
-    return doc["revision"]
+async def _change(svc: Services, tenant: str, entry_id: str, entry: dict) -> str:
+    """Write one entry, then mark the calendar changed (in that order, so no reader caches a gap)."""
+    await svc.db[ENTRIES].replace_one({"_id": f"{tenant}:{entry_id}"},
+                                      {**entry, "tenant": tenant, "at": svc.now()}, upsert=True)
+    revision = secrets.token_hex(8)
+    await svc.db[HEADS].update_one({"_id": calendar_id(tenant)},
+                                   {"$set": {"tenant": tenant, "revision": revision, "updated_at": svc.now()}},
+                                   upsert=True)
+    return revision
 
 
 async def add_local_day(svc: Services, tenant: str, day: date, working: bool, note: str, actor: str) -> dict:
@@ -73,8 +78,8 @@ async def add_local_day(svc: Services, tenant: str, day: date, working: bool, no
     note = (note or "").strip()
     if not note:
         raise ValidationFailed("请说明本地调整的原因（如“县庆放假”）", code="calendar_note_required")
-    entry = {"working": bool(working), "note": note, "actor": actor, "at": svc.now()}
-    revision = await _change(svc, tenant, {f"local_days.{day.isoformat()}": entry})
+    entry = {"type": "local", "date": day.isoformat(), "working": bool(working), "note": note, "actor": actor}
+    revision = await _change(svc, tenant, f"local:{day.isoformat()}", entry)
     await audit.record(svc, tenant, actor, "calendar.local_day",
                        {"date": day.isoformat(), "working": bool(working), "note": note, "revision": revision})
     return {"date": day.isoformat(), "working": bool(working), "note": note, "revision": revision}
@@ -97,8 +102,8 @@ async def import_notice(svc: Services, tenant: str, year: int, rows: list, actor
         raise ValidationFailed("节假日安排应为一个列表，每行包含开始日期、类型和名称", code="calendar_import_format")
     days = validate_import(rows, year)
     rows = _clean_rows(rows)
-    notice = {"year": year, "rows": rows, "actor": actor, "at": svc.now()}
-    revision = await _change(svc, tenant, {f"imports.y{year}": notice})
+    notice = {"type": "import", "year": year, "rows": rows, "actor": actor}
+    revision = await _change(svc, tenant, f"import:{year}", notice)
     await audit.record(svc, tenant, actor, "calendar.import",
                        {"year": year, "rows": len(rows), "days": len(days), "revision": revision})
     return {"year": year, "rows": len(rows), "days": len(days), "revision": revision}

@@ -42,7 +42,8 @@ async def seed_sample(svc: Services, progress=None) -> dict:
     await svc.db.centres.insert_many(centres)
     await svc.db.posts.insert_many(_posts(tenant, county))
     demo_hash = accounts.hash_password(SAMPLE_PASSWORD)
-    for person in county["staff"]:
+    staff = county["staff"] + _default_approvers(county)
+    for person in staff:
         await accounts.create_staff(
             svc, tenant, person["username"], SAMPLE_PASSWORD, person["name"], person["roles"],
             department=person.get("department", ""), centre=person.get("centre", ""), actor="seed",
@@ -50,9 +51,9 @@ async def seed_sample(svc: Services, progress=None) -> dict:
         )
         if progress:
             progress(person["username"])
-    await _assign_post_holders(svc, tenant, county["staff"])
+    await _assign_post_holders(svc, tenant, staff)
     counts = {"tenant": tenant, "departments": len(departments), "townships": len(townships),
-              "centres": len(centres), "staff": len(county["staff"])}
+              "centres": len(centres), "staff": len(staff)}
     counts["items"] = await _seed_catalogue(svc, tenant)
     return counts
 
@@ -64,6 +65,22 @@ async def _seed_catalogue(svc: Services, tenant: str) -> int:
     actor = {"id": f"{tenant}:seed", "roles": ["admin"]}
     counts = await catalog_admin.import_items(svc, tenant, catalogue["items"], actor, publish_now=True)
     return counts["created"]
+
+
+def _default_approvers(county: dict) -> list[dict]:
+    """An A and a B approver for every department the sample names no one for (AB岗 everywhere)."""
+    named = {(p.get("post"), p.get("slot")) for p in county["staff"]}
+    extra = []
+    for department in county["departments"]:
+        code = department["code"]
+        if code == "zwfw":
+            continue
+        short = department["name"].replace("紫阳县", "").replace("安康市生态环境局紫阳分局", "生态环境分局")
+        for slot in ("A", "B"):
+            if (f"d-{code}", slot) not in named:
+                extra.append({"username": f"{code}_{slot.lower()}", "name": f"{short}审批{slot}岗",
+                              "roles": ["dept_approver"], "department": code, "post": f"d-{code}", "slot": slot})
+    return extra
 
 
 def _posts(tenant: str, county: dict) -> list[dict]:

@@ -12,6 +12,12 @@ INDEXES: dict[str, list[IndexModel]] = {
     "departments": [IndexModel([("tenant", ASCENDING)], name="tenant")],
     "townships": [IndexModel([("tenant", ASCENDING)], name="tenant")],
     "posts": [IndexModel([("tenant", ASCENDING), ("centre", ASCENDING)], name="tenant_centre")],
+    "case_index": [IndexModel([("tenant", ASCENDING), ("kind", ASCENDING), ("key", ASCENDING)], name="person")],
+    "task_queue": [IndexModel([("tenant", ASCENDING), ("department", ASCENDING)], name="department")],
+    "intake_queue": [IndexModel([("tenant", ASCENDING), ("centre", ASCENDING)], name="centre")],
+    "cases": [IndexModel([("tenant", ASCENDING), ("state", ASCENDING)], name="state"),
+              IndexModel([("tenant", ASCENDING), ("submitted_at", DESCENDING)], name="submitted")],
+    "item_heads": [IndexModel([("tenant", ASCENDING), ("status", ASCENDING)], name="status")],
 }
 
 _extra: dict[str, list[IndexModel]] = {}
@@ -23,5 +29,9 @@ def declare(collection: str, *models: IndexModel) -> None:
 
 
 async def ensure_indexes(db) -> None:
+    """Create the missing indexes one by one (FerretDB v1 panics when a batch repeats existing ones)."""
     for collection, models in list(INDEXES.items()) + list(_extra.items()):
-        await db[collection].create_indexes(models)
+        existing = {index["name"] async for index in await db[collection].list_indexes()}
+        for model in models:
+            if model.document["name"] not in existing:
+                await db[collection].create_indexes([model])

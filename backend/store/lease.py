@@ -1,14 +1,17 @@
 """Leases (租约) in the store: one process at a time runs a background job; another takes over when it dies.
 
-A lease is one document in ``leases`` keyed by its name (``_id`` = ``"sweep:ziyang"``) holding the
-``holder``, ``expires_at`` and a fencing ``token`` that grows by one at every change of holder.
-Every step is a single-document conditional update (no transactions): take over an expired lease,
-renew my own, or insert a new one (a duplicate-key error means another process was faster).
+The lease ``sweep:ziyang`` is a chain of *claims*: ``lease_claims/{name}:{token}`` holds the
+``holder`` and ``expires_at`` of the token-th holder. Taking a lease is *inserting* the next claim:
+the unique ``_id`` lets exactly one of any number of racers win, on MongoDB and on FerretDB v1 on
+SQLite alike (FerretDB v1 applies updates as read-modify-write outside a transaction, so two
+concurrent conditional updates of one document can both "succeed"; an insert cannot). A claim is
+written afterwards only by its own holder (renew, release), so no document has two writers.
+``leases/{name}`` points at the latest token (``token``) for readers; it may lag, so readers step
+forward through the claims until the next one is missing.
 
 The token fences stale holders: a holder that stalled past its ``ttl`` (GC pause, lost network) may
 still believe it holds the lease, so the work it writes carries "done by token N" and the store
-rejects N when a higher token has written (see ``store.timers.advance_cursor``). The document is
-never deleted, so the token never goes back to 1.
+rejects N when a higher token has written (see ``store.timers.advance_cursor``).
 """
 
 from __future__ import annotations
@@ -22,12 +25,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Awaitable, Callable
 
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 log = logging.getLogger("sunshine.lease")
 
-COLLECTION = "leases"
+HEADS = "leases"
+CLAIMS = "lease_claims"
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -50,56 +53,73 @@ def _ttl(ttl: timedelta | float) -> timedelta:
     return ttl if isinstance(ttl, timedelta) else timedelta(seconds=ttl)
 
 
-def _lease(doc: dict | None) -> Lease | None:
-    if doc is None:
+def _claim_id(name: str, token: int) -> str:
+    return f"{name}:{token}"
+
+
+async def current(db, name: str) -> Lease | None:
+    """The latest claim of ``name`` (held or expired), or ``None`` when nobody ever took it."""
+    head = await db[HEADS].find_one({"_id": name})
+    token = head["token"] if head else 0
+    claim = await db[CLAIMS].find_one({"_id": _claim_id(name, token)}) if token else None
+    while True:  # the pointer may lag behind the chain
+        following = await db[CLAIMS].find_one({"_id": _claim_id(name, token + 1)})
+        if following is None:
+            break
+        token, claim = token + 1, following
+    if claim is None:
         return None
-    return Lease(doc["_id"], doc["holder"], doc["token"], doc["expires_at"])
+    return Lease(name, claim["holder"], token, claim["expires_at"])
+
+
+async def _claim(db, name: str, token: int, holder: str, expires: datetime, now: datetime) -> Lease | None:
+    try:
+        await db[CLAIMS].insert_one({"_id": _claim_id(name, token), "lease": name, "holder": holder,
+                                     "expires_at": expires, "acquired_at": now})
+    except DuplicateKeyError:
+        return None  # another process claimed this token first
+    await db[HEADS].update_one({"_id": name}, {"$set": {"token": token}}, upsert=True)
+    return Lease(name, holder, token, expires)
 
 
 async def acquire(db, name: str, holder: str, ttl: timedelta | float, now: datetime) -> Lease | None:
     """Take the lease ``name`` for ``holder`` until ``now + ttl``; ``None`` when another live holder has it.
 
-    Re-acquiring a lease I still hold keeps its token; taking over an expired one raises the token.
+    Re-acquiring a lease I still hold renews it under the same token; taking over an expired or
+    released one claims the next token.
     """
-    leases = db[COLLECTION]
-    expires = now + _ttl(ttl)
-    taken = await leases.find_one_and_update(
-        {"_id": name, "expires_at": {"$lte": now}},
-        {"$set": {"holder": holder, "expires_at": expires, "acquired_at": now}, "$inc": {"token": 1}},
-        return_document=ReturnDocument.AFTER)
-    if taken is None:
-        taken = await leases.find_one_and_update(
-            {"_id": name, "holder": holder},
-            {"$set": {"expires_at": expires}}, return_document=ReturnDocument.AFTER)
-    if taken is None:
-        doc = {"_id": name, "holder": holder, "expires_at": expires, "acquired_at": now, "token": 1}
-        try:
-            await leases.insert_one(doc)
-        except DuplicateKeyError:
-            return None  # a live holder exists, or another process inserted first
-        taken = doc
-    return _lease(taken)
+    latest = await current(db, name)
+    if latest is not None and latest.expires_at > now:
+        if latest.holder != holder:
+            return None
+        return await renew(db, latest, ttl, now)
+    return await _claim(db, name, latest.token + 1 if latest else 1, holder, now + _ttl(ttl), now)
 
 
 async def renew(db, lease: Lease, ttl: timedelta | float, now: datetime) -> Lease | None:
-    """Extend my lease to ``now + ttl``; ``None`` when someone took it over (my token is stale)."""
-    doc = await db[COLLECTION].find_one_and_update(
-        {"_id": lease.name, "holder": lease.holder, "token": lease.token},
-        {"$set": {"expires_at": now + _ttl(ttl)}}, return_document=ReturnDocument.AFTER)
-    return _lease(doc)
+    """Extend my lease to ``now + ttl``; ``None`` when it expired or someone claimed a newer token.
+
+    An expired lease is not renewed (another process may be taking it over right now): acquire
+    it again instead, which claims a new token.
+    """
+    claims = db[CLAIMS]
+    if now >= lease.expires_at or await claims.find_one({"_id": _claim_id(lease.name, lease.token + 1)}):
+        return None
+    expires = now + _ttl(ttl)
+    result = await claims.update_one({"_id": _claim_id(lease.name, lease.token), "holder": lease.holder},
+                                     {"$set": {"expires_at": expires}})
+    if result.matched_count != 1:
+        return None
+    return Lease(lease.name, lease.holder, lease.token, expires)
 
 
 async def release(db, lease: Lease) -> bool:
-    """Give the lease up now so another process need not wait for it to expire; keeps the token."""
-    result = await db[COLLECTION].update_one(
-        {"_id": lease.name, "holder": lease.holder, "token": lease.token},
-        {"$set": {"expires_at": _EPOCH}})
-    return result.modified_count == 1
-
-
-async def current(db, name: str) -> Lease | None:
-    """The lease document as stored (held or expired), for status pages and tests."""
-    return _lease(await db[COLLECTION].find_one({"_id": name}))
+    """Give the lease up now so another process need not wait for it to expire; the token chain stays."""
+    if await db[CLAIMS].find_one({"_id": _claim_id(lease.name, lease.token + 1)}):
+        return False
+    result = await db[CLAIMS].update_one({"_id": _claim_id(lease.name, lease.token), "holder": lease.holder},
+                                         {"$set": {"expires_at": _EPOCH}})
+    return result.matched_count == 1
 
 
 async def run_under_lease(svc, name: str, holder: str, work: Callable[[Lease], Awaitable[None]], *,

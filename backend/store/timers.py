@@ -1,20 +1,19 @@
-"""Timer wheel (定时轮): due times filed into one bucket document per tenant and UTC minute.
+"""Timer wheel (定时轮): due times filed by tenant and UTC minute, read by minute window.
 
-A bucket is ``timer_buckets/{tenant}:{YYYYMMDDHHMM}`` holding ``entries``, a map from a sanitised
-key to a flat entry ``{key, kind, due_at, ...data}``. A map (not an array) makes scheduling
-idempotent: filing the same key again overwrites its entry with one ``$set``, on MongoDB and on
-FerretDB alike, and ``cancel`` is one ``$unset``.
+Each timer is one small document in ``timer_entries`` whose ``_id`` starts with its bucket, the
+minute it falls due: ``{tenant}:{YYYYMMDDHHMM}:{key}`` holding ``key``, ``kind``, ``due_at`` and flat
+data fields. Re-filing a key into the same minute overwrites its document (same ``_id``), so
+scheduling is idempotent, and ``cancel`` is one delete by ``_id``. (One document per timer rather
+than one per minute: FerretDB v1 on SQLite applies updates as read-modify-write without a
+transaction, and 20 concurrent ``$set``s into one bucket document kept only 13 of them.)
 
-The sweeper reads only the buckets after its cursor (``timer_cursors/{tenant}:timers-cursor``, the
-last swept minute), so its cost follows what falls due, not the number of open cases; swept
-buckets are deleted when the cursor moves, which keeps the collection as small as the future.
-The cursor moves only for a fencing token at least as high as the last one that moved it, so a
-stalled sweeper whose lease was taken over cannot move it (see ``store.lease``).
-
-Reading a window: a few minutes are looked up by ``_id`` one by one; a longer window (the server
-was down for a day: 1440 buckets) is one ``_id`` range query. FerretDB v1 on SQLite evaluates
-``_id`` equality in SQL but ``$in`` and ranges in Go over the whole collection, so one range query
-beats many ``$in`` chunks there; MongoDB answers both from the ``_id`` index.
+The sweeper reads the ``_id`` range of the minutes after its cursor (``timer_cursors/
+{tenant}:timers-cursor``, the last swept minute), so on MongoDB its cost follows what falls due,
+not the number of open cases; swept timers are deleted when the cursor moves, which keeps the
+collection as small as the future (FerretDB v1 reads the collection for every query but ``_id``
+equality, and ``_id`` ``$in`` too, so small matters there). The cursor moves only for a fencing
+token at least as high as the last one that moved it, so a sweeper whose lease was taken over
+cannot move it (see ``store.lease``).
 
 Sweep recipe: ``cursor = await read_cursor(...) or start``; ``until = minute_floor(now) - SWEEP_LAG``;
 handle ``await due(db, tenant, cursor, until)``; ``await advance_cursor(db, tenant, until, token)``.
@@ -24,18 +23,16 @@ timers with ``not_before=now`` so they land in a minute not yet swept.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta, timezone
 
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-BUCKETS = "timer_buckets"
+ENTRIES = "timer_entries"
 CURSORS = "timer_cursors"
 SWEEP_LAG = timedelta(minutes=1)
-EQUALITY_LOOKUP_MAX = 8  # windows up to this many minutes are read by single `_id` lookups
 _SCALARS = (str, int, float, bool, datetime, type(None))
-_RESERVED = {"key", "kind", "due_at", "tenant"}
+_RESERVED = {"_id", "key", "kind", "due_at", "tenant", "bucket"}
 
 
 def minute_floor(moment: datetime) -> datetime:
@@ -52,13 +49,6 @@ def cursor_id(tenant: str) -> str:
     return f"{tenant}:timers-cursor"
 
 
-def entry_field(key: str) -> str:
-    """A field name for ``key``: no dots, no leading ``$``, never empty; reversible by percent-escaping."""
-    if not isinstance(key, str) or not key:
-        raise ValueError("a timer key must be a non-empty string")
-    return "k" + key.replace("%", "%25").replace(".", "%2E").replace("$", "%24")
-
-
 def _check_data(data: dict | None) -> dict:
     data = dict(data or {})
     for name, value in data.items():
@@ -69,57 +59,58 @@ def _check_data(data: dict | None) -> dict:
     return data
 
 
+def _bucket(tenant: str, due_at: datetime, not_before: datetime | None) -> str:
+    return bucket_id(tenant, max(due_at, not_before) if not_before is not None else due_at)
+
+
 async def schedule(db, tenant: str, due_at: datetime, key: str, kind: str, data: dict | None = None, *,
                    not_before: datetime | None = None) -> str:
-    """File ``key`` to fall due at ``due_at``; the same key in the same bucket is overwritten, not doubled.
+    """File ``key`` to fall due at ``due_at``; filing the same key into the same minute overwrites it.
 
     ``not_before`` (usually now) files an overdue timer into the current minute instead of a minute
-    that may already be swept; the entry keeps its real ``due_at``. Returns the bucket ``_id``
-    (pass the same ``due_at`` and ``not_before`` to :func:`cancel`).
+    that may already be swept; the entry keeps its real ``due_at``. Returns the bucket (pass the
+    same ``due_at`` and ``not_before`` to :func:`cancel`).
     """
-    entry = {**_check_data(data), "key": key, "kind": kind, "due_at": due_at}
-    filed = max(due_at, not_before) if not_before is not None else due_at
-    bucket = bucket_id(tenant, filed)
-    update = {"$set": {f"entries.{entry_field(key)}": entry},
-              "$setOnInsert": {"tenant": tenant, "minute": minute_floor(filed)}}
+    if not isinstance(key, str) or not key:
+        raise ValueError("a timer key must be a non-empty string")
+    bucket = _bucket(tenant, due_at, not_before)
+    entry = {**_check_data(data), "tenant": tenant, "bucket": bucket, "key": key, "kind": kind, "due_at": due_at}
     try:
-        await db[BUCKETS].update_one({"_id": bucket}, update, upsert=True)
-    except DuplicateKeyError:  # two first writers raced to create the bucket; it exists now
-        await db[BUCKETS].update_one({"_id": bucket}, update)
+        await db[ENTRIES].replace_one({"_id": f"{bucket}:{key}"}, entry, upsert=True)
+    except DuplicateKeyError:  # the same key filed twice at once: both inserted; the other won
+        await db[ENTRIES].replace_one({"_id": f"{bucket}:{key}"}, entry)
     return bucket
 
 
-async def cancel(db, tenant: str, due_at: datetime, key: str, *, not_before: datetime | None = None) -> bool:
-    """Remove ``key`` from the bucket it was filed in; ``False`` when it was not there (already swept)."""
-    filed = max(due_at, not_before) if not_before is not None else due_at
-    field = f"entries.{entry_field(key)}"
-    result = await db[BUCKETS].update_one({"_id": bucket_id(tenant, filed), field: {"$exists": True}},
-                                          {"$unset": {field: ""}})
-    return result.modified_count == 1
+async def cancel(db, tenant: str, due_at: datetime, key: str, *, not_before: datetime | None = None,
+                 bucket: str | None = None) -> bool:
+    """Remove ``key`` from the minute it was filed in; ``False`` when it was not there (already swept).
+
+    Give the same ``due_at`` and ``not_before`` as to :func:`schedule`, or the ``bucket`` it returned.
+    """
+    bucket = bucket or _bucket(tenant, due_at, not_before)
+    result = await db[ENTRIES].delete_one({"_id": f"{bucket}:{key}"})
+    return result.deleted_count == 1
 
 
-def _minutes(since: datetime, until: datetime) -> list[datetime]:
-    """UTC minutes m with since < m <= until."""
+def _window(tenant: str, since: datetime, until: datetime) -> dict | None:
+    """The ``_id`` range of the minutes m with since < m <= until."""
     first, last = minute_floor(since) + timedelta(minutes=1), minute_floor(until)
-    count = int((last - first).total_seconds() // 60) + 1
-    return [first + timedelta(minutes=i) for i in range(max(count, 0))]
+    if last < first:
+        return None
+    return {"$gte": bucket_id(tenant, first) + ":", "$lt": bucket_id(tenant, last + timedelta(minutes=1)) + ":"}
 
 
 async def due(db, tenant: str, since: datetime, until: datetime) -> list[dict]:
-    """Entries of the buckets for the minutes after ``since`` up to and including ``until``, oldest first.
+    """Timers of the minutes after ``since`` up to and including ``until``, oldest first.
 
-    Each entry is a flat dict: ``key``, ``kind``, ``due_at`` and the data fields it was filed with.
+    Each is a flat dict: ``key``, ``kind``, ``due_at``, ``bucket`` and the data fields it was filed with.
     """
-    minutes = _minutes(since, until)
-    if not minutes:
+    window = _window(tenant, since, until)
+    if window is None:
         return []
-    if len(minutes) <= EQUALITY_LOOKUP_MAX:
-        docs = await asyncio.gather(*(db[BUCKETS].find_one({"_id": bucket_id(tenant, m)}) for m in minutes))
-    else:
-        window = {"$gte": bucket_id(tenant, minutes[0]), "$lte": bucket_id(tenant, minutes[-1])}
-        docs = await db[BUCKETS].find({"_id": window, "tenant": tenant}).to_list(None)
-    entries = [entry for doc in docs if doc for entry in (doc.get("entries") or {}).values()]
-    return sorted(entries, key=lambda e: (e["due_at"], e["key"]))
+    docs = await db[ENTRIES].find({"_id": window, "tenant": tenant}, {"_id": 0, "tenant": 0}).to_list(None)
+    return sorted(docs, key=lambda e: (e["due_at"], e["key"]))
 
 
 async def read_cursor(db, tenant: str) -> datetime | None:
@@ -129,30 +120,27 @@ async def read_cursor(db, tenant: str) -> datetime | None:
 
 
 async def advance_cursor(db, tenant: str, upto: datetime, fencing_token: int) -> bool:
-    """Record that every minute up to ``upto`` is swept; drop those buckets.
+    """Record that every minute up to ``upto`` is swept, and drop the timers filed up to it.
 
     Refused (``False``) when a higher fencing token has moved the cursor, or when the cursor is
-    already at or past ``upto``: a stale sweeper cannot move it, and it never goes back.
+    already at or past ``upto``: a stale sweeper cannot move it, and it never goes back. The write
+    is read back before anything is deleted, because FerretDB v1 may let a concurrent conditional
+    update of the same document overwrite it.
     """
     upto = minute_floor(upto)
     cursors = db[CURSORS]
     guard = {"_id": cursor_id(tenant), "token": {"$lte": fencing_token}, "upto": {"$lt": upto}}
     moved = await cursors.find_one_and_update(
-        guard, {"$set": {"upto": upto, "token": fencing_token, "tenant": tenant}},
-        return_document=ReturnDocument.BEFORE)
+        guard, {"$set": {"upto": upto, "token": fencing_token}}, return_document=ReturnDocument.AFTER)
     if moved is None:
         try:
             await cursors.insert_one({"_id": cursor_id(tenant), "tenant": tenant, "upto": upto,
                                       "token": fencing_token})
         except DuplicateKeyError:
             return False
-        previous = None
-    else:
-        previous = moved["upto"]
-    swept = {"$lte": bucket_id(tenant, upto)}
-    if previous is not None:
-        swept["$gt"] = bucket_id(tenant, previous)
-    else:
-        swept["$gte"] = f"{tenant}:0"
-    await db[BUCKETS].delete_many({"_id": swept, "tenant": tenant})
+    stored = await cursors.find_one({"_id": cursor_id(tenant)})
+    if stored is None or (stored["upto"], stored["token"]) != (upto, fencing_token):
+        return False
+    swept = {"$gte": f"{tenant}:0", "$lt": bucket_id(tenant, upto + timedelta(minutes=1)) + ":"}
+    await db[ENTRIES].delete_many({"_id": swept, "tenant": tenant})
     return True

@@ -1,0 +1,81 @@
+"""Application materials (申请材料) over HTTP: upload a raw image or PDF, read it back inline."""
+
+from urllib.parse import quote, unquote
+
+from backend.domain.errors import ValidationFailed
+from backend.handlers.base import APIHandler
+from backend.services import uploads
+
+ERR = {"description": "错误（JSON 错误结构）"}
+BINARY = {"type": "string", "format": "binary"}
+STREAM_SLICE = 256 * 1024
+
+
+class UploadsHandler(APIHandler):
+    """Upload one material as the raw request body; any signed-in staff member or citizen."""
+
+    raw_body = True
+    spec = {"post": {
+        "summary": "上传申请材料（JPG、PNG 或 PDF，请求体为文件本身）", "tags": ["申请材料"],
+        "parameters": [
+            {"name": "X-Filename", "in": "header", "required": False,
+             "description": "文件名（UTF-8 后 URL 编码），如 %E8%BA%AB%E4%BB%BD%E8%AF%81.png", "schema": {"type": "string"}},
+            {"name": "filename", "in": "query", "required": False, "description": "文件名（无 X-Filename 时使用）",
+             "schema": {"type": "string"}}],
+        "requestBody": {"required": True, "description": "文件内容；Content-Type 须与文件实际类型一致",
+                        "content": {t: {"schema": BINARY} for t in uploads.KINDS}},
+        "responses": {"201": {"description": "{id, filename, content_type, size, sha256}"}, "401": ERR,
+                      "413": {"description": "文件过大（JSON 错误结构）"}, "422": ERR}}}
+
+    @property
+    def max_body(self) -> int:
+        return self.svc.settings.max_upload_bytes
+
+    async def prepare(self) -> None:
+        if len(self.request.body) > self.max_body:
+            uploads.check_size(self.svc, len(self.request.body))  # the upload's own message, not the generic one
+        await super().prepare()
+
+    def _filename(self) -> str:
+        header = self.request.headers.get("X-Filename", "")
+        if not header:
+            return self.get_query_argument("filename", "")
+        try:
+            return unquote(header, encoding="utf-8", errors="strict")
+        except UnicodeDecodeError:
+            raise ValidationFailed("文件名编码有误，请使用 UTF-8 URL 编码", code="bad_filename") from None
+
+    async def post(self) -> None:
+        me = self.require_login()
+        declared = self.request.headers.get("Content-Type", "")
+        saved = await uploads.save_upload(self.svc, self.tenant(), me, self._filename(), declared, self.request.body)
+        self.send_json(saved, status=201)
+
+
+class UploadHandler(APIHandler):
+    """Read one material back, shown inline; only its owner, staff of the county or the case's applicant."""
+
+    spec = {"get": {
+        "summary": "查看申请材料（原文件）", "tags": ["申请材料"],
+        "responses": {"200": {"description": "文件内容（inline）",
+                              "content": {t: {"schema": BINARY} for t in uploads.KINDS}},
+                      "401": ERR, "404": ERR}}}
+
+    async def get(self, file_id: str) -> None:
+        me = self.require_login()
+        meta, data = await uploads.open_upload(self.svc, self.tenant(), file_id, me)
+        self.set_header("Content-Type", meta["content_type"])
+        self.set_header("Content-Disposition", f"inline; filename*=UTF-8''{quote(meta['filename'], safe='')}")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Cache-Control", "private, no-store")
+        for start in range(0, len(data), STREAM_SLICE):
+            self.write(data[start:start + STREAM_SLICE])
+            await self.flush()
+        self.finish()
+
+
+def default_handlers() -> list:
+    return [
+        (r"/api/v1/uploads", UploadsHandler),
+        (r"/api/v1/uploads/(?P<file_id>[0-9A-Za-z_-]{1,64})", UploadHandler),
+    ]

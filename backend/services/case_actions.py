@@ -1,0 +1,134 @@
+"""The steps staff and citizens take on a case, by name: who acts in which role, with what input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from backend.domain import cases
+from backend.domain.case_model import Case
+from backend.domain.errors import Forbidden, ValidationFailed
+from backend.services import casework, catalog
+from backend.services.context import Services
+
+
+def _text(body: dict, key: str, limit: int = 500) -> str:
+    value = body.get(key, "")
+    if not isinstance(value, str):
+        raise ValidationFailed(f"字段 {key} 应为文字", code="bad_field")
+    if len(value) > limit:
+        raise ValidationFailed(f"字段 {key} 过长（上限 {limit} 字）", code="field_too_long")
+    return value
+
+
+def _flag(body: dict, key: str) -> bool:
+    value = body.get(key)
+    if not isinstance(value, bool):
+        raise ValidationFailed(f"请明确 {key}（true 或 false）", code="bad_field")
+    return value
+
+
+def _materials(body: dict) -> list[str]:
+    value = body.get("materials")
+    if not isinstance(value, list) or not all(isinstance(m, str) for m in value):
+        raise ValidationFailed("请以列表形式逐项列出需要补正的材料", code="materials_required")
+    return value
+
+
+@dataclass(frozen=True)
+class Action:
+    """One named step: the role it is taken in, a summary for the API, and how to call the domain."""
+
+    role: str
+    summary: str
+    run: Callable  # (svc, case, actor, now, body) -> Step (may be async)
+    citizen_may: bool = False
+
+
+async def _start_review(svc, case, actor, now, body):
+    posts = await casework.approval_posts(svc, case.app.tenant, case.app.departments)
+    return cases.start_review(case, actor, now, posts)
+
+
+ACTIONS: dict[str, Action] = {
+    "accept": Action("window_clerk", "窗口受理（受理后开始计时）", lambda s, c, a, n, b: cases.accept(c, a, n)),
+    "reject": Action("window_clerk", "不予受理（须说明理由）", lambda s, c, a, n, b: cases.reject(c, a, n, _text(b, "reason"))),
+    "supplement": Action("window_clerk", "一次性告知补正材料",
+                         lambda s, c, a, n, b: cases.request_supplement(c, a, n, _materials(b), _text(b, "reason"))),
+    "resubmit": Action("window_clerk", "补正后重新提交",
+                       lambda s, c, a, n, b: cases.resubmit(c, a, n, _text(b, "note")), citizen_may=True),
+    "withdraw": Action("window_clerk", "撤回申请", lambda s, c, a, n, b: cases.withdraw(c, a, n, _text(b, "reason")),
+                       citizen_may=True),
+    "dispatch": Action("window_clerk", "分派部门审批任务（联办件各部门同时收到）", _start_review),
+    "decide-at-window": Action("window_clerk", "即办件当场办结（准予或不予）",
+                               lambda s, c, a, n, b: cases.decide_at_window(c, a, n, _flag(b, "approve"), _text(b, "reason"))),
+    "approve": Action("dept_approver", "部门审批同意", lambda s, c, a, n, b: cases.approve_task(c, a, n, _text(b, "opinion"))),
+    "refuse": Action("dept_approver", "部门审批不同意（须说明理由）",
+                     lambda s, c, a, n, b: cases.refuse_task(c, a, n, _text(b, "reason"))),
+    "pause": Action("dept_approver", "法定暂停计时（听证、专家评审、现场勘查、公示）",
+                    lambda s, c, a, n, b: cases.pause(c, a, n, _text(b, "kind", 40), _text(b, "reason"))),
+    "resume": Action("dept_approver", "恢复计时", lambda s, c, a, n, b: cases.resume(c, a, n, _text(b, "note"))),
+    "forward": Action("dept_approver", "上报件报送上级机关", lambda s, c, a, n, b: cases.forward(c, a, n, _text(b, "note"))),
+    "record-reply": Action("dept_approver", "登记上级机关批复",
+                           lambda s, c, a, n, b: cases.record_reply(c, a, n, _flag(b, "approved"), _text(b, "reference", 100),
+                                                                   _text(b, "reason"))),
+    "send-result": Action("window_clerk", "送达办理结果（邮寄填写EMS单号，电子送达填写证照编号）",
+                          lambda s, c, a, n, b: cases.dispatch_result(c, a, n, _text(b, "tracking_number", 40),
+                                                                      _text(b, "reference", 200))),
+    "confirm-delivery": Action("window_clerk", "确认送达（窗口领取登记领取人）",
+                               lambda s, c, a, n, b: cases.confirm_delivery(c, a, n, _text(b, "received_by", 50))),
+}
+
+
+async def _actor_for(svc: Services, principal: dict, action: Action, case: Case):
+    if principal.get("kind") == "citizen":
+        if not action.citizen_may:
+            raise Forbidden("申请人不能执行此操作")
+        if case.app.applicant_openid != principal["id"]:
+            raise Forbidden("只能操作本人的办件")
+        return casework.citizen_actor(principal)
+    role = action.role
+    if role == "window_clerk" and "window_clerk" not in principal["roles"]:
+        for alternative in ("info_officer", "centre_manager"):
+            if alternative in principal["roles"] and (action.citizen_may or alternative == "centre_manager"):
+                role = alternative
+                break
+    if role == "dept_approver" and "dept_approver" not in principal["roles"] and "centre_manager" in principal["roles"]:
+        role = "centre_manager"
+    actor = await casework.staff_actor(svc, principal, role)
+    _check_centre(principal, case)
+    return actor
+
+
+def _check_centre(principal: dict, case: Case) -> None:
+    """A township centre's staff handle only that centre's cases (镇便民服务中心)."""
+    centre = principal.get("centre") or "county"
+    if "window_clerk" in principal["roles"] and centre != case.app.centre:
+        raise Forbidden("该办件不属于您所在的服务中心", code="wrong_centre")
+
+
+async def perform(svc: Services, tenant: str, number: str, principal: dict, name: str, body: dict) -> Case:
+    """Take the named step on a case as the signed-in principal."""
+    action = ACTIONS.get(name)
+    if action is None:
+        raise ValidationFailed(f"未知的办件操作：{name}", code="unknown_action")
+    case, _ = await casework.load(svc, tenant, number)
+    actor = await _actor_for(svc, principal, action, case)
+    step = action.run(svc, case, actor, svc.now(), body)
+    if hasattr(step, "__await__"):
+        step = await step
+    case = await casework.store(svc, step)
+    if name == "accept" and case.kind != "immediate":
+        case = await _dispatch_after_acceptance(svc, case, actor)
+    return case
+
+
+async def _dispatch_after_acceptance(svc: Services, case: Case, actor) -> Case:
+    """内部运作: an accepted case goes straight to its departments; the window does not carry files."""
+    posts = await casework.approval_posts(svc, case.app.tenant, case.app.departments)
+    step = cases.start_review(case, actor, svc.now(), posts)
+    return await casework.store(svc, step)
+
+
+async def item_for_case(svc: Services, case: Case):
+    return await catalog.item_version(svc, case.app.tenant, case.app.item_code, case.app.item_version)

@@ -1,0 +1,160 @@
+"""What people see of a case: the staff view, the citizen's progress page, queues and lists."""
+
+from __future__ import annotations
+
+from backend.domain.case_model import PAUSE_KINDS, STATE_LABELS, TASK_LABELS, Case
+from backend.domain.errors import Forbidden, NotFound
+from backend.domain.identity import mask_id_number, mask_name, mask_phone
+from backend.domain.items import DELIVERY_METHODS, KINDS
+from backend.domain.numbering import display_query_code, normalize_query_code
+from backend.domain.roles import ROLE_LABELS
+from backend.services import casework
+from backend.services.context import Services
+
+CHANNEL_LABELS = {"window": "县政务服务中心窗口", "township_window": "镇便民服务中心窗口", "miniprogram": "阳光365小程序",
+                  "proxy": "信息员代办", "hotline": "24小时热线"}
+EVENT_LABELS = {
+    "CaseSubmitted": "提交申请", "CaseAccepted": "窗口受理", "CaseRejected": "不予受理",
+    "SupplementRequested": "一次性告知补正", "CaseResubmitted": "补正后重新提交", "TaskAssigned": "分派部门审批",
+    "TaskApproved": "部门审批同意", "TaskRefused": "部门审批不同意", "TaskCancelled": "审批任务撤销",
+    "TaskHandedOver": "AB岗顶岗移交", "CasePaused": "暂停计时", "CaseResumed": "恢复计时",
+    "CaseApproved": "准予办理", "CaseRefused": "不予办理", "CaseForwarded": "报送上级机关",
+    "ReplyRecorded": "登记上级批复", "ResultDispatched": "结果已发出", "ResultDelivered": "已送达，办结",
+    "CaseWithdrawn": "申请人撤回",
+}
+
+
+def _departments(profile_departments: dict, code: str) -> str:
+    return profile_departments.get(code, code)
+
+
+async def department_names(svc: Services, tenant: str) -> dict[str, str]:
+    return {d["code"]: d["name"] async for d in svc.db.departments.find({"tenant": tenant})}
+
+
+def _event_view(event, names: dict, public: bool) -> dict:
+    data = dict(event.data)
+    label = EVENT_LABELS.get(event.type, event.type)
+    department = data.get("department")
+    if department:
+        label = f"{label}（{names.get(department, department)}）"
+    if event.type == "CasePaused":
+        label = f"{label}（{PAUSE_KINDS.get(data.get('kind'), data.get('kind', ''))}）"
+    view = {"seq": event.seq, "type": event.type, "label": label, "at": event.at, "to_state": event.to_state,
+            "state_label": STATE_LABELS.get(event.to_state, event.to_state), "reason": event.reason,
+            "actor_role": ROLE_LABELS.get(event.actor_role, {"citizen": "申请人", "system": "系统"}.get(event.actor_role, ""))}
+    if event.type == "SupplementRequested":
+        view["materials"] = [m for m in str(data.get("materials", "")).split("\n") if m]
+    if event.type == "ResultDispatched":
+        view["tracking_number"] = data.get("tracking_number", "")
+    if not public:
+        view.update(actor_id=event.actor_id, actor_name=event.actor_name, actor_post=event.actor_post,
+                    hash=event.hash, data=data)
+    return view
+
+
+def _summary(case: Case, doc: dict, names: dict) -> dict:
+    app = case.app
+    return {
+        "number": case.number, "state": case.state, "state_label": STATE_LABELS.get(case.state, case.state),
+        "item_code": app.item_code, "item_name": app.item_name, "item_version": app.item_version,
+        "kind": app.kind, "kind_label": KINDS.get(app.kind, app.kind),
+        "channel": app.channel, "channel_label": CHANNEL_LABELS.get(app.channel, app.channel), "centre": app.centre,
+        "departments": [{"code": d, "name": names.get(d, d)} for d in app.departments],
+        "promised_days": app.promised_days, "statutory_days": app.statutory_days,
+        "submitted_at": case.submitted_at, "accepted_at": case.accepted_at, "decided_at": case.decided_at,
+        "delivered_at": case.delivered_at, "due_at": doc.get("due_at"), "due_provisional": doc.get("due_provisional", False),
+        "delivery_method": app.delivery_method, "delivery_label": DELIVERY_METHODS.get(app.delivery_method, app.delivery_method),
+        "outcome": case.outcome, "outcome_reason": case.outcome_reason, "finished": case.state in ("rejected", "delivered", "withdrawn"),
+        "missing_materials": list(case.requested_materials) if case.state == "supplement_requested" else [],
+    }
+
+
+async def staff_view(svc: Services, tenant: str, number: str, principal: dict) -> dict:
+    """Everything staff need: applicant, form, materials, tasks, pauses, the full trail."""
+    case, doc = await casework.load(svc, tenant, number)
+    centre = principal.get("centre") or "county"
+    if centre != "county" and centre != case.app.centre and not {"supervisor", "admin"} & set(principal["roles"]):
+        raise Forbidden("该办件不属于您所在的服务中心", code="wrong_centre")
+    names = await department_names(svc, tenant)
+    return {
+        **_summary(case, doc, names), "query_code": display_query_code(case.app.query_code),
+        "applicant": {"name": case.app.applicant_name, "id_number": mask_id_number(case.app.applicant_id_number)
+                      if case.app.applicant_id_number else "", "phone": case.app.applicant_phone},
+        "submitted_by": {"id": case.submitted_by_id, "name": case.submitted_by_name, "role": case.submitted_by_role},
+        "form": doc.get("form", {}), "materials": doc.get("materials", []),
+        "delivery_address": case.app.delivery_address, "tracking_number": case.tracking_number,
+        "higher_authority": case.app.higher_authority, "reply_reference": case.reply_reference,
+        "tasks": [{"department": t.department, "department_name": names.get(t.department, t.department), "post": t.post_id,
+                   "assignee": t.assignee_id, "state": t.state, "state_label": TASK_LABELS.get(t.state, t.state),
+                   "opened_at": t.opened_at, "closed_at": t.closed_at, "decided_by": t.decided_by_name,
+                   "opinion": t.opinion} for t in case.tasks],
+        "pauses": [{"kind": p.kind, "kind_label": PAUSE_KINDS.get(p.kind, "补正"), "reason": p.reason,
+                    "started_at": p.started_at, "ended_at": p.ended_at} for p in case.pauses],
+        "due_explanation": doc.get("due_explanation", ""), "version": case.version,
+        "timeline": [_event_view(e, names, public=False) for e in case.events],
+    }
+
+
+async def progress(svc: Services, tenant: str, number: str, principal: dict | None, query_code: str) -> dict:
+    """The public progress page: the applicant, or anyone with the receipt's query code; masked name only."""
+    try:
+        case, doc = await casework.load(svc, tenant, number)
+    except NotFound:
+        raise NotFound("未找到该办件，请核对办件编号", code="case_not_found") from None
+    own = principal and principal.get("kind") == "citizen" and principal["id"] == case.app.applicant_openid
+    staff = principal and principal.get("kind") == "staff" and principal["tenant"] == tenant
+    if not (own or staff or (query_code and normalize_query_code(query_code) == case.app.query_code)):
+        raise NotFound("未找到该办件，请核对办件编号和查询码", code="case_not_found")
+    names = await department_names(svc, tenant)
+    summary = _summary(case, doc, names)
+    return {**summary, "applicant_name": mask_name(case.app.applicant_name),
+            "applicant_phone": mask_phone(case.app.applicant_phone) if case.app.applicant_phone else "",
+            "timeline": [_event_view(e, names, public=True) for e in case.events]}
+
+
+async def claim_for_citizen(svc: Services, tenant: str, number: str, principal: dict, query_code: str) -> dict:
+    """Scanning the receipt's QR code adds the case to the citizen's list (needs the query code)."""
+    view = await progress(svc, tenant, number, None, query_code)
+    await casework.index_case(svc, tenant, "openid", principal["id"], number, svc.now())
+    return view
+
+
+async def my_cases(svc: Services, tenant: str, principal: dict, page: int, page_size: int) -> dict:
+    """A citizen's cases (their own and those claimed with a receipt), newest first; or a staff member's submissions."""
+    kind = "openid" if principal.get("kind") == "citizen" else "submitter"
+    numbers = await casework.indexed_numbers(svc, tenant, kind, principal["id"])
+    chosen = numbers[(page - 1) * page_size: page * page_size]
+    names = await department_names(svc, tenant)
+    docs = {d["_id"]: d async for d in svc.db.cases.find({"_id": {"$in": [f"{tenant}:{n}" for n in chosen]}})}
+    items = []
+    for n in chosen:
+        doc = docs.get(f"{tenant}:{n}")
+        if doc:
+            from backend.domain import cases
+
+            items.append(_summary(cases.case_from_document(doc), doc, names))
+    return {"items": items, "total": len(numbers), "page": page, "page_size": page_size}
+
+
+async def task_queue(svc: Services, tenant: str, principal: dict) -> dict:
+    """The department's open tasks (working set only), the caller's own first, oldest first."""
+    department = principal.get("department", "")
+    query = {"tenant": tenant} if {"centre_manager", "admin", "supervisor"} & set(principal["roles"]) and not department \
+        else {"tenant": tenant, "department": department}
+    tasks = [t async for t in svc.db.task_queue.find(query)]
+    tasks.sort(key=lambda t: (t.get("assignee") != principal["id"], t["opened_at"]))
+    return {"tasks": [{k: v for k, v in t.items() if k != "_id"} for t in tasks], "total": len(tasks)}
+
+
+async def intake_queue(svc: Services, tenant: str, principal: dict) -> dict:
+    """Online and proxy submissions waiting for this centre's window (待受理 / 待补正)."""
+    centre = principal.get("centre") or "county"
+    query = {"tenant": tenant} if centre == "county" and "centre_manager" in principal["roles"] else {"tenant": tenant, "centre": centre}
+    entries = [e async for e in svc.db.intake_queue.find(query)]
+    entries.sort(key=lambda e: e["submitted_at"])
+    for entry in entries:
+        entry.pop("_id")
+        entry["state_label"] = STATE_LABELS.get(entry["state"], entry["state"])
+        entry["channel_label"] = CHANNEL_LABELS.get(entry["channel"], entry["channel"])
+    return {"entries": entries, "total": len(entries)}

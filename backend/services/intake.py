@@ -1,0 +1,217 @@
+"""Intake (一窗受理): one number per matter, from any channel, exactly once per submission.
+
+Numbers come from a per-tenant, per-day counter document (``$inc``, one atomic update), so they
+are unique and have no gaps. A submission with an ``Idempotency-Key`` claims the key first; a
+retry with the same key answers the case the first attempt created. If the first attempt died
+before storing its case, a retry more than ``STALE_CLAIM`` later takes the key over and submits
+afresh, so the citizen is never stuck.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from datetime import timedelta
+
+from pymongo.errors import DuplicateKeyError
+
+from backend.domain import cases
+from backend.domain.case_model import Application, Case
+from backend.domain.errors import Conflict, Forbidden, ValidationFailed
+from backend.domain.identity import validate_id_number, validate_mobile
+from backend.domain.numbering import counter_id, format_case_number, local_day, new_query_code
+from backend.services import catalog, casework
+from backend.services.context import Services
+
+CHANNEL_FOR_ROLE = {"window_clerk": "window", "info_officer": "proxy", "operator": "hotline"}
+MAX_FORM_FIELDS = 60
+STALE_CLAIM = timedelta(seconds=30)
+
+
+_number_locks: dict[str, asyncio.Lock] = {}
+
+
+async def next_number(svc: Services, tenant: str, area_code: str) -> str:
+    """The next case number of the day: claimed by inserting it, so no two cases share one.
+
+    A counter document is only a hint of where to start; the unique ``_id`` of the claim is the
+    referee, across processes and on stores whose updates are not isolated (FerretDB v1).
+    """
+    day = local_day(svc.now())
+    hint_id = counter_id(tenant, day)
+    async with _number_locks.setdefault(hint_id, asyncio.Lock()):  # fewer collisions within a process
+        hint = await svc.db.counters.find_one({"_id": hint_id})
+        seq = (hint or {}).get("seq", 0) + 1
+        while True:
+            number = format_case_number(area_code, day, seq)
+            try:
+                await svc.db.case_numbers.insert_one({"_id": f"{tenant}:{number}", "tenant": tenant, "at": svc.now()})
+                break
+            except DuplicateKeyError:
+                seq += 1
+        try:
+            await svc.db.counters.update_one({"_id": hint_id}, {"$max": {"seq": seq}, "$set": {"tenant": tenant}}, upsert=True)
+        except DuplicateKeyError:
+            pass  # another process created the hint at the same moment; it is only a hint
+    return number
+
+
+def _text(payload: dict, key: str, limit: int = 200) -> str:
+    value = payload.get(key, "")
+    if value is None:
+        return ""
+    if not isinstance(value, (str, int)):
+        raise ValidationFailed(f"字段 {key} 格式不正确", code="bad_field")
+    value = str(value).strip()
+    if len(value) > limit:
+        raise ValidationFailed(f"字段 {key} 过长（上限 {limit} 字）", code="field_too_long")
+    return value
+
+
+def parse_applicant(payload: dict) -> dict:
+    applicant = payload.get("applicant")
+    if not isinstance(applicant, dict):
+        raise ValidationFailed("请填写申请人信息", code="applicant_required")
+    name = _text(applicant, "name", 100)
+    if not name:
+        raise ValidationFailed("请填写申请人姓名或名称", code="applicant_required")
+    id_number = _text(applicant, "id_number", 18).upper()
+    if id_number:
+        validate_id_number(id_number)
+    phone = _text(applicant, "phone", 11)
+    if phone:
+        validate_mobile(phone)
+    return {"name": name, "id_number": id_number, "phone": phone}
+
+
+def parse_form(payload: dict) -> dict:
+    form = payload.get("form") or {}
+    if not isinstance(form, dict) or len(form) > MAX_FORM_FIELDS:
+        raise ValidationFailed("申请表内容格式不正确", code="bad_form")
+    clean = {}
+    for key, value in form.items():
+        if not isinstance(key, str) or not key or "." in key or key.startswith("$") or len(key) > 50:
+            raise ValidationFailed(f"申请表字段名“{key}”不合法", code="bad_form")
+        if not isinstance(value, (str, int, float, bool)) and value is not None:
+            raise ValidationFailed(f"申请表字段“{key}”只能填写文字或数字", code="bad_form")
+        clean[key] = value if not isinstance(value, str) else value.strip()[:2000]
+    return clean
+
+
+def parse_materials(payload: dict) -> list[dict]:
+    materials = payload.get("materials") or []
+    if not isinstance(materials, list) or len(materials) > 100:
+        raise ValidationFailed("申请材料格式不正确", code="bad_materials")
+    out = []
+    for entry in materials:
+        if not isinstance(entry, dict) or not _text(entry, "name", 200):
+            raise ValidationFailed("每份申请材料须有名称", code="bad_materials")
+        out.append({"name": _text(entry, "name", 200), "file_id": _text(entry, "file_id", 100),
+                    "copies": int(entry.get("copies") or 1) if str(entry.get("copies") or 1).isdigit() else 1,
+                    "received": bool(entry.get("received", True))})
+    return out
+
+
+def _digest(form: dict, materials: list[dict]) -> str:
+    canonical = json.dumps({"form": form, "materials": materials}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def _channel_and_actor(svc: Services, principal: dict):
+    if principal.get("kind") == "citizen":
+        return "miniprogram", casework.citizen_actor(principal)
+    roles = [r for r in CHANNEL_FOR_ROLE if r in principal.get("roles", [])]
+    if not roles:
+        raise Forbidden("您的岗位不能提交办件申请")
+    role = roles[0]
+    actor = await casework.staff_actor(svc, principal, role)
+    channel = CHANNEL_FOR_ROLE[role]
+    if channel == "window" and principal.get("centre") not in ("", "county"):
+        channel = "township_window"
+    return channel, actor
+
+
+def _centre(item, channel: str, principal: dict, payload: dict) -> str:
+    """County items are handled at the county centre; township items at a township centre that offers them."""
+    if item.level != "township":
+        if channel == "township_window":
+            raise Forbidden("该事项由县政务服务中心办理，镇便民服务中心不能受理", code="wrong_centre")
+        return "county"
+    town = principal.get("centre") if channel == "township_window" else _text(payload, "township", 40)
+    if town not in item.townships:
+        raise ValidationFailed("请选择可办理该事项的镇便民服务中心", code="township_required")
+    return town
+
+
+async def submit(svc: Services, tenant: str, principal: dict, payload: dict, idempotency_key: str = "") -> Case:
+    """Open a case from any channel; with an idempotency key, a retried submission creates one case."""
+    if not isinstance(payload, dict):
+        raise ValidationFailed("请求内容应为 JSON 对象")
+    item_code = _text(payload, "item_code", 80)
+    if not item_code:
+        raise ValidationFailed("请选择办理事项", code="item_required")
+    item = await catalog.published_item(svc, tenant, item_code)
+    channel, actor = await _channel_and_actor(svc, principal)
+    applicant = parse_applicant(payload)
+    if channel in ("miniprogram", "proxy") and not applicant["phone"]:
+        raise ValidationFailed("网上申请和代办须填写申请人手机号码，便于通知办理进度", code="phone_required")
+    form, materials = parse_form(payload), parse_materials(payload)
+    delivery = payload.get("delivery") if isinstance(payload.get("delivery"), dict) else {}
+    method = _text(delivery, "method", 20) or "window"
+    if method not in item.delivery_methods and item.delivery_methods:
+        raise ValidationFailed("该事项不支持所选的送达方式", code="bad_delivery_method")
+    centre = _centre(item, channel, principal, payload)
+    if idempotency_key:
+        existing = await _claim_key(svc, tenant, idempotency_key, principal)
+        if existing:
+            return existing
+    tenant_doc = await svc.db.tenants.find_one({"_id": tenant}) or {}
+    number = await next_number(svc, tenant, tenant_doc.get("area_code", "000000"))
+    departments = ([r.code for r in item.joint_departments] if item.kind == "joint" else [item.department])
+    app = Application(
+        tenant=tenant, number=number, query_code=new_query_code(), item_code=item.code, item_name=item.name,
+        kind=item.kind, channel=channel, applicant_name=applicant["name"], applicant_id_number=applicant["id_number"],
+        applicant_phone=applicant["phone"], departments=tuple(departments), delivery_method=method,
+        delivery_address=_text(delivery, "address", 200), item_version=item.version,
+        promised_days=item.promised_days, statutory_days=item.statutory_days, higher_authority=item.report_to,
+        applicant_openid=principal["id"] if channel == "miniprogram" else "", centre=centre,
+        form_digest=_digest(form, materials))
+    step = cases.submit(app, actor, svc.now())
+    if idempotency_key:
+        await svc.db.idempotency.update_one({"_id": _key_id(tenant, idempotency_key)}, {"$set": {"number": number}})
+    await casework.insert_new(svc, step, {"form": form, "materials": materials,
+                                          "item_department": item.department})
+    return step.case
+
+
+def _key_id(tenant: str, key: str) -> str:
+    return f"{tenant}:{hashlib.sha256(key.encode()).hexdigest()[:40]}"
+
+
+async def _claim_key(svc: Services, tenant: str, key: str, principal: dict) -> Case | None:
+    """Claim the key for this submission, or return the case an earlier attempt made with it."""
+    if len(key) > 200:
+        raise ValidationFailed("Idempotency-Key 过长", code="bad_idempotency_key")
+    doc_id = _key_id(tenant, key)
+    try:
+        await svc.db.idempotency.insert_one({"_id": doc_id, "tenant": tenant, "owner": principal["id"],
+                                             "number": "", "created_at": svc.now()})
+        return None
+    except DuplicateKeyError:
+        pass
+    for _ in range(50):  # a concurrent first attempt may still be writing
+        doc = await svc.db.idempotency.find_one({"_id": doc_id})
+        if doc["owner"] != principal["id"]:
+            raise Conflict("该幂等键已被使用", code="idempotency_key_reused")
+        if doc.get("number"):
+            found = await svc.db.cases.find_one({"_id": f"{tenant}:{doc['number']}"})
+            if found:
+                return cases.case_from_document(found)
+        if doc["created_at"] < svc.now() - STALE_CLAIM:  # the first attempt died: take the key over
+            taken = await svc.db.idempotency.update_one(
+                {"_id": doc_id, "created_at": doc["created_at"]}, {"$set": {"created_at": svc.now(), "number": ""}})
+            if taken.modified_count == 1:
+                return None
+        await asyncio.sleep(0.1)
+    raise Conflict("相同的申请正在处理中，请稍后查看“我的办件”", code="submission_in_progress")

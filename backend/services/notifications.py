@@ -1,0 +1,186 @@
+"""Notifications to the applicant (办件进度通知): an outbox that reacts to case events.
+
+Right after a case step is stored, ``enqueue_for_events`` files one queue document per event the
+applicant is told about (accepted, supplement requested, rejected, decided, dispatched, delivered)
+in ``notification_queue``, keyed ``tenant:number:seq`` so filing twice is harmless. The queue
+holds only pending work; ``notify_worker.deliver_due`` sends it (WeChat subscribe message for
+mini-program applicants, SMS otherwise), retries with backoff and moves every finished notice to
+``notification_log`` (one document per notice, same ``_id``). Sending never touches the case.
+A mini-program applicant who declined the subscribe message (WeChat 43101) is sent an SMS instead.
+
+Params are one flat dict of short strings shared by both channels: ``item`` (item name),
+``number`` (case number), ``state`` (state label), ``note`` (reason, materials, tracking number,
+promised date...), ``time`` (event time, Beijing time) and ``due`` (promised date, when known).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from pymongo import ASCENDING, IndexModel
+from pymongo.errors import DuplicateKeyError
+
+from backend.domain.case_model import STATE_LABELS, Case, Kind
+from backend.domain.clock import to_shanghai
+from backend.domain.errors import NotFound
+from backend.domain.identity import mask_phone
+from backend.domain.numbering import case_id
+from backend.domain.trail import Event
+from backend.services.context import Services
+from backend.store.indexes import declare
+
+log = logging.getLogger("sunshine.notify")
+
+QUEUE = "notification_queue"
+LOG = "notification_log"
+CLAIMS = "notification_claims"
+declare(QUEUE, IndexModel([("next_attempt_at", ASCENDING)], name="next_attempt_at"),
+        IndexModel([("tenant", ASCENDING), ("case_number", ASCENDING)], name="tenant_case"))
+SHORT = 20  # WeChat "thing" values hold at most 20 characters
+
+TEMPLATE_LABELS = {"accepted": "受理通知", "supplement": "补正通知", "rejected": "不予受理通知",
+                   "decided": "办理结果通知", "dispatched": "结果送达通知", "delivered": "办结通知"}
+CHANNEL_LABELS = {"wechat": "微信订阅消息", "sms": "短信"}
+STATUS_LABELS = {"pending": "待发送", "retrying": "发送失败，等待重试", "sent": "已发送", "failed": "发送失败"}
+OUTCOME_LABELS = {"approved": "准予办理", "refused": "不予办理"}
+DISPATCH_NOTES = {"window": "请携带身份证件到窗口领取", "electronic": "电子结果已发送，请注意查收"}
+
+
+def notice_id(tenant: str, number: str, seq: int) -> str:
+    return f"{tenant}:{number}:{seq}"
+
+
+def short(text: str, limit: int = SHORT) -> str:
+    """One line of at most ``limit`` characters, cut with an ellipsis."""
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def template_key(case: Case, event: Event) -> str | None:
+    """Which notice an event sends (``None``: the applicant is not told about it)."""
+    if event.type == "CaseApproved" and case.kind == Kind.REPORT_UP:
+        return None  # only the county's part: the applicant hears when the higher authority replies
+    return {"CaseAccepted": "accepted", "SupplementRequested": "supplement", "CaseRejected": "rejected",
+            "CaseApproved": "decided", "CaseRefused": "decided", "ReplyRecorded": "decided",
+            "ResultDispatched": "dispatched", "ResultDelivered": "delivered"}.get(event.type)
+
+
+def recipient(case: Case) -> tuple[str, str] | None:
+    """(channel, address): WeChat for mini-program applicants with an openid, else SMS, else nobody."""
+    app = case.app
+    if app.channel == "miniprogram" and app.applicant_openid:
+        return "wechat", app.applicant_openid
+    if app.applicant_phone:
+        return "sms", app.applicant_phone
+    return None
+
+
+def _note(key: str, event: Event, due: str) -> str:
+    if key == "accepted":
+        return f"承诺{due}前办结" if due else "请留意后续办理进度"
+    if key == "supplement":
+        materials = [m for m in str(event.data.get("materials", "")).split("\n") if m]
+        return "请补正：" + "、".join(materials)
+    if key == "rejected":
+        return event.reason or "详见不予受理告知书"
+    if key == "decided":
+        if _outcome(event) == "approved":
+            return "办理结果将按您选择的方式送达"
+        return event.reason or "详见不予办理决定书"
+    if key == "dispatched":
+        if event.data.get("method") == "post":
+            return f"EMS运单号{event.data.get('tracking_number', '')}"
+        return DISPATCH_NOTES.get(str(event.data.get("method")), "请注意查收办理结果")
+    return "感谢您的办理，欢迎评价"
+
+
+def _outcome(event: Event) -> str:
+    if event.type == "ReplyRecorded":
+        return str(event.data.get("outcome", ""))
+    return "approved" if event.type == "CaseApproved" else "refused"
+
+
+def notice_params(case: Case, event: Event, key: str, due: str = "") -> dict[str, str]:
+    """The flat, short strings both channels fill their templates from."""
+    state = OUTCOME_LABELS.get(_outcome(event), "") if key == "decided" else STATE_LABELS.get(event.to_state, "")
+    return {"item": short(case.app.item_name), "number": case.number, "state": state,
+            "note": short(_note(key, event, due)), "time": to_shanghai(event.at).strftime("%Y-%m-%d %H:%M"),
+            "due": due}
+
+
+async def _promised_date(svc: Services, case: Case) -> str:
+    """The promised finishing date (承诺办结日期) in Beijing time, or "" when there is none."""
+    from backend.services.casework import deadline_fields  # late: casework may register our hook
+
+    try:
+        due_at = (await deadline_fields(svc, case)).get("due_at")
+    except Exception:  # a missing calendar must not stop the notice; it just says less
+        log.warning("no promised date for %s", case.number, exc_info=True)
+        return ""
+    if not due_at:
+        return ""
+    return (to_shanghai(due_at) - timedelta(microseconds=1)).strftime("%Y-%m-%d")  # 24:00 ends the day before
+
+
+async def enqueue_for_events(svc: Services, case: Case, events) -> list[str]:
+    """File one notice per notifiable event of a stored step; returns the ids newly queued.
+
+    Idempotent: a notice already queued or already finished is not filed again.
+    """
+    to = recipient(case)
+    if to is None:
+        return []
+    queued = []
+    for event in events:
+        key = template_key(case, event)
+        if key is None:
+            continue
+        qid = notice_id(case.app.tenant, case.number, event.seq)
+        if await svc.db[LOG].find_one({"_id": qid}, {"_id": 1}):
+            continue
+        due = await _promised_date(svc, case) if key == "accepted" else ""
+        if await _insert(svc, qid, case, event, key, to, notice_params(case, event, key, due)):
+            queued.append(qid)
+    return queued
+
+
+async def _insert(svc: Services, qid: str, case: Case, event: Event, key: str, to: tuple[str, str],
+                  params: dict) -> bool:
+    now = svc.now()
+    doc = {"_id": qid, "tenant": case.app.tenant, "case_number": case.number, "event_seq": event.seq,
+           "event_type": event.type, "channel": to[0], "to": to[1], "template": key, "params": params,
+           "attempts": 0, "next_attempt_at": now, "claimed_until": None, "last_error": "", "created_at": now,
+           "fallback_phone": case.app.applicant_phone if to[0] == "wechat" else ""}
+    try:
+        await svc.db[QUEUE].insert_one(doc)
+    except DuplicateKeyError:
+        return False  # already queued
+    return True
+
+
+async def case_notifications(svc: Services, tenant: str, number: str) -> list[dict]:
+    """Every notice of one case for the staff console, pending and finished, in event order."""
+    case_doc = await svc.db.cases.find_one({"_id": case_id(tenant, number)}, {"version": 1})
+    if not case_doc:
+        raise NotFound("未找到该办件", code="case_not_found")
+    pending = await svc.db[QUEUE].find({"tenant": tenant, "case_number": number}).to_list(None)
+    ids = [notice_id(tenant, number, seq) for seq in range(1, case_doc["version"] + 1)]
+    finished = await svc.db[LOG].find({"_id": {"$in": ids}}).to_list(None)
+    rows = [_staff_view(doc, "retrying" if doc["attempts"] else "pending") for doc in pending]
+    rows += [_staff_view(doc, doc["status"]) for doc in finished]
+    return sorted(rows, key=lambda row: row["event_seq"])
+
+
+def _staff_view(doc: dict, status: str) -> dict:
+    to = doc["to"]
+    return {
+        "id": doc["_id"], "event_seq": doc["event_seq"], "event_type": doc["event_type"],
+        "template": doc["template"], "template_label": TEMPLATE_LABELS.get(doc["template"], doc["template"]),
+        "channel": doc["channel"], "channel_label": CHANNEL_LABELS.get(doc["channel"], doc["channel"]),
+        "to": mask_phone(to) if doc["channel"] == "sms" else f"{to[:4]}****{to[-4:]}",
+        "status": status, "status_label": STATUS_LABELS[status], "attempts": doc["attempts"],
+        "params": doc["params"], "created_at": doc["created_at"],
+        "next_attempt_at": doc.get("next_attempt_at") if status in ("pending", "retrying") else None,
+        "sent_at": doc.get("sent_at"), "failed_at": doc.get("failed_at"), "last_error": doc.get("last_error", ""),
+    }

@@ -1,0 +1,252 @@
+"""Delivering queued notices (通知发送): claim, send, retry with backoff, log.
+
+Claiming is an *insert* of ``notification_claims/{notice id}#{attempt}``: the unique ``_id`` lets
+exactly one of any number of workers take an attempt, on MongoDB and on FerretDB v1 alike (where
+two concurrent conditional updates of one document can both "succeed", see ``store.lease``). The
+winner re-reads the notice, counts the attempt and parks it for ``CLAIM_TTL`` (so a crashed worker's
+notice is retried, as a new attempt, once that passes), then sends. Success or a final failure
+writes ``notification_log`` first, then removes the notice from the queue, then its claims.
+A worker that stalls longer than ``CLAIM_TTL`` mid-send may see its notice sent twice (at least once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from backend.config import Settings
+from backend.integrations.sms import AliyunSms, SmsError
+from backend.integrations.wechat import WeChatError, WeChatMiniProgram
+from backend.services.context import Services
+from backend.services.notifications import CLAIMS, LOG, QUEUE, TEMPLATE_LABELS
+
+log = logging.getLogger("sunshine.notify")
+
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(minutes=120))
+MAX_ATTEMPTS = 6
+CLAIM_TTL = timedelta(minutes=2)
+SUBSCRIPTION_DECLINED = 43101  # WeChat: the user has not accepted (or used up) this subscription
+PARALLEL_SENDS = 8
+LEASE_NAME = "notifications"
+INTERVAL_S = 10.0
+_SENDERS = "notify_senders"
+
+
+class NotifyError(Exception):
+    """A notice that cannot be sent as configured (channel off, no template); retrying will not help."""
+
+    retryable = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def parse_pairs(text: str, setting: str) -> dict[str, str]:
+    """``"a=1, b=2"`` -> ``{"a": "1", "b": "2"}``; ValueError naming ``setting`` on a malformed entry."""
+    pairs = {}
+    for part in (text or "").split(","):
+        key, sep, value = (s.strip() for s in part.partition("="))
+        if not part.strip():
+            continue
+        if not sep or not key or not value:
+            raise ValueError(f"{setting}: 应为 key=value，以逗号分隔 / expected key=value pairs, got {part.strip()!r}")
+        pairs[key] = value
+    return pairs
+
+
+def _template(templates: dict[str, str], key: str, what: str) -> str:
+    found = templates.get(key) or templates.get("default")
+    if not found:
+        raise NotifyError(f"未配置“{TEMPLATE_LABELS.get(key, key)}”的{what}")
+    return found
+
+
+@dataclass
+class Senders:
+    """The two ways to reach an applicant, with the template of each notice (built from settings)."""
+
+    program: WeChatMiniProgram | None = None
+    sms_client: AliyunSms | None = None
+    wechat_templates: dict[str, str] = field(default_factory=dict)
+    wechat_fields: dict[str, str] = field(default_factory=dict)  # template data key -> param name
+    sms_templates: dict[str, str] = field(default_factory=dict)
+    page: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Settings, program: WeChatMiniProgram | None = None) -> Senders:
+        """Nothing connects here; a channel without credentials is simply off."""
+        if program is None and settings.wechat_appid and settings.wechat_secret:
+            program = WeChatMiniProgram(settings.wechat_appid, settings.wechat_secret, settings.wechat_api_base)
+        sms_client = None
+        if settings.aliyun_access_key_id and settings.aliyun_access_key_secret:
+            sms_client = AliyunSms(settings.aliyun_access_key_id, settings.aliyun_access_key_secret,
+                                   settings.aliyun_sms_sign_name, settings.aliyun_sms_endpoint)
+        return cls(program, sms_client,
+                   parse_pairs(settings.wechat_notify_templates, "WECHAT_NOTIFY_TEMPLATES"),
+                   parse_pairs(settings.wechat_notify_fields, "WECHAT_NOTIFY_FIELDS"),
+                   parse_pairs(settings.aliyun_sms_templates, "ALIYUN_SMS_TEMPLATES"),
+                   settings.wechat_notify_page)
+
+    async def wechat(self, openid: str, template_key: str, params: dict) -> None:
+        """A subscribe message (订阅消息) whose data keys come from ``wechat_fields``."""
+        if self.program is None:
+            raise NotifyError("小程序消息未配置（WECHAT_APPID）")
+        template_id = _template(self.wechat_templates, template_key, "小程序订阅消息模板")
+        data = {data_key: params.get(name, "") for data_key, name in self.wechat_fields.items()}
+        page = f"{self.page}?number={params.get('number', '')}" if self.page else None
+        await self.program.send_subscribe_message(openid, template_id, data, page)
+
+    async def sms(self, phone: str, template_key: str, params: dict) -> None:
+        """A template text message (模板短信) with the params as its variables."""
+        if self.sms_client is None:
+            raise NotifyError("短信通道未配置（ALIYUN_ACCESS_KEY_ID）")
+        template_code = _template(self.sms_templates, template_key, "短信模板")
+        await self.sms_client.send(phone, template_code, params)
+
+    def close(self) -> None:
+        for client in (self.program, self.sms_client):
+            if client is not None:
+                client.close()
+
+
+def senders_for(svc: Services) -> Senders:
+    """The process's senders, built from settings on first use and kept in ``svc.extras``."""
+    senders = svc.extras.get(_SENDERS)
+    if senders is None:
+        from backend.services.citizens import mini_program  # one adapter: the login shares its token
+
+        program = mini_program(svc) if svc.settings.wechat_appid and svc.settings.wechat_secret else None
+        senders = Senders.from_settings(svc.settings, program)
+        svc.extras[_SENDERS] = senders
+    return senders
+
+
+# --- delivering ---------------------------------------------------------------------------------
+
+async def deliver_due(svc: Services, senders, now: datetime, limit: int = 50) -> dict[str, int]:
+    """Send up to ``limit`` notices that are due; counts of sent / retrying / failed / skipped."""
+    due = await svc.db[QUEUE].find({"next_attempt_at": {"$lte": now}}).sort("next_attempt_at", 1) \
+        .limit(limit).to_list(None)
+    gate = asyncio.Semaphore(PARALLEL_SENDS)
+
+    async def one(doc: dict) -> str:
+        async with gate:
+            return await _deliver_one(svc, senders, doc, now)
+
+    counts = {"sent": 0, "retrying": 0, "failed": 0, "skipped": 0}
+    for outcome in await asyncio.gather(*(one(doc) for doc in due)):
+        counts[outcome] += 1
+    return counts
+
+
+async def _deliver_one(svc: Services, senders, doc: dict, now: datetime) -> str:
+    claimed = await _claim(svc, doc, now)
+    if claimed is None:
+        return "skipped"
+    try:
+        if claimed["channel"] == "wechat":
+            await senders.wechat(claimed["to"], claimed["template"], claimed["params"])
+        else:
+            await senders.sms(claimed["to"], claimed["template"], claimed["params"])
+    except (WeChatError, SmsError, NotifyError) as error:
+        if _declined_on_wechat(error) and claimed.get("fallback_phone"):
+            return await _switch_to_sms(svc, claimed, now, _describe(error))
+        return await _after_failure(svc, claimed, now, error.retryable, _describe(error))
+    except Exception as error:  # an unexpected failure is retried like a network one, and shown
+        log.exception("sending notice %s failed unexpectedly", claimed["_id"])
+        return await _after_failure(svc, claimed, now, True, f"{type(error).__name__}: {error}")
+    await _finish(svc, claimed, now, "sent", "")
+    return "sent"
+
+
+async def _claim(svc: Services, doc: dict, now: datetime) -> dict | None:
+    """Take the next attempt of ``doc`` for this worker, or ``None`` when another worker has it."""
+    attempt = doc["attempts"] + 1
+    claim_id = f"{doc['_id']}#{attempt}"
+    try:
+        await svc.db[CLAIMS].insert_one({"_id": claim_id, "tenant": doc["tenant"], "notice": doc["_id"],
+                                         "claimed_at": now})
+    except DuplicateKeyError:
+        return None
+    fresh = await svc.db[QUEUE].find_one({"_id": doc["_id"]})
+    if fresh is None or fresh["attempts"] != doc["attempts"]:  # finished (claims cleared) meanwhile
+        await svc.db[CLAIMS].delete_one({"_id": claim_id})
+        return None
+    parked = {"attempts": attempt, "claimed_until": now + CLAIM_TTL, "next_attempt_at": now + CLAIM_TTL}
+    await svc.db[QUEUE].update_one({"_id": doc["_id"], "attempts": doc["attempts"]}, {"$set": parked})
+    return {**fresh, **parked}
+
+
+def _declined_on_wechat(error: Exception) -> bool:
+    return isinstance(error, WeChatError) and error.errcode == SUBSCRIPTION_DECLINED
+
+
+async def _switch_to_sms(svc: Services, doc: dict, now: datetime, error: str) -> str:
+    """The applicant did not accept the subscribe message: text their phone instead, now."""
+    await svc.db[QUEUE].update_one({"_id": doc["_id"], "attempts": doc["attempts"]}, {"$set": {
+        "channel": "sms", "to": doc["fallback_phone"], "fallback_phone": "", "next_attempt_at": now,
+        "claimed_until": None, "last_error": error}})
+    return "retrying"
+
+
+async def _after_failure(svc: Services, doc: dict, now: datetime, retryable: bool, error: str) -> str:
+    if not retryable or doc["attempts"] >= MAX_ATTEMPTS:
+        log.warning("notice %s failed for good after %s attempt(s): %s", doc["_id"], doc["attempts"], error)
+        await _finish(svc, doc, now, "failed", error)
+        return "failed"
+    wait = BACKOFF[min(doc["attempts"], len(BACKOFF)) - 1]
+    await svc.db[QUEUE].update_one({"_id": doc["_id"], "attempts": doc["attempts"]}, {"$set": {
+        "next_attempt_at": now + wait, "claimed_until": None, "last_error": error}})
+    return "retrying"
+
+
+async def _finish(svc: Services, doc: dict, now: datetime, status: str, error: str) -> None:
+    """Log first, then leave the queue, then drop the claims (a re-run of any step is harmless)."""
+    entry = {k: v for k, v in doc.items() if k not in ("next_attempt_at", "claimed_until")}
+    entry.update(status=status, last_error=error, finished_at=now,
+                 **({"sent_at": now} if status == "sent" else {"failed_at": now}))
+    try:
+        await svc.db[LOG].insert_one(entry)
+    except DuplicateKeyError:
+        pass  # logged by an earlier run that stopped before leaving the queue
+    await svc.db[QUEUE].delete_one({"_id": doc["_id"]})
+    for attempt in range(1, doc["attempts"] + 1):
+        await svc.db[CLAIMS].delete_one({"_id": f"{doc['_id']}#{attempt}"})
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, WeChatError):
+        return f"微信 {error.errcode}: {error.errmsg}"[:200]
+    if isinstance(error, SmsError):
+        return f"短信 {error.code}: {error.message}"[:200]
+    return str(getattr(error, "message", error))[:200]
+
+
+# --- the background task ------------------------------------------------------------------------
+
+async def notification_task(svc: Services, stop_event: asyncio.Event) -> None:
+    """For ``serve.BACKGROUND_TASKS``: every ~10 s, under the store lease, send what is due."""
+    from backend.store.lease import default_holder, run_under_lease
+
+    try:
+        senders = senders_for(svc)
+    except ValueError as problem:
+        log.error("notifications are off: %s", problem)
+        return
+
+    async def work(lease) -> None:
+        try:
+            counts = await deliver_due(svc, senders, svc.now())
+        except PyMongoError as exc:
+            log.warning("notifications: store unavailable (%s)", exc)
+            return
+        if any(counts[k] for k in ("sent", "retrying", "failed")):
+            log.info("notifications (lease token %s): %s", lease.token, counts)
+
+    await run_under_lease(svc, LEASE_NAME, default_holder(), work,
+                          interval_s=INTERVAL_S, ttl_s=INTERVAL_S * 6, stop_event=stop_event)

@@ -1,0 +1,265 @@
+"""Notices to applicants on the real store, sent by the real SDKs to the fake WeChat and Aliyun."""
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+
+from backend.domain import cases as c
+from backend.domain.cases import Actor, Application
+from backend.services import notifications as notices
+from backend.services import notify_worker
+from backend.services.notify_worker import Senders, deliver_due
+
+CLERK = Actor("ck-li", "李窗口", "window_clerk", "zwfw-ck-01", "zwfw")
+CITIZEN = Actor("o-citizen", "张小三", "citizen")
+OPENID = "oCitizenZhang0001"
+PHONE = "13812341234"
+WECHAT_TEMPLATE = "tmpl-case-progress"
+WECHAT_FIELDS = ["thing1", "character_string2", "phrase3", "thing4", "time5"]
+SMS_ACCEPTED, SMS_OTHER = "SMS_465000001", "SMS_465000009"
+
+
+@pytest.fixture
+def settings(settings, fake_wechat, fake_aliyun):
+    fake_wechat.register_template(WECHAT_TEMPLATE, WECHAT_FIELDS)
+    fake_wechat.add_user(OPENID)
+    fake_aliyun.sms.add_template(SMS_ACCEPTED, ["item", "number", "state", "note"])
+    fake_aliyun.sms.add_template(SMS_OTHER, ["number", "state", "note"])
+    return replace(
+        settings, wechat_appid=fake_wechat.appid, wechat_secret=fake_wechat.secret,
+        wechat_api_base=fake_wechat.base_url, wechat_notify_templates=f"default={WECHAT_TEMPLATE}",
+        aliyun_access_key_id=fake_aliyun.access_key_id, aliyun_access_key_secret=fake_aliyun.access_key_secret,
+        aliyun_sms_endpoint=f"http://{fake_aliyun.host}",
+        aliyun_sms_templates=f"accepted={SMS_ACCEPTED},default={SMS_OTHER}")
+
+
+@pytest.fixture
+def senders(settings):
+    built = Senders.from_settings(settings)
+    yield built
+    built.close()
+
+
+def application(serial: int, channel: str, **extra) -> Application:
+    values = dict(tenant="ziyang", number=f"610924-20261123-{serial:05d}", query_code="7KQ3MX9C",
+                  item_code="SC-001", item_name="食品经营许可（仅销售预包装食品）", kind="promised",
+                  channel=channel, applicant_name="张小三", applicant_id_number="61092419900307123X",
+                  applicant_phone=PHONE, departments=("scjgj",), delivery_method="window",
+                  promised_days=10, statutory_days=20)
+    if channel == "miniprogram":
+        values["applicant_openid"] = OPENID
+    return Application(**{**values, **extra})
+
+
+async def stored_case(svc, clock, serial: int, channel: str = "miniprogram", **extra) -> c.Case:
+    """A submitted case as the case service stores it (one document keyed tenant:number)."""
+    case = c.submit(application(serial, channel, **extra), CITIZEN if channel == "miniprogram" else CLERK,
+                    clock()).case
+    await svc.db.cases.insert_one({**c.case_to_document(case), "tenant": "ziyang"})
+    return case
+
+
+async def take_step(svc, step: c.Step) -> c.Case:
+    """Store a step like the case service does, then file its notices."""
+    query, update = c.step_update(step)
+    assert (await svc.db.cases.update_one(query, update)).modified_count == 1
+    await notices.enqueue_for_events(svc, step.case, step.events)
+    return step.case
+
+
+async def accepted(svc, clock, serial: int, channel: str = "miniprogram", **extra) -> c.Case:
+    case = await stored_case(svc, clock, serial, channel, **extra)
+    return await take_step(svc, c.accept(case, CLERK, clock()))
+
+
+async def queued(svc) -> list[dict]:
+    return await svc.db.notification_queue.find({}).to_list(None)
+
+
+# -- what the applicant hears -----------------------------------------------------------------
+
+async def test_a_mini_program_applicant_gets_a_wechat_message_when_the_case_is_accepted(
+        svc, clock, senders, fake_wechat, fake_aliyun):
+    case = await accepted(svc, clock, 1)
+
+    counts = await deliver_due(svc, senders, clock())
+
+    assert counts["sent"] == 1
+    [message] = fake_wechat.sent
+    assert (message.touser, message.template_id) == (OPENID, WECHAT_TEMPLATE)
+    assert {key: value["value"] for key, value in message.data.items()} == {
+        "thing1": "食品经营许可（仅销售预包装食品）", "character_string2": case.number, "phrase3": "已受理",
+        "thing4": "承诺2026-12-07前办结", "time5": "2026-11-23 09:30"}
+    assert fake_aliyun.sent_sms == []
+    assert await queued(svc) == []
+    [row] = await notices.case_notifications(svc, "ziyang", case.number)
+    assert (row["status"], row["status_label"], row["attempts"]) == ("sent", "已发送", 1)
+    assert row["sent_at"] == clock() and row["to"] == "oCit****0001"
+
+
+async def test_a_walk_in_applicant_gets_a_text_message_signed_for_aliyun(svc, clock, senders, fake_aliyun):
+    case = await accepted(svc, clock, 2, channel="window")
+
+    assert (await deliver_due(svc, senders, clock()))["sent"] == 1
+
+    [sms] = fake_aliyun.sent_sms
+    assert (sms.phone_numbers, sms.sign_name, sms.template_code) == ((PHONE,), "阳光365", SMS_ACCEPTED)
+    assert sms.params["number"] == case.number and sms.params["state"] == "已受理"
+    assert sms.params["item"] == "食品经营许可（仅销售预包装食品）"
+    [row] = await notices.case_notifications(svc, "ziyang", case.number)
+    assert row["channel_label"] == "短信" and row["to"] == "138****1234"
+
+
+async def test_supplement_rejection_decision_dispatch_and_delivery_are_each_told_once(
+        svc, clock, senders, fake_wechat):
+    first = await stored_case(svc, clock, 3)
+    await take_step(svc, c.request_supplement(first, CLERK, clock(), ["营业执照副本", "食品安全管理制度"]))
+    second = await stored_case(svc, clock, 4, kind="immediate", delivery_method="post",
+                               delivery_address="紫阳县城关镇新民街1号")
+    second = await take_step(svc, c.accept(second, CLERK, clock()))
+    second = await take_step(svc, c.decide_at_window(second, CLERK, clock(), approve=False,
+                                                     reason="经营场所与住宅未有效隔离"))
+    second = await take_step(svc, c.dispatch_result(second, CLERK, clock(), tracking_number="1190123456789"))
+    second = await take_step(svc, c.confirm_delivery(second, c.SYSTEM, clock()))
+    third = await stored_case(svc, clock, 5)
+    await take_step(svc, c.reject(third, CLERK, clock(), reason="不属于本中心受理范围"))
+
+    assert (await deliver_due(svc, senders, clock()))["sent"] == 6
+
+    told = sorted((m.data["character_string2"]["value"], m.data["phrase3"]["value"], m.data["thing4"]["value"])
+                  for m in fake_wechat.sent)
+    assert told == sorted([
+        (first.number, "待补正", "请补正：营业执照副本、食品安全管理制度"),
+        (second.number, "已受理", "请留意后续办理进度"),
+        (second.number, "不予办理", "经营场所与住宅未有效隔离"),
+        (second.number, "送达中", "EMS运单号1190123456789"),
+        (second.number, "已办结", "感谢您的办理，欢迎评价"),
+        (third.number, "不予受理", "不属于本中心受理范围"),
+    ])
+
+
+async def test_filing_the_same_step_twice_queues_and_sends_it_once(svc, clock, senders, fake_wechat):
+    case = await stored_case(svc, clock, 6)
+    step = c.accept(case, CLERK, clock())
+    await take_step(svc, step)
+
+    assert await notices.enqueue_for_events(svc, step.case, step.events) == []
+    await deliver_due(svc, senders, clock())
+    assert await notices.enqueue_for_events(svc, step.case, step.events) == []
+    assert len(fake_wechat.sent) == 1 and await queued(svc) == []
+
+
+async def test_an_applicant_without_openid_or_phone_is_not_queued(svc, clock):
+    await accepted(svc, clock, 7, channel="window", applicant_phone="")
+    assert await queued(svc) == []
+
+
+# -- failures, retries and two workers ------------------------------------------------------------
+
+async def test_a_message_that_fails_twice_is_delivered_on_the_third_try_and_the_case_is_untouched(
+        svc, clock, senders, fake_wechat):
+    case = await accepted(svc, clock, 8)
+    case_before = await svc.db.cases.find_one({"_id": f"ziyang:{case.number}"})
+    fake_wechat.fail_next(2)  # 45009: call frequency limit
+
+    assert (await deliver_due(svc, senders, clock()))["retrying"] == 1
+    assert (await deliver_due(svc, senders, clock()))["skipped"] == 0  # not due again yet
+    [row] = await notices.case_notifications(svc, "ziyang", case.number)
+    assert (row["status"], row["attempts"]) == ("retrying", 1) and "45009" in row["last_error"]
+    assert row["next_attempt_at"] == clock() + notify_worker.BACKOFF[0]
+
+    clock.advance(minutes=1, seconds=1)
+    assert (await deliver_due(svc, senders, clock()))["retrying"] == 1
+    clock.advance(minutes=4)
+    assert await deliver_due(svc, senders, clock()) == {"sent": 0, "retrying": 0, "failed": 0, "skipped": 0}
+    clock.advance(minutes=1)
+    assert (await deliver_due(svc, senders, clock()))["sent"] == 1
+
+    assert len(fake_wechat.sent) == 1
+    [row] = await notices.case_notifications(svc, "ziyang", case.number)
+    assert (row["status"], row["attempts"]) == ("sent", 3)
+    assert await svc.db.cases.find_one({"_id": f"ziyang:{case.number}"}) == case_before
+
+
+async def test_an_applicant_who_declined_wechat_messages_gets_a_text_message_instead(
+        svc, clock, senders, fake_wechat, fake_aliyun):
+    case = await accepted(svc, clock, 20)
+    fake_wechat.fail_next(1, errcode=43101)  # user refuses to accept the message
+
+    await deliver_due(svc, senders, clock())
+    assert (await deliver_due(svc, senders, clock()))["sent"] == 1
+
+    assert fake_wechat.sent == []
+    [sms] = fake_aliyun.sent_sms
+    assert sms.phone_numbers == (PHONE,) and sms.params["number"] == case.number
+    [row] = await notices.case_notifications(svc, "ziyang", case.number)
+    assert (row["channel"], row["status"], row["attempts"]) == ("sms", "sent", 2)
+
+
+async def test_a_message_that_keeps_failing_is_given_up_after_six_tries(svc, clock, senders, fake_aliyun):
+    case = await accepted(svc, clock, 9, channel="window")
+    fake_aliyun.sms.fail_next(*["isv.BUSINESS_LIMIT_CONTROL"] * 10)
+
+    outcomes = []
+    for _ in range(6):
+        counts = await deliver_due(svc, senders, clock())
+        outcomes.append(next(k for k, v in counts.items() if v))
+        clock.advance(hours=3)
+
+    assert outcomes == ["retrying"] * 5 + ["failed"]
+    [row] = await notices.case_notifications(svc, "ziyang", case.number)
+    assert (row["status"], row["status_label"], row["attempts"]) == ("failed", "发送失败", 6)
+    assert await queued(svc) == [] and fake_aliyun.sent_sms == []
+
+
+async def test_a_refusal_that_retrying_cannot_fix_is_logged_as_failed_at_once(svc, clock, senders, fake_aliyun):
+    case = await accepted(svc, clock, 10, channel="window", applicant_phone="12345")
+
+    assert (await deliver_due(svc, senders, clock()))["failed"] == 1
+
+    [row] = await notices.case_notifications(svc, "ziyang", case.number)
+    assert (row["status"], row["attempts"]) == ("failed", 1)
+    assert "isv.MOBILE_NUMBER_ILLEGAL" in row["last_error"]
+
+
+async def test_two_workers_at_once_send_each_notice_exactly_once(svc, clock, senders, fake_wechat, fake_aliyun):
+    for serial in range(11, 15):
+        await accepted(svc, clock, serial)
+    for serial in range(15, 18):
+        await accepted(svc, clock, serial, channel="window")
+
+    first, second = await asyncio.gather(deliver_due(svc, senders, clock()), deliver_due(svc, senders, clock()))
+
+    assert first["sent"] + second["sent"] == 7
+    assert len(fake_wechat.sent) == 4 and len(fake_aliyun.sent_sms) == 3
+    assert sorted(m.data["character_string2"]["value"] for m in fake_wechat.sent) == \
+        [f"610924-20261123-{n:05d}" for n in range(11, 15)]
+    assert await queued(svc) == [] and await svc.db.notification_claims.count_documents({}) == 0
+
+
+async def test_a_worker_with_a_stale_copy_of_a_sent_notice_does_not_send_it_again(svc, clock, senders, fake_wechat):
+    await accepted(svc, clock, 19)
+    [stale] = await queued(svc)
+    await deliver_due(svc, senders, clock())
+
+    assert await notify_worker._deliver_one(svc, senders, stale, clock()) == "skipped"
+    assert len(fake_wechat.sent) == 1
+
+
+async def test_the_background_task_sends_under_the_lease_and_stops_cleanly(svc, clock, fake_wechat):
+    await accepted(svc, clock, 18)
+    stop = asyncio.Event()
+    task = asyncio.create_task(notify_worker.notification_task(svc, stop))
+    try:
+        for _ in range(200):
+            if fake_wechat.sent:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+        svc.extras["notify_senders"].close()
+    assert len(fake_wechat.sent) == 1
+    lease = await svc.db.lease_claims.find_one({"lease": notify_worker.LEASE_NAME})
+    assert lease is not None and lease["expires_at"] < clock()  # released on stop
