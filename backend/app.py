@@ -11,7 +11,7 @@ import tornado.web
 
 from backend.config import Settings
 from backend.console.handlers import CONSOLE_DIR, console_routes
-from backend.handlers import auth, cases, citizens, documents, health, items, meta, uploads
+from backend.handlers import auth, cases, citizens, documents, health, items, meta, posts, uploads
 from backend.handlers.base import NotFoundHandler
 from backend.openapi import build_document
 from backend.services.context import Services, system_clock
@@ -41,6 +41,7 @@ FEATURE_ROUTES: list = [
     cases.default_handlers,
     uploads.default_handlers,
     citizens.default_handlers,
+    posts.default_handlers,
 ]
 
 

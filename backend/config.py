@@ -40,6 +40,9 @@ class Settings:
     ferretdb_bin: Path = _setting(
         "SUNSHINE_FERRETDB_BIN", PROJECT_ROOT / ".tools" / "bin" / "ferretdb", "FerretDB binary for the embedded store"
     )
+    public_url: str = _setting(
+        "SUNSHINE_PUBLIC_URL", "http://127.0.0.1:8365", "Public root URL printed in receipts' QR codes (https in production)"
+    )
     default_tenant: str = _setting("SUNSHINE_DEFAULT_TENANT", "ziyang", "Tenant (county) served when a request names none")
     store_timeout_ms: int = _setting(
         "SUNSHINE_STORE_TIMEOUT_MS", 1500, "How long a request waits for the store before answering 503"

@@ -104,4 +104,39 @@ def default_handlers() -> list:
         (rf"/api/v1/admin/items/{CODE}/versions/(?P<version>[0-9]+)/guide\.{FMT}", VersionGuideHandler),
         (rf"/api/v1/catalogue/manual\.{FMT}", ManualHandler),
         (rf"/api/v1/catalogue/compression\.{FMT}", CompressionDocumentHandler),
+        (rf"/api/v1/cases/{NUMBER}/(?P<document>receipt|supplement-notice|rejection-notice)\.{FMT}", CaseDocumentHandler),
     ]
+
+
+NUMBER = r"(?P<number>[0-9]{6}-[0-9]{8}-[0-9]{5,})"
+NOTICE_STATES = {"receipt": None, "supplement-notice": "supplement_requested", "rejection-notice": "rejected"}
+
+
+class CaseDocumentHandler(DocumentHandler):
+    """The window's printed documents for a case: receipt (with QR code), supplement notice, rejection notice."""
+
+    spec = {"get": {"summary": "窗口文书：受理回执（含二维码）、一次性告知补正通知书、不予受理通知书", "tags": ["办件"],
+                    "responses": {**DOC_RESPONSES, "401": ERR, "409": ERR}}}
+
+    async def get(self, number: str, document: str, fmt: str) -> None:
+        from backend.domain.errors import Conflict, ValidationFailed
+        from backend.reports import receipt
+        from backend.services import case_views
+
+        me = self.require_roles("window_clerk", "centre_manager", "info_officer")
+        view, county = await case_views.receipt_view(self.svc, me["tenant"], number, me)
+        base = self.svc.settings.public_url
+        if document == "receipt":
+            if not view["accepted_at"]:
+                raise Conflict("办件尚未受理，不能打印受理回执", code="not_accepted")
+            await self.render_document(fmt, f"受理回执-{number}", lambda: receipt.receipt_html(view, county, base),
+                                       lambda: receipt.receipt_pdf(view, county, base))
+            return
+        if fmt == "pdf":
+            raise ValidationFailed("通知书目前提供 HTML 打印版", code="html_only")
+        state = (await case_views.staff_view(self.svc, me["tenant"], number, me))["state"]
+        if state != NOTICE_STATES[document]:
+            raise Conflict("办件当前状态不需要该通知书", code="wrong_state")
+        maker = receipt.supplement_notice_html if document == "supplement-notice" else receipt.rejection_notice_html
+        await self.render_document(fmt, f"{document}-{number}", lambda: maker(view, county, base), None)
+

@@ -158,3 +158,25 @@ async def intake_queue(svc: Services, tenant: str, principal: dict) -> dict:
         entry["state_label"] = STATE_LABELS.get(entry["state"], entry["state"])
         entry["channel_label"] = CHANNEL_LABELS.get(entry["channel"], entry["channel"])
     return {"entries": entries, "total": len(entries)}
+
+
+async def receipt_view(svc: Services, tenant: str, number: str, principal: dict) -> tuple[dict, dict]:
+    """(case_view for the window documents, tenant document): receipt, supplement and rejection notices."""
+    from backend.domain.items import MATERIAL_FORMS
+
+    view = await staff_view(svc, tenant, number, principal)
+    case, doc = await casework.load(svc, tenant, number)
+    acting = next((e for e in reversed(case.events) if e.actor_role == "window_clerk"), case.events[0])
+    post = await svc.db.posts.find_one({"_id": f"{tenant}:{acting.actor_post}"}) if acting.actor_post else None
+    last = case.events[-1]
+    materials = [{"name": m["name"], "form_label": MATERIAL_FORMS.get(m.get("form", ""), "原件或复印件"),
+                  "copies": m.get("copies", 1)} for m in doc.get("materials", [])]
+    return {
+        "number": number, "query_code": case.app.query_code, "item_name": case.app.item_name,
+        "item_version": case.app.item_version, "kind": case.kind, "applicant_name": case.app.applicant_name,
+        "applicant_phone": case.app.applicant_phone, "channel_label": view["channel_label"],
+        "accepted_at": case.accepted_at, "due_at": doc.get("due_at"), "promised_days": case.app.promised_days,
+        "delivery_method_label": view["delivery_label"], "materials": materials,
+        "clerk_name": acting.actor_name, "post_name": (post or {}).get("name", ""),
+        "missing_materials": list(case.requested_materials), "reason": last.reason, "issued_at": last.at,
+    }, await svc.db.tenants.find_one({"_id": tenant}) or {}

@@ -132,7 +132,9 @@ async def after_step(svc: Services, case: Case, events) -> None:
         await sync_projections(svc, case)
     except Exception:  # the case is stored; the queues are repaired by the next step or a sweep
         log.exception("projection sync failed for %s", case.number)
-    for hook in AFTER_STEP_HOOKS:
+    from backend.services import notifications  # imported here: it reads deadlines from this module
+
+    for hook in (notifications.enqueue_for_events, *AFTER_STEP_HOOKS):
         try:
             await hook(svc, case, events)
         except Exception:

@@ -21,7 +21,7 @@ from backend.domain.case_model import Application, Case
 from backend.domain.errors import Conflict, Forbidden, ValidationFailed
 from backend.domain.identity import validate_id_number, validate_mobile
 from backend.domain.numbering import counter_id, format_case_number, local_day, new_query_code
-from backend.services import catalog, casework
+from backend.services import catalog, casework, uploads
 from backend.services.context import Services
 
 CHANNEL_FOR_ROLE = {"window_clerk": "window", "info_officer": "proxy", "operator": "hotline"}
@@ -162,6 +162,9 @@ async def submit(svc: Services, tenant: str, principal: dict, payload: dict, ide
     if method not in item.delivery_methods and item.delivery_methods:
         raise ValidationFailed("该事项不支持所选的送达方式", code="bad_delivery_method")
     centre = _centre(item, channel, principal, payload)
+    file_ids = [m["file_id"] for m in materials if m["file_id"]]
+    if file_ids:
+        await uploads.check_attachable(svc, tenant, file_ids, principal)
     if idempotency_key:
         existing = await _claim_key(svc, tenant, idempotency_key, principal)
         if existing:
@@ -182,6 +185,8 @@ async def submit(svc: Services, tenant: str, principal: dict, payload: dict, ide
         await svc.db.idempotency.update_one({"_id": _key_id(tenant, idempotency_key)}, {"$set": {"number": number}})
     await casework.insert_new(svc, step, {"form": form, "materials": materials,
                                           "item_department": item.department})
+    if file_ids:
+        await uploads.attach(svc, tenant, file_ids, number, principal, applicant_id=app.applicant_openid)
     return step.case
 
 

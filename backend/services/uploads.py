@@ -159,15 +159,8 @@ def _may_attach(meta: dict, principal: dict) -> bool:
     return window or _is_owner(meta, principal)
 
 
-async def attach(svc: Services, tenant: str, file_ids: list[str], case_number: str, principal: dict,
-                 *, applicant_id: str = "") -> list[dict]:
-    """Mark files as materials of case ``case_number``; metadata back in the given order.
-
-    Files the caller may not attach are reported as unknown, so their existence is not revealed.
-    ``applicant_id`` (the case's applicant) may then read the files too.
-    """
-    if not case_number:
-        raise ValidationFailed("请指定办件编号", code="case_number_required")
+async def check_attachable(svc: Services, tenant: str, file_ids: list[str], principal: dict, case_number: str = "") -> None:
+    """Raise unless every file exists, may be attached by ``principal`` and is not on another case."""
     wanted = list(dict.fromkeys(file_ids))
     docs = {d["metadata"]["file_id"]: d
             async for d in svc.db[FILES].find({"_id": {"$in": [f"{tenant}:{i}" for i in wanted]}})}
@@ -178,6 +171,19 @@ async def attach(svc: Services, tenant: str, file_ids: list[str], case_number: s
     taken = [i for i in wanted if docs[i]["metadata"]["attached_to"] not in ("", case_number)]
     if taken:
         raise Conflict(f"以下材料已用于其他办件：{'、'.join(taken)}", code="upload_attached", details={"taken": taken})
+
+
+async def attach(svc: Services, tenant: str, file_ids: list[str], case_number: str, principal: dict,
+                 *, applicant_id: str = "") -> list[dict]:
+    """Mark files as materials of case ``case_number``; metadata back in the given order.
+
+    Files the caller may not attach are reported as unknown, so their existence is not revealed.
+    ``applicant_id`` (the case's applicant) may then read the files too.
+    """
+    if not case_number:
+        raise ValidationFailed("请指定办件编号", code="case_number_required")
+    wanted = list(dict.fromkeys(file_ids))
+    await check_attachable(svc, tenant, wanted, principal, case_number)
     update = {"$set": {"metadata.attached_to": case_number, "metadata.attached_at": svc.now()}}
     if applicant_id:
         update["$addToSet"] = {"metadata.readers": applicant_id}

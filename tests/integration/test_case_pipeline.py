@@ -223,3 +223,67 @@ async def test_the_progress_page_needs_the_query_code_and_shows_only_a_masked_na
     assert view["applicant_name"] == "张*丰" and APPLICANT["id_number"] not in str(view) and "13800001234" not in str(view)
     assert view["due_at"] and view["timeline"][0]["label"] == "提交申请"
     assert "actor_name" not in view["timeline"][0]
+
+
+async def test_the_citizen_is_told_by_sms_when_a_walk_in_case_is_accepted_and_decided(api, seeded, svc):
+    clerk, approver = await staff(api, "clerk_a"), await staff(api, "scjgj_a")
+    number = (await walk_in(api, clerk, ITEMS["promised"]))["number"]
+    await approver.post(f"/api/v1/cases/{number}/approve", {})
+    queued = [n async for n in svc.db.notification_queue.find({"case_number": number})]
+    assert {(n["channel"], n["to"], n["event_type"]) for n in queued} >= {
+        ("sms", APPLICANT["phone"], "CaseAccepted"), ("sms", APPLICANT["phone"], "CaseApproved")}
+
+
+async def test_when_the_a_holder_is_away_open_and_new_tasks_go_to_b_and_the_handover_is_recorded(api, seeded):
+    clerk, manager = await staff(api, "clerk_a"), await staff(api, "manager")
+    first = (await walk_in(api, clerk, ITEMS["promised"]))["number"]
+    assert (await clerk.get(f"/api/v1/cases/{first}")).json["tasks"][0]["assignee"] == "ziyang:scjgj_a"
+    away = await manager.post("/api/v1/posts/d-scjgj/away", {"slot": "A", "reason": "参加培训"})
+    assert away.status == 200 and away.json["handed_over"] == 1
+    moved = (await clerk.get(f"/api/v1/cases/{first}")).json
+    assert moved["tasks"][0]["assignee"] == "ziyang:scjgj_b"
+    assert moved["timeline"][-1]["type"] == "TaskHandedOver" and moved["timeline"][-1]["reason"] == "AB岗顶岗"
+    second = (await walk_in(api, clerk, ITEMS["promised"]))["number"]
+    assert (await clerk.get(f"/api/v1/cases/{second}")).json["tasks"][0]["assignee"] == "ziyang:scjgj_b"
+    board = {p["code"]: p for p in (await manager.get("/api/v1/posts")).json["posts"]}
+    assert board["d-scjgj"]["holder_a"]["away"] is True and board["d-scjgj"]["on_duty"] == "吴婷"
+    backup = await staff(api, "scjgj_b")
+    assert (await backup.post(f"/api/v1/cases/{first}/approve", {})).json["state"] == "approved"
+    await manager.post("/api/v1/posts/d-scjgj/back", {"slot": "A"})
+    third = (await walk_in(api, clerk, ITEMS["promised"]))["number"]
+    assert (await clerk.get(f"/api/v1/cases/{third}")).json["tasks"][0]["assignee"] == "ziyang:scjgj_a"
+
+
+async def test_the_window_prints_a_receipt_with_the_number_query_code_and_a_qr_code(api, seeded):
+    clerk = await staff(api, "clerk_a")
+    case = await walk_in(api, clerk, ITEMS["promised"])
+    html = await clerk.get(f"/api/v1/cases/{case['number']}/receipt.html")
+    text = html.body.decode()
+    assert html.status == 200 and case["number"] in text and "<svg" in text and "张*丰" in text
+    assert case["query_code"] in text and "微信扫码查看办理进度" in text
+    pdf = await clerk.get(f"/api/v1/cases/{case['number']}/receipt.pdf")
+    assert pdf.body.startswith(b"%PDF")
+    pending = await walk_in(api, clerk, ITEMS["promised"], accept=False)
+    assert (await clerk.get(f"/api/v1/cases/{pending['number']}/receipt.html")).status == 409
+    await clerk.post(f"/api/v1/cases/{pending['number']}/supplement", {"materials": ["经营场所使用证明"]})
+    notice = await clerk.get(f"/api/v1/cases/{pending['number']}/supplement-notice.html")
+    assert "经营场所使用证明" in notice.body.decode()
+
+
+async def test_uploaded_materials_travel_with_the_case_and_unknown_files_stop_the_submission(api, seeded):
+    import io
+
+    from PIL import Image
+
+    clerk = await staff(api, "clerk_a")
+    picture = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(picture, "PNG")
+    uploaded = await clerk.request("POST", "/api/v1/uploads?filename=idcard.png", raw=picture.getvalue(),
+                                   headers={"Content-Type": "image/png"})
+    assert uploaded.status in (200, 201), uploaded.json
+    file_id = uploaded.json["id"]
+    case = await walk_in(api, clerk, ITEMS["promised"], materials=[{"name": "经营者身份证明", "file_id": file_id}])
+    assert case["materials"][0]["file_id"] == file_id
+    again = await clerk.post("/api/v1/cases", {"item_code": await code_of(api, ITEMS["promised"]), "applicant": APPLICANT,
+                                               "materials": [{"name": "身份证", "file_id": "0" * 32}]})
+    assert again.status == 422 and "找不到" in again.error["message"]
