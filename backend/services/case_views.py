@@ -82,7 +82,7 @@ async def staff_view(svc: Services, tenant: str, number: str, principal: dict) -
         "applicant": {"name": case.app.applicant_name, "id_number": mask_id_number(case.app.applicant_id_number)
                       if case.app.applicant_id_number else "", "phone": case.app.applicant_phone},
         "submitted_by": {"id": case.submitted_by_id, "name": case.submitted_by_name, "role": case.submitted_by_role},
-        "form": doc.get("form", {}), "materials": doc.get("materials", []),
+        "form": doc.get("form", {}), "materials": doc.get("materials", []), "links": doc.get("links", {}),
         "delivery_address": case.app.delivery_address, "tracking_number": case.tracking_number,
         "higher_authority": case.app.higher_authority, "reply_reference": case.reply_reference,
         "tasks": [{"department": t.department, "department_name": names.get(t.department, t.department), "post": t.post_id,

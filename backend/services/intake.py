@@ -113,6 +113,15 @@ def parse_materials(payload: dict) -> list[dict]:
     return out
 
 
+def parse_links(payload: dict) -> dict:
+    """Where the case came from besides its channel, e.g. {"ticket": hotline number}; flat strings only."""
+    links = payload.get("links") or {}
+    if not isinstance(links, dict) or len(links) > 5 or not all(
+            isinstance(k, str) and k.isidentifier() and isinstance(v, str) and len(v) <= 80 for k, v in links.items()):
+        raise ValidationFailed("关联信息格式不正确", code="bad_links")
+    return links
+
+
 def _digest(form: dict, materials: list[dict]) -> str:
     canonical = json.dumps({"form": form, "materials": materials}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -156,7 +165,7 @@ async def submit(svc: Services, tenant: str, principal: dict, payload: dict, ide
     applicant = parse_applicant(payload)
     if channel in ("miniprogram", "proxy") and not applicant["phone"]:
         raise ValidationFailed("网上申请和代办须填写申请人手机号码，便于通知办理进度", code="phone_required")
-    form, materials = parse_form(payload), parse_materials(payload)
+    form, materials, links = parse_form(payload), parse_materials(payload), parse_links(payload)
     delivery = payload.get("delivery") if isinstance(payload.get("delivery"), dict) else {}
     method = _text(delivery, "method", 20) or "window"
     if method not in item.delivery_methods and item.delivery_methods:
@@ -183,7 +192,7 @@ async def submit(svc: Services, tenant: str, principal: dict, payload: dict, ide
     step = cases.submit(app, actor, svc.now())
     if idempotency_key:
         await svc.db.idempotency.update_one({"_id": _key_id(tenant, idempotency_key)}, {"$set": {"number": number}})
-    await casework.insert_new(svc, step, {"form": form, "materials": materials,
+    await casework.insert_new(svc, step, {"form": form, "materials": materials, "links": links,
                                           "item_department": item.department})
     if file_ids:
         await uploads.attach(svc, tenant, file_ids, number, principal, applicant_id=app.applicant_openid)
