@@ -34,9 +34,7 @@ the ID number is never read.
 
 from __future__ import annotations
 
-import functools
 import io
-import os
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
@@ -53,9 +51,9 @@ from backend.domain.item_rules import KINDS
 from backend.domain.numbering import CHINA_TIME, display_query_code
 from backend.reports.pdfkit import LINE, columns, grid, para, styles
 from backend.reports.qr import case_link, qr_drawing, qr_svg
+from backend.reports.guide import TEMPLATES, _css, _loader
 from backend.reports.views import days_text, tenant_view
 
-TEMPLATES = os.path.join(os.path.dirname(__file__), "templates")
 RECEIPT_TITLE = "受理通知书（回执）"
 SUPPLEMENT_TITLE = "一次性告知补正通知书"
 REJECTION_TITLE = "不予受理通知书"
@@ -72,17 +70,6 @@ SUPPLEMENT_NOTES = (
 RIGHTS = ("申请人如对本决定不服，可以自收到本通知书之日起六十日内依法申请行政复议，"
           "或者自收到本通知书之日起六个月内依法向人民法院提起行政诉讼。")
 PAPERS = {"A4": A4, "A5": A5}
-
-
-@functools.lru_cache(maxsize=1)
-def _loader() -> Loader:
-    return Loader(TEMPLATES, autoescape="xhtml_escape")
-
-
-@functools.lru_cache(maxsize=1)
-def _css() -> str:
-    with open(os.path.join(TEMPLATES, "report.css"), encoding="utf-8") as f:
-        return f.read()
 
 
 def china_time(moment: datetime | None) -> datetime | None:
