@@ -29,7 +29,7 @@ def case_link(base_url: str, number: str, query_code: str) -> str:
     For example ``https://zwfw.ziyang.gov.cn/m/case?number=610924-20261128-00042&code=7KQ3MX9P``.
     WeChat's rule "扫普通链接二维码打开小程序" (mini-program admin console → 开发管理 → 开发设置)
     is registered for the prefix ``<base_url>/m/case`` with the case progress page (for example
-    ``pages/case/case``) as its target; the verification file WeChat asks for is served from
+    ``pages/progress/progress``) as its target; the verification file WeChat asks for is served from
     the root of the domain. Scanned inside WeChat, the page's ``onLoad`` receives the whole link
     URL-encoded in ``options.q`` and reads ``number`` and ``code`` from it, so the citizen sees
     the progress without logging in. Scanned with any other app, the same link opens the

@@ -117,10 +117,26 @@ async def perform(svc: Services, tenant: str, number: str, principal: dict, name
     step = action.run(svc, case, actor, svc.now(), body)
     if hasattr(step, "__await__"):
         step = await step
-    case = await casework.store(svc, step)
+    extra = await _supplied_materials(svc, tenant, number, principal, body) if name == "resubmit" else None
+    case = await casework.store(svc, step, extra)
     if name == "accept" and case.kind != "immediate":
         case = await _dispatch_after_acceptance(svc, case, actor)
     return case
+
+
+async def _supplied_materials(svc: Services, tenant: str, number: str, principal: dict, body: dict) -> dict | None:
+    """Materials handed in with a resubmission (补正) join the case's materials, files attached to it."""
+    from backend.services import intake, uploads
+
+    supplied = intake.parse_materials(body)
+    if not supplied:
+        return None
+    file_ids = [m["file_id"] for m in supplied if m["file_id"]]
+    if file_ids:
+        await uploads.check_attachable(svc, tenant, file_ids, principal, number)
+        await uploads.attach(svc, tenant, file_ids, number, principal)
+    _, doc = await casework.load(svc, tenant, number)
+    return {"materials": doc.get("materials", []) + [{**m, "supplement": True} for m in supplied]}
 
 
 async def _dispatch_after_acceptance(svc: Services, case: Case, actor) -> Case:

@@ -102,7 +102,9 @@ async def progress(svc: Services, tenant: str, number: str, principal: dict | No
         case, doc = await casework.load(svc, tenant, number)
     except NotFound:
         raise NotFound("未找到该办件，请核对办件编号", code="case_not_found") from None
-    own = principal and principal.get("kind") == "citizen" and principal["id"] == case.app.applicant_openid
+    own = principal and principal.get("kind") == "citizen" and (
+        principal["id"] == case.app.applicant_openid
+        or await svc.db.case_index.find_one({"_id": f"{tenant}:openid:{principal['id']}:{number}"}))
     staff = principal and principal.get("kind") == "staff" and principal["tenant"] == tenant
     if not (own or staff or (query_code and normalize_query_code(query_code) == case.app.query_code)):
         raise NotFound("未找到该办件，请核对办件编号和查询码", code="case_not_found")

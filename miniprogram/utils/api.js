@@ -4,6 +4,9 @@
  * Every call returns a Promise. A non-2xx answer in our JSON error shape
  * {"error": {"code", "message"}} rejects with an ApiError whose message is
  * the server's Chinese text, so pages can show it as it is.
+ *
+ * Citizen endpoints go through signedInRequest: it signs in when there is no
+ * token and, on a 401, signs in again once and retries once (utils/auth.js).
  */
 const config = require('../config')
 const strings = require('./strings')
@@ -45,9 +48,13 @@ function errorFromResponse(res) {
   return new ApiError(strings.errors.server, 'server_error', res.statusCode)
 }
 
-/** Send one request; resolves with the parsed JSON body of a 2xx answer. */
-function request({ path, method = 'GET', query, data }) {
-  const header = { 'Content-Type': 'application/json' }
+/**
+ * Send one request; resolves with the parsed JSON body of a 2xx answer.
+ * `header` adds to (or replaces) the JSON content type; `data` may be an
+ * ArrayBuffer for a raw upload.
+ */
+function request({ path, method = 'GET', query, data, header: extra }) {
+  const header = Object.assign({ 'Content-Type': 'application/json' }, extra)
   const token = storedToken()
   if (token) header.Authorization = `Bearer ${token}`
   return new Promise((resolve, reject) => {
@@ -68,6 +75,23 @@ function request({ path, method = 'GET', query, data }) {
   })
 }
 
+/**
+ * A request that needs the citizen signed in: signs in first when there is
+ * no token; on a 401 (token expired or revoked) signs in again once and
+ * retries once. utils/auth is required here, not at the top, because it
+ * uses this module to reach the login endpoint.
+ */
+function signedInRequest(options) {
+  const auth = require('./auth')
+  return auth.ensureLogin().then(() => {
+    const used = storedToken()
+    return request(options).catch((err) => {
+      if (err.status !== 401) throw err
+      return auth.renewAfterRejection(used).then(() => request(options))
+    })
+  })
+}
+
 /** GET /api/v1/items with filters {q, department, township, kind, life_event, theme, page, page_size}. */
 function listItems(filters) {
   return request({ path: '/api/v1/items', query: filters })
@@ -83,4 +107,98 @@ function getFacets() {
   return request({ path: '/api/v1/catalogue/facets' })
 }
 
-module.exports = { ApiError, buildQuery, request, listItems, getItem, getFacets }
+/** POST /api/v1/citizen/login: exchanges a wx.login code for {token, citizen}. */
+function citizenLogin(code) {
+  return request({ path: '/api/v1/citizen/login', method: 'POST', data: { code } })
+}
+
+/** GET /api/v1/tenant: the county's departments, townships and centres. */
+function getTenant() {
+  return request({ path: '/api/v1/tenant' })
+}
+
+const casePath = (number, tail = '') => `/api/v1/cases/${encodeURIComponent(number)}${tail}`
+
+/**
+ * POST /api/v1/cases as the signed-in citizen. The same idempotencyKey on a
+ * retry makes the server answer the case the first attempt created.
+ */
+function submitCase(payload, idempotencyKey) {
+  return signedInRequest({
+    path: '/api/v1/cases', method: 'POST', data: payload, header: { 'Idempotency-Key': idempotencyKey },
+  })
+}
+
+/** GET /api/v1/my/cases: the citizen's own and claimed cases, newest first. */
+function myCases(page, pageSize) {
+  return signedInRequest({ path: '/api/v1/my/cases', query: { page, page_size: pageSize } })
+}
+
+/**
+ * GET /api/v1/cases/{number}/progress. With the receipt's query code anyone
+ * may look; without it the citizen must be signed in and be the applicant.
+ */
+function getProgress(number, code) {
+  const options = { path: casePath(number, '/progress'), query: { code } }
+  return code ? request(options) : signedInRequest(options)
+}
+
+/** POST /api/v1/cases/{number}/claim: adds a scanned receipt's case to "my cases". */
+function claimCase(number, queryCode) {
+  return signedInRequest({ path: casePath(number, '/claim'), method: 'POST', data: { query_code: queryCode } })
+}
+
+/** POST /api/v1/cases/{number}/{resubmit|withdraw}: the applicant's own steps. */
+function caseAction(number, action, body) {
+  return signedInRequest({ path: casePath(number, `/${action}`), method: 'POST', data: body || {} })
+}
+
+const CONTENT_TYPES = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', pdf: 'application/pdf' }
+
+/** The content type our upload endpoint accepts for a file name, or ''. */
+function contentTypeOf(filename) {
+  const match = /\.([A-Za-z0-9]+)$/.exec(filename || '')
+  return (match && CONTENT_TYPES[match[1].toLowerCase()]) || ''
+}
+
+function readLocalFile(filePath) {
+  return new Promise((resolve, reject) => {
+    wx.getFileSystemManager().readFile({
+      filePath,
+      success: (res) => resolve(res.data),
+      fail: () => reject(new ApiError(strings.upload.readFailed, 'read_failed', 0)),
+    })
+  })
+}
+
+/**
+ * POST /api/v1/uploads with the file itself as the raw body (the endpoint
+ * does not take multipart, so wx.uploadFile cannot be used).
+ * Resolves with {id, filename, content_type, size, sha256}.
+ */
+function uploadFile(filePath, filename) {
+  const contentType = contentTypeOf(filename) || contentTypeOf(filePath)
+  if (!contentType) return Promise.reject(new ApiError(strings.upload.unsupported, 'unsupported_type', 0))
+  return readLocalFile(filePath).then((data) => signedInRequest({
+    path: '/api/v1/uploads', method: 'POST', query: { filename }, data, header: { 'Content-Type': contentType },
+  }))
+}
+
+module.exports = {
+  ApiError,
+  buildQuery,
+  request,
+  signedInRequest,
+  listItems,
+  getItem,
+  getFacets,
+  getTenant,
+  citizenLogin,
+  submitCase,
+  myCases,
+  getProgress,
+  claimCase,
+  caseAction,
+  contentTypeOf,
+  uploadFile,
+}

@@ -46,7 +46,9 @@ Component({
     },
 
     onApply() {
-      wx.showToast({ title: strings.app.comingSoon, icon: 'none' })
+      const guide = this.data.guide
+      if (!guide || !guide.online) return
+      wx.navigateTo({ url: `/pages/apply/apply?code=${encodeURIComponent(guide.code)}` })
     },
   },
 })

@@ -5,12 +5,13 @@ const api = require('../../utils/api')
 const config = require('../../config')
 const strings = require('../../utils/strings')
 const { itemCard } = require('../../utils/items')
+const { parseReceiptLink, progressUrl } = require('../../utils/cases')
 
-/** Entries without a url are pages still to come; they say so on tap. */
+/** Entries open a page, or run an action (scan); the rest are still to come and say so on tap. */
 const ENTRIES = [
   { key: 'guide', icon: 'book', url: '/pages/catalogue/catalogue' },
-  { key: 'myCases', icon: 'folder', url: '' },
-  { key: 'scan', icon: 'scan', url: '' },
+  { key: 'myCases', icon: 'folder', url: '/pages/cases/cases' },
+  { key: 'scan', icon: 'scan', action: 'scanReceipt' },
   { key: 'hotline', icon: 'chat-message', url: '' },
 ]
 
@@ -61,8 +62,21 @@ Component({
 
     onEntryTap(event) {
       const entry = ENTRIES.find((e) => e.key === event.currentTarget.dataset.key)
-      if (entry && entry.url) wx.navigateTo({ url: entry.url })
+      if (entry && entry.action) this[entry.action]()
+      else if (entry && entry.url) wx.navigateTo({ url: entry.url })
       else wx.showToast({ title: strings.app.comingSoon, icon: 'none' })
+    },
+
+    /** 扫码查件: the receipt's QR code carries a link with the case number and query code. */
+    scanReceipt() {
+      wx.scanCode({
+        scanType: ['qrCode'],
+        success: (res) => {
+          const found = parseReceiptLink(res.result)
+          if (found) wx.navigateTo({ url: progressUrl(found.number, found.code, 'scan') })
+          else wx.showToast({ title: strings.scan.notReceipt, icon: 'none' })
+        },
+      })
     },
   },
 })

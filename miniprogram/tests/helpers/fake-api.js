@@ -3,7 +3,7 @@
  * routing table of canned answers, and records every request made.
  *
  * routes: { '/api/v1/items': (req) => ({ status, body }) | { status, body } | { fail: true } }
- * req: { path, query, header, method }.
+ * req: { path, query, header, method, url, data }.
  */
 function installFakeApi(routes) {
   const requests = []
@@ -15,6 +15,7 @@ function installFakeApi(routes) {
       header: options.header || {},
       method: options.method || 'GET',
       url: options.url,
+      data: options.data,
     }
     requests.push(req)
     const route = routes[req.path]

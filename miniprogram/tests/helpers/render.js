@@ -31,6 +31,16 @@ async function settle(ms = 5) {
   await simulate.sleep(0)
 }
 
+/**
+ * Settles until `check()` is true (or two seconds pass), for chains of
+ * several fake answers in a row (pick a file, sign in, upload ...).
+ */
+async function waitFor(check, timeoutMs = 2000) {
+  const started = Date.now()
+  while (!check() && Date.now() - started < timeoutMs) await settle(5)
+  await settle(0)
+}
+
 /** Visible text of a node: its text pieces joined by one space, as a reader sees separate lines. */
 function textOf(comp) {
   const pieces = []
@@ -56,4 +66,4 @@ async function tap(comp) {
   await settle(0)
 }
 
-module.exports = { ROOT, render, settle, tap, textOf, textsOf }
+module.exports = { ROOT, render, settle, waitFor, tap, textOf, textsOf }

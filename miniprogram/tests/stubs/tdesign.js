@@ -46,7 +46,7 @@ const DEFINITIONS = {
     template:
       '<view class="t-cell" bind:tap="onTap"><view class="t-cell__title">{{title}}</view>' +
       '<view class="t-cell__description">{{description}}<slot name="description"/></view>' +
-      '<view class="t-cell__note">{{note}}<slot name="note"/></view><slot/></view>',
+      '<view class="t-cell__note">{{note}}<slot name="note"/></view></view>',
     properties: { title: String, description: String, note: String, arrow: Boolean, hover: Boolean },
     options: { multipleSlots: true },
     methods: tapToEvent('click'),
@@ -98,7 +98,54 @@ const DEFINITIONS = {
     template: '<view class="t-button">{{content}}<slot/></view>',
     properties: {
       content: String, theme: String, variant: String, size: String, block: Boolean, icon: null,
+      loading: Boolean, disabled: Boolean,
     },
+  },
+  't-input': {
+    template:
+      '<view class="t-input t-input--{{status}}"><view class="t-input__label">{{label}}</view>' +
+      '<view class="t-input__value">{{value}}</view><view class="t-input__tips">{{tips}}</view></view>',
+    properties: {
+      label: String, value: null, placeholder: String, type: String, maxlength: Number, status: String, tips: String,
+    },
+    methods: {
+      /** Types a value, as the real input fires `change` on every keystroke. */
+      type(value) {
+        this.setData({ value })
+        this.triggerEvent('change', { value })
+      },
+    },
+  },
+  't-radio-group': {
+    template:
+      '<view class="t-radio-group"><view wx:for="{{options}}" wx:key="value" class="t-radio ' +
+      '{{item.value === value ? \'t-radio--checked\' : \'\'}}">{{item.label}}</view></view>',
+    properties: { value: null, options: Array },
+    methods: {
+      /** Taps the option whose value is given. */
+      select(value) {
+        this.setData({ value })
+        this.triggerEvent('change', { value })
+      },
+    },
+  },
+  't-picker': {
+    template: '<view class="t-picker"><block wx:if="{{visible}}"><view class="t-picker__title">{{title}}</view><slot/></block></view>',
+    properties: { visible: Boolean, title: String, value: Array },
+    methods: {
+      /** Scrolls to the option with this value and taps confirm. */
+      confirm(value, label) {
+        this.triggerEvent('change', { value: [value], label: [label] })
+        this.triggerEvent('confirm', { value: [value], label: [label] })
+      },
+      cancel() {
+        this.triggerEvent('cancel')
+      },
+    },
+  },
+  't-picker-item': {
+    template: '<view class="t-picker-item"><view wx:for="{{options}}" wx:key="value" class="t-picker-item__option">{{item.label}}</view></view>',
+    properties: { options: Array },
   },
   't-grid': {
     template: '<view class="t-grid"><slot/></view>',

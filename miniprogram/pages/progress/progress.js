@@ -1,0 +1,132 @@
+/**
+ * Case progress (办件进度): state, item, masked applicant, promised finish
+ * time in China time and the whole timeline; the applicant can supply the
+ * materials a supplement notice (补正) asks for, or withdraw (撤回).
+ *
+ * Opened as /pages/progress/progress?number=&code= (code: the receipt's
+ * query code), with source=scan after scanning a receipt, or by WeChat
+ * itself with options.q = the receipt's URL-encoded QR link. A scanned case
+ * can be added to "my cases" (claim) when the citizen is signed in.
+ */
+const api = require('../../utils/api')
+const auth = require('../../utils/auth')
+const strings = require('../../utils/strings')
+const { parseScanOption, progressView, cleanQueryCode, rememberCode, rememberedCode } = require('../../utils/cases')
+
+/** {number, code, scanned} from the page options, or null when a scanned link is not a receipt's. */
+function caseFromOptions(options) {
+  if (options.q) {
+    const found = parseScanOption(options.q)
+    return found && Object.assign({ scanned: true }, found)
+  }
+  if (!options.number) return null
+  const number = decodeURIComponent(options.number)
+  const code = cleanQueryCode(decodeURIComponent(options.code || '')) || rememberedCode(number)
+  return { number, code, scanned: options.source === 'scan' }
+}
+
+Component({
+  data: {
+    text: strings.progress,
+    view: null,
+    loading: false,
+    loadError: '',
+    scanned: false,
+    canClaim: false,
+    busy: false,
+    actionError: '',
+  },
+
+  methods: {
+    onLoad(options) {
+      wx.setNavigationBarTitle({ title: strings.progress.title })
+      this._case = caseFromOptions(options || {})
+      this._supplied = {}
+      if (!this._case) {
+        this.setData({ loadError: strings.progress.badLink })
+        return Promise.resolve()
+      }
+      this.setData({ scanned: this._case.scanned, canClaim: this._case.scanned && auth.hasToken() })
+      return this.loadProgress()
+    },
+
+    onPullDownRefresh() {
+      return this.loadProgress().then(() => wx.stopPullDownRefresh())
+    },
+
+    loadProgress() {
+      if (!this._case) return Promise.resolve()
+      this.setData({ loading: !this.data.view, loadError: '' })
+      return api.getProgress(this._case.number, this._case.code).then(
+        (progress) => this.show(progress),
+        (err) => this.setData({ loading: false, loadError: err.message })
+      )
+    },
+
+    show(progress) {
+      this._supplied = {}
+      this.setData({ loading: false, view: progressView(progress), actionError: '' })
+    },
+
+    onSupplementFile(event) {
+      this._supplied[event.detail.name] = event.detail.file
+    },
+
+    onResubmit() {
+      if (this.data.busy) return Promise.resolve()
+      const names = this.data.view.missingMaterials.map((m) => m.name)
+      const missing = names.filter((name) => !this._supplied[name])
+      if (missing.length) {
+        this.setData({ actionError: strings.progress.supplementMissing(missing) })
+        return Promise.resolve()
+      }
+      const body = {
+        note: strings.progress.resubmitNote(names),
+        materials: names.map((name) => ({ name, file_id: this._supplied[name].id })),
+      }
+      return this.act('resubmit', body, strings.progress.resubmitted)
+    },
+
+    onWithdraw() {
+      if (this.data.busy) return Promise.resolve()
+      return new Promise((resolve) => {
+        wx.showModal({
+          title: strings.progress.withdrawTitle,
+          content: strings.progress.withdrawConfirm,
+          confirmText: strings.progress.withdrawOk,
+          cancelText: strings.progress.withdrawCancel,
+          confirmColor: '#d54941',
+          success: (res) => resolve(res && res.confirm),
+          fail: () => resolve(false),
+        })
+      }).then((confirmed) => (confirmed ? this.act('withdraw', {}, strings.progress.withdrawn) : null))
+    },
+
+    act(action, body, doneText) {
+      this.setData({ busy: true, actionError: '' })
+      return api.caseAction(this._case.number, action, body).then(
+        (progress) => {
+          this.setData({ busy: false })
+          this.show(progress)
+          wx.showToast({ title: doneText, icon: 'success' })
+        },
+        (err) => this.setData({ busy: false, actionError: err.message })
+      )
+    },
+
+    onClaim() {
+      if (this.data.busy) return Promise.resolve()
+      this.setData({ busy: true, actionError: '' })
+      const { number, code } = this._case
+      return api.claimCase(number, code).then(
+        (progress) => {
+          rememberCode(number, code)
+          this.setData({ busy: false, canClaim: false })
+          this.show(progress)
+          wx.showToast({ title: strings.progress.claimed, icon: 'success' })
+        },
+        (err) => this.setData({ busy: false, actionError: err.message })
+      )
+    },
+  },
+})
