@@ -11,10 +11,11 @@ import tornado.web
 
 from backend.config import Settings
 from backend.console.handlers import CONSOLE_DIR, console_routes
-from backend.handlers import auth, cases, citizens, documents, health, items, meta, posts, uploads
+from backend.handlers import auth, cases, citizens, documents, health, items, meta, posts, supervision, uploads
 from backend.handlers.base import NotFoundHandler
 from backend.openapi import build_document
 from backend.services.context import Services, system_clock
+from hotline import handlers as hotline_handlers
 from backend.store.connection import StoreHandle
 
 access_log = logging.getLogger("sunshine.access")
@@ -42,6 +43,8 @@ FEATURE_ROUTES: list = [
     uploads.default_handlers,
     citizens.default_handlers,
     posts.default_handlers,
+    supervision.default_handlers,
+    hotline_handlers.default_handlers,
 ]
 
 

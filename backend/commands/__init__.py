@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "backend.commands.calendar_cmd",
     "backend.commands.items_io:ImportCommand",
     "backend.commands.items_io:ExportCommand",
+    "backend.commands.verify_trail",
 ]
 
 

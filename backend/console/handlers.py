@@ -6,7 +6,7 @@ from pathlib import Path
 
 import tornado.web
 
-from backend.domain.roles import ROLE_LABELS, navigation_for
+from backend.domain.roles import ROLE_LABELS, STAFF_ROLES, navigation_for
 from backend.handlers.base import BaseHandler
 
 CONSOLE_DIR = Path(__file__).resolve().parent
@@ -79,6 +79,49 @@ class ItemEditPage(ConsolePage):
         self.render(self.template, code=code, **self.page_context())
 
 
+class IntakePage(ConsolePage):
+    """窗口受理: the waiting queue and walk-in registration."""
+
+    template = "intake.html"
+    title = "窗口受理"
+    roles = frozenset({"window_clerk", "centre_manager"})
+
+
+class TasksPage(ConsolePage):
+    """审批任务: the department's open approval tasks."""
+
+    template = "tasks.html"
+    title = "审批任务"
+    roles = frozenset({"dept_approver", "centre_manager"})
+
+
+class CaseLookupPage(ConsolePage):
+    """办件查询: find a case by number (and query code); the cases one submitted."""
+
+    template = "cases.html"
+    title = "办件查询"
+    roles = STAFF_ROLES - {"fee_window"}
+
+
+class CasePage(ConsolePage):
+    """办件详情: one case with its trail and the steps the viewer may take."""
+
+    template = "case.html"
+    roles = STAFF_ROLES - {"fee_window"}
+
+    def get(self, number: str = "") -> None:
+        self.title = f"办件 {number}"
+        self.render(self.template, number=number, **self.page_context())
+
+
+class PostsPage(ConsolePage):
+    """岗位与AB岗: holders, who is on duty, marking away and back."""
+
+    template = "posts.html"
+    title = "岗位与AB岗"
+    roles = frozenset({"centre_manager"})
+
+
 class ApiReferencePage(tornado.web.RequestHandler):
     """A browsable reference of the OpenAPI document, rendered on the server."""
 
@@ -95,5 +138,10 @@ def console_routes() -> list:
         (r"/console/items", ItemsPage),
         (r"/console/items/new", ItemEditPage),
         (r"/console/items/(?P<code>[0-9A-Za-z][0-9A-Za-z_-]*)", ItemEditPage),
+        (r"/console/intake", IntakePage),
+        (r"/console/tasks", TasksPage),
+        (r"/console/cases", CaseLookupPage),
+        (r"/console/cases/(?P<number>[0-9]{6}-[0-9]{8}-[0-9]{5,})", CasePage),
+        (r"/console/posts", PostsPage),
         (r"/api/docs", ApiReferencePage),
     ]

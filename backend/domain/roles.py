@@ -33,7 +33,12 @@ class NavEntry:
 
 NAVIGATION: list[NavEntry] = [
     NavEntry("home", "工作台", "/console/", STAFF_ROLES),
+    NavEntry("intake", "窗口受理", "/console/intake", frozenset({"window_clerk", "centre_manager"})),
+    NavEntry("tasks", "审批任务", "/console/tasks", frozenset({"dept_approver", "centre_manager"})),
+    NavEntry("cases", "办件查询", "/console/cases", STAFF_ROLES - {"fee_window"}),
     NavEntry("items", "权力清单", "/console/items", frozenset({"centre_manager", "dept_approver", "window_clerk"})),
+    NavEntry("posts", "岗位与AB岗", "/console/posts", frozenset({"centre_manager"})),
+    NavEntry("hotline", "热线工单", "/console/hotline", frozenset({"operator", "centre_manager", "info_officer"})),
     NavEntry("accounts", "账号管理", "/console/accounts", frozenset({"admin", "centre_manager"})),
 ]
 

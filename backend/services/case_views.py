@@ -48,6 +48,8 @@ def _event_view(event, names: dict, public: bool) -> dict:
     if event.type == "ResultDispatched":
         view["tracking_number"] = data.get("tracking_number", "")
     if not public:
+        if data.get("applicant_id_number"):
+            data["applicant_id_number"] = mask_id_number(data["applicant_id_number"])
         view.update(actor_id=event.actor_id, actor_name=event.actor_name, actor_post=event.actor_post,
                     hash=event.hash, data=data)
     return view
@@ -74,7 +76,8 @@ async def staff_view(svc: Services, tenant: str, number: str, principal: dict) -
     """Everything staff need: applicant, form, materials, tasks, pauses, the full trail."""
     case, doc = await casework.load(svc, tenant, number)
     centre = principal.get("centre") or "county"
-    if centre != "county" and centre != case.app.centre and not {"supervisor", "admin"} & set(principal["roles"]):
+    submitter = case.submitted_by_id == principal.get("id")
+    if centre not in ("county", case.app.centre) and not submitter and not {"supervisor", "admin"} & set(principal["roles"]):
         raise Forbidden("该办件不属于您所在的服务中心", code="wrong_centre")
     names = await department_names(svc, tenant)
     return {

@@ -145,6 +145,7 @@ async def sync_projections(svc: Services, case: Case) -> None:
     """Department task queues, the window's intake queue and the per-person case indexes."""
     tenant, number = case.app.tenant, case.number
     open_by_dept = {t.department: t for t in case.open_tasks}
+    due_at = (await deadline_fields(svc, case))["due_at"] if open_by_dept else None
     stale = [f"{tenant}:{d}:{number}" for d in case.app.departments if d not in open_by_dept]
     if stale:
         await svc.db.task_queue.delete_many({"_id": {"$in": stale}})
@@ -153,12 +154,12 @@ async def sync_projections(svc: Services, case: Case) -> None:
             "tenant": tenant, "department": dept, "post": task.post_id, "assignee": task.assignee_id,
             "number": number, "item_name": case.app.item_name, "kind": case.kind, "state": case.state,
             "applicant": mask_name(case.app.applicant_name), "opened_at": task.opened_at,
-            "centre": case.app.centre}}, upsert=True)
+            "centre": case.app.centre, "due_at": due_at}}, upsert=True)
     intake_id = f"{tenant}:{number}"
     if case.state in ("submitted", "supplement_requested"):
         await svc.db.intake_queue.update_one({"_id": intake_id}, {"$set": {
             "tenant": tenant, "number": number, "centre": case.app.centre, "state": case.state,
-            "item_name": case.app.item_name, "applicant": mask_name(case.app.applicant_name),
+            "item_name": case.app.item_name, "item_code": case.app.item_code, "applicant": mask_name(case.app.applicant_name),
             "channel": case.app.channel, "submitted_at": case.submitted_at}}, upsert=True)
     else:
         await svc.db.intake_queue.delete_one({"_id": intake_id})

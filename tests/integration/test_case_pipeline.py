@@ -287,3 +287,12 @@ async def test_uploaded_materials_travel_with_the_case_and_unknown_files_stop_th
     again = await clerk.post("/api/v1/cases", {"item_code": await code_of(api, ITEMS["promised"]), "applicant": APPLICANT,
                                                "materials": [{"name": "身份证", "file_id": "0" * 32}]})
     assert again.status == 422 and "找不到" in again.error["message"]
+
+
+async def test_a_township_officer_filing_a_county_item_gets_the_number_and_staff_never_see_a_full_id_number(api, seeded):
+    officer = await staff(api, "officer_haoping")
+    body = {"item_code": await code_of(api, ITEMS["promised"]), "applicant": APPLICANT}
+    filed = await officer.post("/api/v1/cases", body, headers={"Idempotency-Key": "county-item"})
+    assert filed.status == 201 and filed.json["centre"] == "county"
+    assert APPLICANT["id_number"] not in filed.body.decode()
+    assert (await officer.get(f"/api/v1/cases/{filed.json['number']}")).status == 200

@@ -1,0 +1,205 @@
+"""Trail verification (监察留痕校验) and tenant-wide checkpoints (监察存证点).
+
+``case_steps`` is the authority (one inserted document per step, see docs/decisions/0003); the
+``events`` inside each ``cases`` document are a snapshot. :func:`verify_tenant` recomputes every
+case's hash chain from its steps, checks the snapshot's chain as well, and compares the two event
+by event, so a changed byte, a deleted event or step, or a reordering in either place is named
+with its case number and event seq.
+
+A chain cannot show that its newest events were cut off. The after-step hook records each case's
+head (``trail_touched/{tenant}:{number}:{seq}``, an insert); the sweep periodically inserts
+``trail_checkpoints/{tenant}:{n}`` committing to the heads touched since checkpoint n-1 and to
+that checkpoint's hash (``trail.checkpoint``). A unique ``_id`` makes each n final: two sweepers
+racing for n cannot both write it. Verification checks the checkpoint chain and that every head
+a checkpoint saw is still in its case's chain.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pymongo import ASCENDING, IndexModel
+from pymongo.errors import DuplicateKeyError
+
+from backend.domain import trail
+from backend.domain.case_model import Case
+from backend.services.context import Services
+from backend.store.indexes import declare
+
+TOUCHED = "trail_touched"
+CHECKPOINTS = "trail_checkpoints"
+CHECKPOINT_INTERVAL = timedelta(minutes=10)
+SOURCES = {"case_steps": "办件记录（case_steps）", "cases": "办件快照（cases）", "checkpoints": "存证点"}
+
+declare(TOUCHED, IndexModel([("tenant", ASCENDING)], name="tenant"))
+declare(CHECKPOINTS, IndexModel([("tenant", ASCENDING), ("n", ASCENDING)], name="tenant_n"))
+
+
+async def record_head(svc: Services, case: Case) -> None:
+    """Note the case's newest event for the next checkpoint (an insert per step: nothing is lost)."""
+    if not case.events:
+        return
+    try:
+        await svc.db[TOUCHED].insert_one({"_id": f"{case.app.tenant}:{case.number}:{case.version:06d}",
+                                          "tenant": case.app.tenant, "number": case.number,
+                                          "seq": case.version, "hash": case.head_hash})
+    except DuplicateKeyError:
+        pass
+
+
+async def _checkpoint_docs(svc: Services, tenant: str) -> list[dict]:
+    return sorted(await svc.db[CHECKPOINTS].find({"tenant": tenant}).to_list(None), key=lambda d: d.get("n", 0))
+
+
+async def maybe_checkpoint(svc: Services, tenant: str, now: datetime,
+                           min_interval: timedelta = CHECKPOINT_INTERVAL) -> int | None:
+    """Insert the next checkpoint when ``min_interval`` has passed and some case changed; its n or None."""
+    latest = await svc.db[CHECKPOINTS].find_one({"tenant": tenant}, sort=[("n", -1)])
+    if latest and now - latest["at"] < min_interval:
+        return None
+    touched = sorted(await svc.db[TOUCHED].find({"tenant": tenant}).to_list(None), key=lambda d: d["seq"])
+    if not touched:
+        return None
+    heads = {doc["number"]: doc["hash"] for doc in touched}
+    n = (latest["n"] + 1) if latest else 1
+    prev = latest["hash"] if latest else trail.checkpoint_genesis(tenant)
+    try:
+        await svc.db[CHECKPOINTS].insert_one({
+            "_id": f"{tenant}:{n}", "tenant": tenant, "n": n, "at": now, "prev_hash": prev,
+            "hash": trail.checkpoint(heads, prev), "heads": [{"number": k, "hash": v} for k, v in sorted(heads.items())]})
+    except DuplicateKeyError:
+        return None  # another sweeper wrote checkpoint n; the touched heads go into the next one
+    await svc.db[TOUCHED].delete_many({"_id": {"$in": [doc["_id"] for doc in touched]}})
+    return n
+
+
+# -- verification ---------------------------------------------------------------------------
+
+def _finding(problem: trail.Problem, source: str) -> dict:
+    return {"number": problem.case_number, "seq": problem.seq, "kind": problem.kind, "source": source,
+            "message": f"[{SOURCES[source]}] {problem.message}"}
+
+
+def _problem(number: str, seq, kind: str, source: str, text: str) -> dict:
+    return _finding(trail.Problem(number, seq, kind, f"办件 {number}：{text}"), source)
+
+
+def _events(number: str, docs: list, source: str, findings: list) -> list[trail.Event]:
+    events = []
+    for doc in docs:
+        try:
+            events.append(trail.event_from_document(doc))
+        except Exception:  # tampered beyond parsing: a missing field or a wrong type
+            seq = doc.get("seq") if isinstance(doc, dict) else None
+            findings.append(_problem(number, seq, "unreadable", source, f"第 {seq} 条记录无法读取（字段被删改）"))
+    return events
+
+
+def _step_order(number: str, steps: list[dict], findings: list) -> list[dict]:
+    """The steps' events in ``_id`` order, noting a step whose first seq does not match its ``_id``."""
+    docs = []
+    for step in steps:
+        events = step.get("events") or []
+        first = events[0].get("seq") if events and isinstance(events[0], dict) else None
+        if first != step.get("first_seq"):
+            findings.append(_problem(number, step.get("first_seq"), "reordered", "case_steps",
+                                     f"环节记录 {step['_id']} 的首条序号与记录位置不符（顺序被调换）"))
+        docs += events
+    return docs
+
+
+def compare_case(number: str, steps: list[dict], snapshot: dict | None, heads: set[str]) -> list[dict]:
+    """Every finding for one case: both chains, their differences, and the checkpoint heads."""
+    findings: list[dict] = []
+    step_docs = _step_order(number, steps, findings)
+    from_steps = _events(number, step_docs, "case_steps", findings)
+    findings += [_finding(p, "case_steps") for p in trail.verify_chain(number, from_steps)]
+    if snapshot is None:
+        findings.append(_problem(number, None, "missing", "cases", "办件快照被删除"))
+        snap_docs = []
+    else:
+        snap_docs = snapshot.get("events") or []
+        snap_events = _events(number, snap_docs, "cases", findings)
+        findings += [_finding(p, "cases") for p in trail.verify_chain(number, snap_events)]
+    findings += _differences(number, step_docs, snap_docs if snapshot is not None else None)
+    known = {e.hash for e in from_steps}
+    for head in sorted(heads - known):
+        findings.append(_problem(number, None, "truncated", "checkpoints",
+                                 f"存证点记录的哈希 {head[:12]}… 在办件记录中找不到（记录被截断或改写）"))
+    return findings
+
+
+def _differences(number: str, step_docs: list, snap_docs: list | None) -> list[dict]:
+    if snap_docs is None:
+        return []
+    findings = []
+    by_seq = {d.get("seq"): d for d in step_docs if isinstance(d, dict)}
+    snap_by_seq = {d.get("seq"): d for d in snap_docs if isinstance(d, dict)}
+    for seq in sorted(set(by_seq) | set(snap_by_seq), key=lambda s: (s is None, s if isinstance(s, int) else 0)):
+        mine, theirs = by_seq.get(seq), snap_by_seq.get(seq)
+        if theirs is None:
+            findings.append(_problem(number, seq, "missing", "cases", f"快照缺少第 {seq} 条记录（被删除或写入中断）"))
+        elif mine is None:
+            findings.append(_problem(number, seq, "extra", "cases", f"快照中的第 {seq} 条记录在办件记录中不存在"))
+        elif mine != theirs:
+            findings.append(_problem(number, seq, "mismatch", "cases", f"快照第 {seq} 条记录与办件记录不一致"))
+    return findings
+
+
+def _checkpoint_findings(tenant: str, docs: list[dict]) -> tuple[list[dict], dict[str, set[str]]]:
+    findings, heads, points = [], {}, []
+    expected = 1
+    for doc in docs:
+        if doc.get("n") != expected:
+            findings.append(_finding(trail.Problem(tenant, expected, "missing", f"第 {expected} 个存证点缺失（被删除）"),
+                                     "checkpoints"))
+        expected = doc.get("n", expected) + 1
+        pairs = {h["number"]: h["hash"] for h in doc.get("heads", [])}
+        points.append(trail.Checkpoint(doc.get("n"), pairs, doc.get("prev_hash", ""), doc.get("hash", "")))
+        for number, head in pairs.items():
+            heads.setdefault(number, set()).add(head)
+    findings += [_finding(p, "checkpoints") for p in trail.verify_checkpoints(tenant, points)]
+    return findings, heads
+
+
+async def verify_tenant(svc: Services, tenant: str) -> dict:
+    """Check every case of ``tenant`` and its checkpoints; ``ok`` is False when anything was found."""
+    checkpoint_docs = await _checkpoint_docs(svc, tenant)
+    findings, heads = _checkpoint_findings(tenant, checkpoint_docs)
+    seen, checked = set(), 0
+    group: list[dict] = []
+
+    async def finish_group() -> None:
+        nonlocal checked
+        if group:
+            number = group[0]["number"]
+            snapshot = await svc.db.cases.find_one({"_id": f"{tenant}:{number}"}, {"events": 1})
+            findings.extend(compare_case(number, list(group), snapshot, heads.get(number, set())))
+            seen.add(number)
+            checked += 1
+            group.clear()
+
+    async for step in svc.db.case_steps.find({"tenant": tenant}).sort("_id", ASCENDING):
+        if group and group[0]["number"] != step["number"]:
+            await finish_group()
+        group.append(step)
+    await finish_group()
+    async for doc in svc.db.cases.find({"tenant": tenant}, {"number": 1}):
+        if doc["number"] not in seen:
+            checked += 1
+            findings.append(_problem(doc["number"], None, "missing", "case_steps", "办件记录全部缺失（case_steps 被删除）"))
+    for number in sorted(set(heads) - seen):
+        findings.append(_problem(number, None, "missing", "checkpoints", "存证点记录的办件已不存在"))
+    return {"tenant": tenant, "ok": not findings, "cases_checked": checked,
+            "checkpoints_checked": len(checkpoint_docs), "problems": findings}
+
+
+def report_zh(result: dict) -> str:
+    """The verification result as Chinese text for the command line."""
+    lines = [f"租户 {result['tenant']}：校验办件 {result['cases_checked']} 件，存证点 {result['checkpoints_checked']} 个。"]
+    if result["ok"]:
+        lines.append("未发现篡改：全部记录链完整，快照与办件记录一致。")
+    else:
+        lines.append(f"发现 {len(result['problems'])} 处问题：")
+        lines += [f"  - {p['message']}" for p in result["problems"]]
+    return "\n".join(lines)
