@@ -1,0 +1,62 @@
+"""`python -m hotline classify TEXT` and `python -m hotline retrain [--tenant T]`.
+
+``classify`` runs without a store: the default classifier (seed tickets) with the sample
+catalogue's items, and prints ONE JSON object
+``{department: {code, name}, township, item, confidence, evidence, type, alternatives}``.
+``retrain`` rebuilds a tenant's stored model from the seed tickets plus every stored correction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+USAGE = "用法: python -m hotline classify 工单文本 | python -m hotline retrain [--tenant 县区代码]"
+
+
+def classify(text: str) -> dict:
+    from hotline.classifier import load_default
+    from hotline.routing import sample_power_items
+
+    return load_default(sample_power_items()).suggest(text).to_dict()
+
+
+def retrain(tenant: str | None) -> int:
+    from backend.commands import with_store
+    from backend.config import load_settings
+    from hotline import routing
+
+    settings = load_settings()
+    tenant = tenant or settings.default_tenant
+
+    async def work(svc) -> int:
+        if not await svc.db.tenants.find_one({"_id": tenant}):
+            print(f"未找到县区 {tenant}，请先运行 python -m backend seed", file=sys.stderr)
+            return 1
+        result = await routing.retrain(svc, tenant)
+        print(f"已重新训练 {tenant} 的热线分派模型：使用人工纠正 {result['corrections']} 条（版本 {result['revision']}）")
+        return 0
+
+    return with_store(settings, work)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m hotline", description="12345 热线工具", usage=USAGE)
+    sub = parser.add_subparsers(dest="command")
+    one = sub.add_parser("classify", help="给出一段工单文本的分派建议（JSON）")
+    one.add_argument("text", nargs="+", help="工单文本")
+    again = sub.add_parser("retrain", help="用种子数据和全部人工纠正重新训练分派模型")
+    again.add_argument("--tenant", default=None, help="县区代码（默认 SUNSHINE_DEFAULT_TENANT）")
+    args = parser.parse_args(argv)
+    if args.command == "classify":
+        print(json.dumps(classify(" ".join(args.text)), ensure_ascii=False))
+        return 0
+    if args.command == "retrain":
+        return retrain(args.tenant)
+    print(USAGE, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
