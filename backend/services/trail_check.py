@@ -173,7 +173,8 @@ async def verify_tenant(svc: Services, tenant: str) -> dict:
         nonlocal checked
         if group:
             number = group[0]["number"]
-            snapshot = await svc.db.cases.find_one({"_id": f"{tenant}:{number}"}, {"events": 1})
+            snapshots = svc.db.hotline_tickets if group[0].get("kind") == "ticket" else svc.db.cases
+            snapshot = await snapshots.find_one({"_id": f"{tenant}:{number}"}, {"events": 1})
             findings.extend(compare_case(number, list(group), snapshot, heads.get(number, set())))
             seen.add(number)
             checked += 1
@@ -184,7 +185,9 @@ async def verify_tenant(svc: Services, tenant: str) -> dict:
             await finish_group()
         group.append(step)
     await finish_group()
-    async for doc in svc.db.cases.find({"tenant": tenant}, {"number": 1}):
+    snapshots = [doc for collection in (svc.db.cases, svc.db.hotline_tickets)
+                 for doc in await collection.find({"tenant": tenant}, {"number": 1}).to_list(None)]
+    for doc in snapshots:
         if doc["number"] not in seen:
             checked += 1
             findings.append(_problem(doc["number"], None, "missing", "case_steps", "办件记录全部缺失（case_steps 被删除）"))

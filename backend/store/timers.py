@@ -1,8 +1,11 @@
 """Timer wheel (定时轮): due times filed by tenant and UTC minute, read by minute window.
 
-Each timer is one small document in ``timer_entries`` whose ``_id`` starts with its bucket, the
-minute it falls due: ``{tenant}:{YYYYMMDDHHMM}:{key}`` holding ``key``, ``kind``, ``due_at`` and flat
-data fields. Re-filing a key into the same minute overwrites its document (same ``_id``), so
+Each timer is one small document whose ``_id`` starts with its bucket, the minute it falls due:
+``{tenant}:{YYYYMMDDHHMM}:{key}`` holding ``key``, ``kind``, ``due_at`` and flat data fields. The
+documents of one tenant and one UTC hour live in their own collection ``timers_{tenant}_{YYYYMMDDHH}``:
+FerretDB v1 on SQLite reads a whole collection for every query (measured: an ``_id`` lookup on
+100,000 documents takes ~35 ms), so a sweep that reads only the hours since its cursor costs what
+falls due in them, not what is open; a fully swept hour is dropped whole. MongoDB is fast either way. Re-filing a key into the same minute overwrites its document (same ``_id``), so
 scheduling is idempotent, and ``cancel`` is one delete by ``_id``. (One document per timer rather
 than one per minute: FerretDB v1 on SQLite applies updates as read-modify-write without a
 transaction, and 20 concurrent ``$set``s into one bucket document kept only 13 of them.)
@@ -28,7 +31,7 @@ from datetime import datetime, timedelta, timezone
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-ENTRIES = "timer_entries"
+ENTRIES_PREFIX = "timers_"
 CURSORS = "timer_cursors"
 SWEEP_LAG = timedelta(minutes=1)
 _SCALARS = (str, int, float, bool, datetime, type(None))
@@ -43,6 +46,26 @@ def minute_floor(moment: datetime) -> datetime:
 
 def bucket_id(tenant: str, moment: datetime) -> str:
     return f"{tenant}:{minute_floor(moment).strftime('%Y%m%d%H%M')}"
+
+
+def collection_name(tenant: str, moment: datetime) -> str:
+    """The collection of one tenant's timers falling due in the UTC hour holding ``moment``."""
+    return f"{ENTRIES_PREFIX}{tenant}_{minute_floor(moment).strftime('%Y%m%d%H')}"
+
+
+def _hour_of(name: str, tenant: str) -> datetime | None:
+    prefix = f"{ENTRIES_PREFIX}{tenant}_"
+    if not name.startswith(prefix) or len(name) != len(prefix) + 10 or not name[len(prefix):].isdigit():
+        return None
+    return datetime.strptime(name[len(prefix):], "%Y%m%d%H").replace(tzinfo=timezone.utc)
+
+
+async def _hours(db, tenant: str, first: datetime, last: datetime) -> list[tuple[datetime, str]]:
+    """The tenant's hour collections between the hours of ``first`` and ``last``, oldest first."""
+    low, high = first.replace(minute=0), last.replace(minute=0)
+    found = [(hour, name) for name in await db.list_collection_names()
+             if (hour := _hour_of(name, tenant)) is not None and low <= hour <= high]
+    return sorted(found)
 
 
 def cursor_id(tenant: str) -> str:
@@ -73,12 +96,14 @@ async def schedule(db, tenant: str, due_at: datetime, key: str, kind: str, data:
     """
     if not isinstance(key, str) or not key:
         raise ValueError("a timer key must be a non-empty string")
-    bucket = _bucket(tenant, due_at, not_before)
+    filed_at = max(due_at, not_before) if not_before is not None else due_at
+    bucket = bucket_id(tenant, filed_at)
+    entries = db[collection_name(tenant, filed_at)]
     entry = {**_check_data(data), "tenant": tenant, "bucket": bucket, "key": key, "kind": kind, "due_at": due_at}
     try:
-        await db[ENTRIES].replace_one({"_id": f"{bucket}:{key}"}, entry, upsert=True)
+        await entries.replace_one({"_id": f"{bucket}:{key}"}, entry, upsert=True)
     except DuplicateKeyError:  # the same key filed twice at once: both inserted; the other won
-        await db[ENTRIES].replace_one({"_id": f"{bucket}:{key}"}, entry)
+        await entries.replace_one({"_id": f"{bucket}:{key}"}, entry)
     return bucket
 
 
@@ -89,7 +114,8 @@ async def cancel(db, tenant: str, due_at: datetime, key: str, *, not_before: dat
     Give the same ``due_at`` and ``not_before`` as to :func:`schedule`, or the ``bucket`` it returned.
     """
     bucket = bucket or _bucket(tenant, due_at, not_before)
-    result = await db[ENTRIES].delete_one({"_id": f"{bucket}:{key}"})
+    hour = datetime.strptime(bucket.rsplit(":", 1)[1], "%Y%m%d%H%M").replace(tzinfo=timezone.utc)
+    result = await db[collection_name(tenant, hour)].delete_one({"_id": f"{bucket}:{key}"})
     return result.deleted_count == 1
 
 
@@ -109,7 +135,9 @@ async def due(db, tenant: str, since: datetime, until: datetime) -> list[dict]:
     window = _window(tenant, since, until)
     if window is None:
         return []
-    docs = await db[ENTRIES].find({"_id": window, "tenant": tenant}, {"_id": 0, "tenant": 0}).to_list(None)
+    docs = []
+    for _, name in await _hours(db, tenant, minute_floor(since) + timedelta(minutes=1), minute_floor(until)):
+        docs += await db[name].find({"_id": window, "tenant": tenant}, {"_id": 0, "tenant": 0}).to_list(None)
     return sorted(docs, key=lambda e: (e["due_at"], e["key"]))
 
 
@@ -142,5 +170,9 @@ async def advance_cursor(db, tenant: str, upto: datetime, fencing_token: int) ->
     if stored is None or (stored["upto"], stored["token"]) != (upto, fencing_token):
         return False
     swept = {"$gte": f"{tenant}:0", "$lt": bucket_id(tenant, upto + timedelta(minutes=1)) + ":"}
-    await db[ENTRIES].delete_many({"_id": swept, "tenant": tenant})
+    for hour, name in await _hours(db, tenant, datetime(2000, 1, 1, tzinfo=timezone.utc), upto):
+        if hour + timedelta(hours=1) <= upto + timedelta(minutes=1):
+            await db.drop_collection(name)  # every minute of the hour is swept
+        else:
+            await db[name].delete_many({"_id": swept, "tenant": tenant})
     return True

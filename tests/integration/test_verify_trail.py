@@ -135,3 +135,20 @@ async def test_the_command_exits_1_with_chinese_findings_naming_the_case_and_0_w
     assert broken.returncode == 1
     assert f"办件 {number}：第 {step['first_seq']} 条记录的内容与其哈希不符（记录被改动）" in broken.stdout
     assert "[办件记录（case_steps）]" in broken.stdout
+
+
+async def test_hotline_tickets_share_the_trail_and_a_tampered_ticket_is_named(api, seeded, svc):
+    from backend.services import trail_check
+
+    operator = api.as_anonymous()
+    await operator.login("operator")
+    filed = await operator.post("/api/v1/hotline/tickets", {
+        "caller_phone": "13800001234", "type": "complaint", "content": "蒿坪镇街道路灯坏了一个月没人修",
+        "channel": "phone", "township": "haoping"})
+    assert filed.status == 201, filed.json
+    number = filed.json["number"]
+    clean = await trail_check.verify_tenant(svc, "ziyang")
+    assert clean["ok"], clean["problems"]
+    await svc.db.hotline_tickets.update_one({"_id": f"ziyang:{number}"}, {"$set": {"events.0.reason": "改过"}})
+    tampered = await trail_check.verify_tenant(svc, "ziyang")
+    assert not tampered["ok"] and any(p["number"] == number for p in tampered["problems"])
