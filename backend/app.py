@@ -16,6 +16,7 @@ from backend.handlers.base import NotFoundHandler
 from backend.openapi import build_document
 from backend.services.context import Services, system_clock
 from hotline import handlers as hotline_handlers
+from hotline import handlers_edges as hotline_edges
 from backend.store.connection import StoreHandle
 
 access_log = logging.getLogger("sunshine.access")
@@ -45,6 +46,7 @@ FEATURE_ROUTES: list = [
     posts.default_handlers,
     supervision.default_handlers,
     hotline_handlers.default_handlers,
+    hotline_edges.default_handlers,
 ]
 
 

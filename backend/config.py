@@ -80,6 +80,10 @@ class Settings:
         "SMS template codes per notice: accepted=SMS_1,supplement=SMS_2,... (default=CODE covers the rest); "
         "variables ${item} ${number} ${state} ${note} ${time}",
     )
+    cti_secret: str = _setting(
+        "SUNSHINE_CTI_SECRET", "", "Shared secret of the CTI webhook (HMAC-SHA256 signatures); empty turns the webhook off",
+        secret=True,
+    )
 
     @property
     def embedded(self) -> bool:

@@ -172,6 +172,10 @@ async def _after(svc: Services, tenant: str, ticket: Ticket) -> None:
     if ticket.version == 1 or ticket.state == "closed":
         await casework.index_case(svc, tenant, "ticket_phone", ticket.reg.caller_phone, ticket.number,
                                   ticket.registered_at)
+    if any(event.type in ("TicketRegistered", "TicketClosed") for event in ticket.events[-3:]):
+        from hotline import cti  # the SMS texts a caller is owed; cti reads tickets through this module
+
+        await cti.notify_caller(svc, tenant, ticket.number)
 
 
 async def load(svc: Services, tenant: str, number: str) -> tuple[Ticket, dict]:

@@ -122,6 +122,14 @@ class PostsPage(ConsolePage):
     roles = frozenset({"centre_manager"})
 
 
+class HotlinePage(ConsolePage):
+    """热线工单: live calls, intake with history, knowledge base and routing, queue, handover, figures."""
+
+    template = "hotline.html"
+    title = "热线工单"
+    roles = frozenset({"operator", "centre_manager"})
+
+
 class ApiReferencePage(tornado.web.RequestHandler):
     """A browsable reference of the OpenAPI document, rendered on the server."""
 
@@ -143,5 +151,6 @@ def console_routes() -> list:
         (r"/console/cases", CaseLookupPage),
         (r"/console/cases/(?P<number>[0-9]{6}-[0-9]{8}-[0-9]{5,})", CasePage),
         (r"/console/posts", PostsPage),
+        (r"/console/hotline", HotlinePage),
         (r"/api/docs", ApiReferencePage),
     ]

@@ -59,14 +59,14 @@ test('tapping a hot keyword searches for it', async () => {
   expect(wx.navigateTo).toHaveBeenCalledWith({ url: `/pages/search/search?q=${encodeURIComponent('身份证')}` })
 })
 
-test('the guide entry opens the catalogue and entries not built yet say they are coming', async () => {
+test('the guide entry opens the catalogue and the hotline entry opens the message page', async () => {
   const { page } = openHome(popularRoute)
   await settle()
   const entries = page.querySelectorAll('.home__entry')
   await tap(entries[0])
   expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/catalogue/catalogue' })
   await tap(entries[3])
-  expect(wx.showToast).toHaveBeenCalledWith({ title: '该功能即将开放', icon: 'none' })
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/message/message' })
 })
 
 test('a failing server shows its Chinese message and retry loads the popular items', async () => {

@@ -184,6 +184,21 @@ function uploadFile(filePath, filename) {
   }))
 }
 
+/** POST /api/v1/hotline/messages: a citizen's 热线留言 {content, phone, township, photos, location}. */
+function submitMessage(payload) {
+  return signedInRequest({ path: '/api/v1/hotline/messages', method: 'POST', data: payload })
+}
+
+/** GET /api/v1/hotline/messages: the citizen's own messages, newest first. */
+function myMessages() {
+  return signedInRequest({ path: '/api/v1/hotline/messages' })
+}
+
+/** GET /api/v1/hotline/messages/{number}: one message with its state and the reply once there is one. */
+function getMessage(number) {
+  return signedInRequest({ path: `/api/v1/hotline/messages/${encodeURIComponent(number)}` })
+}
+
 module.exports = {
   ApiError,
   buildQuery,
@@ -201,4 +216,7 @@ module.exports = {
   caseAction,
   contentTypeOf,
   uploadFile,
+  submitMessage,
+  myMessages,
+  getMessage,
 }

@@ -7,12 +7,12 @@ const strings = require('../../utils/strings')
 const { itemCard } = require('../../utils/items')
 const { parseReceiptLink, progressUrl } = require('../../utils/cases')
 
-/** Entries open a page, or run an action (scan); the rest are still to come and say so on tap. */
+/** Entries open a page, or run an action (scan); an entry without either says it is still to come. */
 const ENTRIES = [
   { key: 'guide', icon: 'book', url: '/pages/catalogue/catalogue' },
   { key: 'myCases', icon: 'folder', url: '/pages/cases/cases' },
   { key: 'scan', icon: 'scan', action: 'scanReceipt' },
-  { key: 'hotline', icon: 'chat-message', url: '' },
+  { key: 'hotline', icon: 'chat-message', url: '/pages/message/message' },
 ]
 
 function searchUrl(q) {
