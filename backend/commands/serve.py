@@ -7,6 +7,7 @@ import logging
 import signal
 
 from backend.services.notify_worker import notification_task
+from backend.services.reports import report_task
 from backend.services.supervision_sweep import sweep_task
 from hotline.routing import nightly_task as hotline_nightly_task
 
@@ -15,7 +16,7 @@ HELP = "启动服务（API 与工作台） / serve the API and console"
 log = logging.getLogger("sunshine.serve")
 
 # Feature modules append ``async def task(services, stop_event)`` here: sweeps, retries, reports.
-BACKGROUND_TASKS: list = [notification_task, sweep_task, hotline_nightly_task]
+BACKGROUND_TASKS: list = [notification_task, sweep_task, hotline_nightly_task, report_task]
 
 
 def add_arguments(parser) -> None:

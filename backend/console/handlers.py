@@ -10,6 +10,7 @@ from backend.domain.roles import ROLE_LABELS, STAFF_ROLES, navigation_for
 from backend.handlers.base import BaseHandler
 
 CONSOLE_DIR = Path(__file__).resolve().parent
+VENDOR_DIR = CONSOLE_DIR / "node_modules" / "echarts" / "dist"  # ./scripts/setup runs npm ci here
 ERROR_TEXT = {403: "没有权限访问此页面", 404: "页面不存在", 503: "数据服务暂时不可用，请稍后再试"}
 
 
@@ -130,6 +131,29 @@ class HotlinePage(ConsolePage):
     roles = frozenset({"operator", "centre_manager"})
 
 
+class SupervisionPage(ConsolePage):
+    """电子监察: live counts, figures per department, window and staff, charts, cards, violations, reports."""
+
+    template = "supervision.html"
+    title = "电子监察"
+    roles = frozenset({"supervisor", "centre_manager"})
+
+
+class CalendarPage(ConsolePage):
+    """工作日历: coverage, local days and importing a year's State Council notice."""
+
+    template = "calendar.html"
+    title = "工作日历"
+    roles = frozenset({"admin", "centre_manager"})
+
+
+class VendorFileHandler(tornado.web.StaticFileHandler):
+    """Browser libraries installed by npm into backend/console/node_modules (never a CDN)."""
+
+    def set_extra_headers(self, path: str) -> None:
+        self.set_header("Cache-Control", "public, max-age=86400")
+
+
 class ApiReferencePage(tornado.web.RequestHandler):
     """A browsable reference of the OpenAPI document, rendered on the server."""
 
@@ -152,5 +176,8 @@ def console_routes() -> list:
         (r"/console/cases/(?P<number>[0-9]{6}-[0-9]{8}-[0-9]{5,})", CasePage),
         (r"/console/posts", PostsPage),
         (r"/console/hotline", HotlinePage),
+        (r"/console/supervision", SupervisionPage),
+        (r"/console/calendar", CalendarPage),
+        (r"/console/vendor/(echarts\.min\.js)", VendorFileHandler, {"path": str(VENDOR_DIR)}),
         (r"/api/docs", ApiReferencePage),
     ]

@@ -16,6 +16,7 @@ import secrets
 from datetime import date
 
 from pymongo import ASCENDING, IndexModel
+from pymongo.errors import DuplicateKeyError
 
 from backend.domain.calendar import WorkCalendar, validate_import
 from backend.domain.errors import ValidationFailed
@@ -65,9 +66,11 @@ async def _change(svc: Services, tenant: str, entry_id: str, entry: dict) -> str
     await svc.db[ENTRIES].replace_one({"_id": f"{tenant}:{entry_id}"},
                                       {**entry, "tenant": tenant, "at": svc.now()}, upsert=True)
     revision = secrets.token_hex(8)
-    await svc.db[HEADS].update_one({"_id": calendar_id(tenant)},
-                                   {"$set": {"tenant": tenant, "revision": revision, "updated_at": svc.now()}},
-                                   upsert=True)
+    change = {"$set": {"tenant": tenant, "revision": revision, "updated_at": svc.now()}}
+    try:
+        await svc.db[HEADS].update_one({"_id": calendar_id(tenant)}, change, upsert=True)
+    except DuplicateKeyError:  # two first changes raced to create the head; it exists now
+        await svc.db[HEADS].update_one({"_id": calendar_id(tenant)}, change)
     return revision
 
 
