@@ -6,7 +6,7 @@ from pathlib import Path
 
 import tornado.web
 
-from backend.domain.roles import ROLE_LABELS, STAFF_ROLES, navigation_for
+from backend.domain.roles import NAVIGATION, ROLE_LABELS, navigation_for
 from backend.handlers.base import BaseHandler
 
 CONSOLE_DIR = Path(__file__).resolve().parent
@@ -15,19 +15,26 @@ ERROR_TEXT = {403: "没有权限访问此页面", 404: "页面不存在", 503: "
 
 
 class ConsolePage(BaseHandler):
-    """A console page: signed-in staff only; ``template`` and ``roles`` set per page."""
+    """A console page: signed-in staff only. Who may open it is its menu entry's roles (``nav_key``),
+    so the menu never offers a page that answers 403."""
 
     template = "home.html"
-    roles: frozenset[str] | None = None  # None: any staff role
-    title = "工作台"
+    nav_key = "home"
+    title = ""
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return next(entry.roles for entry in NAVIGATION if entry.key == self.nav_key)
 
     async def prepare(self) -> None:
         principal = await self.load_principal()
         if not principal or principal.get("kind") != "staff":
             self.redirect("/console/login?next=" + tornado.escape.url_escape(self.request.uri))
             return
-        if self.roles is not None and not (set(principal["roles"]) & (self.roles | {"admin"})):
+        if not set(principal["roles"]) & (self.roles | {"admin"}):
             raise tornado.web.HTTPError(403)
+        if not self.title:
+            self.title = next(entry.label for entry in NAVIGATION if entry.key == self.nav_key)
 
     def get(self, *args) -> None:
         self.render(self.template, **self.page_context())
@@ -56,24 +63,21 @@ class LoginPage(BaseHandler):
 
 class HomePage(ConsolePage):
     template = "home.html"
-    title = "工作台"
 
 
 class AccountsPage(ConsolePage):
     template = "accounts.html"
-    title = "账号管理"
-    roles = frozenset({"admin", "centre_manager"})
+    nav_key = "accounts"
 
 
 class ItemsPage(ConsolePage):
     template = "items.html"
-    title = "权力清单"
-    roles = frozenset({"centre_manager", "dept_approver", "window_clerk"})
+    nav_key = "items"
 
 
 class ItemEditPage(ConsolePage):
     template = "item_edit.html"
-    roles = frozenset({"centre_manager", "dept_approver", "window_clerk"})
+    nav_key = "items"
 
     def get(self, code: str = "") -> None:
         self.title = f"事项 {code}" if code else "新建事项"
@@ -84,31 +88,28 @@ class IntakePage(ConsolePage):
     """窗口受理: the waiting queue and walk-in registration."""
 
     template = "intake.html"
-    title = "窗口受理"
-    roles = frozenset({"window_clerk", "centre_manager"})
+    nav_key = "intake"
 
 
 class TasksPage(ConsolePage):
     """审批任务: the department's open approval tasks."""
 
     template = "tasks.html"
-    title = "审批任务"
-    roles = frozenset({"dept_approver", "centre_manager"})
+    nav_key = "tasks"
 
 
 class CaseLookupPage(ConsolePage):
     """办件查询: find a case by number (and query code); the cases one submitted."""
 
     template = "cases.html"
-    title = "办件查询"
-    roles = STAFF_ROLES - {"fee_window"}
+    nav_key = "cases"
 
 
 class CasePage(ConsolePage):
     """办件详情: one case with its trail and the steps the viewer may take."""
 
     template = "case.html"
-    roles = STAFF_ROLES - {"fee_window"}
+    nav_key = "cases"
 
     def get(self, number: str = "") -> None:
         self.title = f"办件 {number}"
@@ -119,32 +120,28 @@ class PostsPage(ConsolePage):
     """岗位与AB岗: holders, who is on duty, marking away and back."""
 
     template = "posts.html"
-    title = "岗位与AB岗"
-    roles = frozenset({"centre_manager"})
+    nav_key = "posts"
 
 
 class HotlinePage(ConsolePage):
     """热线工单: live calls, intake with history, knowledge base and routing, queue, handover, figures."""
 
     template = "hotline.html"
-    title = "热线工单"
-    roles = frozenset({"operator", "centre_manager"})
+    nav_key = "hotline"
 
 
 class SupervisionPage(ConsolePage):
     """电子监察: live counts, figures per department, window and staff, charts, cards, violations, reports."""
 
     template = "supervision.html"
-    title = "电子监察"
-    roles = frozenset({"supervisor", "centre_manager"})
+    nav_key = "supervision"
 
 
 class CalendarPage(ConsolePage):
     """工作日历: coverage, local days and importing a year's State Council notice."""
 
     template = "calendar.html"
-    title = "工作日历"
-    roles = frozenset({"admin", "centre_manager"})
+    nav_key = "calendar"
 
 
 class VendorFileHandler(tornado.web.StaticFileHandler):

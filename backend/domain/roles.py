@@ -38,7 +38,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("cases", "办件查询", "/console/cases", STAFF_ROLES - {"fee_window"}),
     NavEntry("items", "权力清单", "/console/items", frozenset({"centre_manager", "dept_approver", "window_clerk"})),
     NavEntry("posts", "岗位与AB岗", "/console/posts", frozenset({"centre_manager"})),
-    NavEntry("hotline", "热线工单", "/console/hotline", frozenset({"operator", "centre_manager", "info_officer"})),
+    NavEntry("hotline", "热线工单", "/console/hotline", frozenset({"operator", "centre_manager"})),
     NavEntry("supervision", "电子监察", "/console/supervision", frozenset({"supervisor", "centre_manager"})),
     NavEntry("calendar", "工作日历", "/console/calendar", frozenset({"admin", "centre_manager"})),
     NavEntry("accounts", "账号管理", "/console/accounts", frozenset({"admin", "centre_manager"})),

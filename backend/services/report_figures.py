@@ -38,14 +38,11 @@ def received_day(number: str) -> date | None:
         return None
 
 
-class Tally:
-    """Running figures of one row (a department or the county)."""
+class TimingTally:
+    """Finished cases of one row: how many, how many on time, working days used against the limits."""
 
     def __init__(self) -> None:
-        self.received = self.completed = self.finished = 0
-        self.counted = self.on_time = self.used = self.promised = self.statutory = 0
-        self.levels = {level: 0 for level in SATISFACTION}
-        self.cards = {"yellow": 0, "red": 0}
+        self.finished = self.counted = self.on_time = self.used = self.promised = self.statutory = 0
 
     def add_finished(self, doc: dict) -> None:
         self.finished += 1
@@ -56,18 +53,31 @@ class Tally:
             self.promised += doc.get("promised_days") or 0
             self.statutory += doc.get("statutory_days") or 0
 
-    def view(self, code: str, name: str) -> dict:
+    def timing_view(self) -> dict:
         def avg(total: int) -> float | None:
             return round(total / self.counted, 2) if self.counted else None
 
+        return {"finished": self.finished, "counted": self.counted, "on_time": self.on_time,
+                "late": self.counted - self.on_time, "on_time_rate": _rate(self.on_time, self.counted),
+                "avg_used_days": avg(self.used), "avg_promised_days": avg(self.promised),
+                "avg_statutory_days": avg(self.statutory)}
+
+
+class Tally(TimingTally):
+    """Running figures of one report row (a department or the county)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.received = self.completed = 0
+        self.levels = {level: 0 for level in SATISFACTION}
+        self.cards = {"yellow": 0, "red": 0}
+
+    def view(self, code: str, name: str) -> dict:
         rated = sum(self.levels.values())
         satisfied = sum(n for level, n in self.levels.items() if level in SATISFIED)
         return {
             "code": code, "name": name, "received": self.received, "completed": self.completed,
-            "completion_rate": _rate(self.completed, self.received), "finished": self.finished,
-            "counted": self.counted, "on_time": self.on_time, "late": self.counted - self.on_time,
-            "on_time_rate": _rate(self.on_time, self.counted), "avg_used_days": avg(self.used),
-            "avg_promised_days": avg(self.promised), "avg_statutory_days": avg(self.statutory),
+            "completion_rate": _rate(self.completed, self.received), **self.timing_view(),
             "satisfaction": dict(self.levels), "rated": rated, "satisfied": satisfied,
             "satisfied_share": _rate(satisfied, rated), "cards_yellow": self.cards["yellow"],
             "cards_red": self.cards["red"],

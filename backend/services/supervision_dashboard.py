@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from backend.domain.clock import to_shanghai
 from backend.services import supervision
+from backend.services.report_figures import TimingTally
 from backend.services.context import Services
 
 
@@ -27,40 +28,21 @@ def live_level(entry: dict, now: datetime) -> str:
     return "yellow" if entry.get("yellow_at") and now >= entry["yellow_at"] else "normal"
 
 
-class _Tally:
-    def __init__(self):
-        self.volume = self.counted = self.on_time = 0
-        self.used = self.promised = self.statutory = 0
-
-    def add(self, doc: dict) -> None:
-        self.volume += 1
-        if doc.get("counted"):
-            self.counted += 1
-            self.on_time += bool(doc.get("on_time"))
-            self.used += doc.get("used_days") or 0
-            self.promised += doc.get("promised_days") or 0
-            self.statutory += doc.get("statutory_days") or 0
-
+class _Tally(TimingTally):
     def view(self, key: str, name: str = "") -> dict:
-        def avg(total: int) -> float | None:
-            return round(total / self.counted, 2) if self.counted else None
-
-        return {"key": key, "name": name, "finished": self.volume, "counted": self.counted,
-                "on_time": self.on_time, "on_time_rate": round(self.on_time / self.counted, 4) if self.counted else None,
-                "avg_used_days": avg(self.used), "avg_promised_days": avg(self.promised),
-                "avg_statutory_days": avg(self.statutory)}
+        return {"key": key, "name": name, **self.timing_view()}
 
 
 def _finished_groups(docs: list[dict]) -> dict[str, dict[str, _Tally]]:
     groups = {"departments": defaultdict(_Tally), "windows": defaultdict(_Tally), "staff": defaultdict(_Tally)}
     for doc in docs:
         for department in doc.get("departments", []):
-            groups["departments"][department].add(doc)
+            groups["departments"][department].add_finished(doc)
         if doc.get("window_post"):
-            groups["windows"][doc["window_post"]].add(doc)
+            groups["windows"][doc["window_post"]].add_finished(doc)
         people = {doc.get("window_staff")} | {d["id"] for d in doc.get("deciders", [])}
         for person in people - {None, ""}:
-            groups["staff"][person].add(doc)
+            groups["staff"][person].add_finished(doc)
     return groups
 
 
@@ -102,7 +84,7 @@ async def dashboard(svc: Services, tenant: str, now: datetime, days: int = 30) -
                                     "step_overdue": sum(c["kind"] == "step_overdue" for c in cards)},
            "finished": _Tally()}
     for doc in finished:
-        out["finished"].add(doc)
+        out["finished"].add_finished(doc)
     out["finished"] = out["finished"].view("all", "全部")
     for group, tallies in groups.items():
         rows = [tally.view(key, names[group].get(key, key)) for key, tally in sorted(tallies.items())]
