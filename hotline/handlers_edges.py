@@ -14,9 +14,9 @@ from xml.etree import ElementTree
 
 import tornado.web
 
-from backend.domain.errors import DomainError, Forbidden, NotFound, RequestRejected, ValidationFailed
+from backend.domain.errors import DomainError, Forbidden, NotFound, RequestRejected
 from backend.handlers.base import APIHandler, to_json
-from hotline import cti, cti_aliyun, keys, open311, service
+from hotline import cti, cti_aliyun, keys, messages, open311, service
 from hotline.domain import STATES, TYPES
 from hotline.handlers import ERR, _body, _op, _query
 
@@ -24,7 +24,6 @@ HOTLINE = ("operator", "centre_manager")
 FMT = r"\.(?P<fmt>json|xml)"
 NUMBER = r"(?P<number>[0-9]{6}-[0-9]{8}-[0-9]{5,})"
 CALL_ID = r"(?P<call_id>[A-Za-z0-9._:@-]{1,100})"
-CITIZEN_TICKETS = "hotline_citizen_tickets"
 OPEN311_TAGS = ["Open311 GeoReport v2"]
 XML_ROOTS = {"services": ("services", "service"), "requests": ("service_requests", "request"),
              "errors": ("errors", "error")}
@@ -263,18 +262,6 @@ class CallTicketsHandler(APIHandler):
 # --- citizens' messages (热线留言) --------------------------------------------------------------
 
 
-def citizen_view(view: dict) -> dict:
-    reply = None
-    if view.get("reply") and view["state"] in ("reply_accepted", "called_back", "closed"):
-        reply = {"text": view["reply"]["text"], "at": view["reply"]["at"]}
-    elif view.get("answer"):
-        reply = {"text": f"已答复（依据：{view['answer']['title']}）", "at": None}
-    return {"number": view["number"], "state": view["state"], "state_label": view["state_label"],
-            "type": view["type"], "type_label": view["type_label"], "content": view["content"],
-            "township": view["township"], "location": view["location"], "photos": len(view["photos"]),
-            "registered_at": view["registered_at"], "closed_at": view["closed_at"], "reply": reply}
-
-
 def _citizen(handler: APIHandler) -> dict:
     me = handler.require_login()
     if me.get("kind") != "citizen":
@@ -293,33 +280,11 @@ class MessagesHandler(APIHandler):
 
     async def get(self) -> None:
         me = _citizen(self)
-        links = [d async for d in self.svc.db[CITIZEN_TICKETS].find({"tenant": me["tenant"], "citizen": me["id"]})]
-        ids = [f"{me['tenant']}:{d['number']}" for d in links]
-        docs = [d async for d in self.svc.db[service.TICKETS].find({"_id": {"$in": ids}})] if ids else []
-        rows = [{"number": d["number"], "state": d["state"], "state_label": STATES[d["state"]],
-                 "type_label": TYPES.get(d["type"], d["type"]), "summary": d.get("summary", ""),
-                 "registered_at": d["registered_at"]} for d in docs]
-        self.send_json({"items": sorted(rows, key=lambda r: r["registered_at"], reverse=True)})
+        self.send_json({"items": await messages.list_messages(self.svc, me["tenant"], me)})
 
     async def post(self) -> None:
         me = _citizen(self)
-        body = self.json_body()
-        content = body.get("content") if isinstance(body.get("content"), str) else ""
-        ticket_type = body.get("type") or ""
-        if not ticket_type and content.strip():
-            guessed = (await service.suggest(self.svc, me["tenant"], content)).get("type") or {}
-            ticket_type = guessed.get("code") if guessed.get("code") in TYPES else "help"
-        payload = {"caller_phone": body.get("phone"), "type": ticket_type or "help", "content": content,
-                   "township": body.get("township") or "", "photos": body.get("photos") or [],
-                   "location": body.get("location") or {}, "channel": "miniprogram"}
-        if ticket_type == "application":
-            raise ValidationFailed("办事申请请通过“办事指南”在线申请", code="use_online_application")
-        view = await service.register_ticket(self.svc, me["tenant"], me, payload)
-        await self.svc.db[CITIZEN_TICKETS].insert_one({
-            "_id": f"{me['tenant']}:{me['id']}:{view['number']}", "tenant": me["tenant"], "citizen": me["id"],
-            "number": view["number"], "at": self.svc.now()})
-        await cti.notify_caller(self.svc, me["tenant"], view["number"])
-        self.send_json(citizen_view(view), status=201)
+        self.send_json(await messages.leave_message(self.svc, me["tenant"], me, self.json_body()), status=201)
 
 
 class MessageHandler(APIHandler):
@@ -327,7 +292,7 @@ class MessageHandler(APIHandler):
 
     async def get(self, number: str) -> None:
         me = _citizen(self)
-        self.send_json(citizen_view(await service.get_ticket(self.svc, me["tenant"], number, me)))
+        self.send_json(messages.citizen_view(await service.get_ticket(self.svc, me["tenant"], number, me)))
 
 
 def default_handlers() -> list:
