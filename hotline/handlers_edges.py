@@ -14,8 +14,9 @@ from xml.etree import ElementTree
 
 import tornado.web
 
-from backend.domain.errors import DomainError, Forbidden, NotFound, RequestRejected
+from backend.domain.errors import DomainError, Forbidden, RequestRejected
 from backend.handlers.base import APIHandler, to_json
+from backend.services import tenants
 from hotline import cti, cti_aliyun, keys, messages, open311, service
 from hotline.domain import STATES, TYPES
 from hotline.handlers import ERR, _body, _op, _query
@@ -175,9 +176,7 @@ class TokenHandler(Open311Handler):
 
 async def _known_tenant(handler: APIHandler, named) -> str:
     tenant = named if isinstance(named, str) and named else handler.svc.settings.default_tenant
-    if not await handler.svc.db.tenants.find_one({"_id": tenant}, {"_id": 1}):
-        raise NotFound("未找到该县区", code="tenant_not_found")
-    return tenant
+    return await tenants.require(handler.svc, tenant)
 
 
 def _json(raw: bytes):

@@ -19,3 +19,10 @@ async def profile(svc: Services, tenant: str) -> dict:
         "departments": sorted(departments, key=lambda d: d["code"]),
         "townships": townships, "centres": centres,
     }
+
+
+async def require(svc: Services, tenant: str) -> str:
+    """The tenant's code if the county exists; NotFound otherwise."""
+    if not await svc.db.tenants.find_one({"_id": tenant}, {"_id": 1}):
+        raise NotFound("未找到该县区", code="tenant_not_found")
+    return tenant
