@@ -69,6 +69,20 @@ class CardsHandler(_SupervisionHandler):
             page=page, page_size=size))
 
 
+class MyCardsHandler(_SupervisionHandler):
+    """The open cards addressed to the signed-in staff member."""
+
+    spec = {"get": {"summary": "我的预警卡（发给本人岗位、部门负责人或监察人员的未签收预警卡）", "tags": TAGS,
+                    "responses": {"200": {"description": "预警卡"}, "401": ERR}}}
+
+    async def get(self) -> None:
+        me = self.require_login()
+        if me.get("kind") != "staff":
+            self.send_json({"items": []})
+            return
+        self.send_json({"items": await supervision_sweep.cards_for(self.svc, me["tenant"], me["id"])})
+
+
 class AcknowledgeCardHandler(_SupervisionHandler):
     """Mark a card seen (签收)."""
 
@@ -143,6 +157,7 @@ def default_handlers() -> list:
     return [
         (rf"{base}/dashboard", DashboardHandler),
         (rf"{base}/cards", CardsHandler),
+        (rf"{base}/my-cards", MyCardsHandler),
         (rf"{base}/cards/{ID.format('card_id')}/acknowledge", AcknowledgeCardHandler),
         (rf"{base}/violations", ViolationsHandler),
         (rf"{base}/violations/{ID.format('violation_id')}/confirm", ConfirmViolationHandler),

@@ -297,6 +297,13 @@ async def list_cards(svc: Services, tenant: str, *, level: str = "", department:
             "page": page, "page_size": page_size}
 
 
+async def cards_for(svc: Services, tenant: str, staff_id: str) -> list[dict]:
+    """Open cards addressed to one person (the responsible post, its head, or a supervisor), newest first."""
+    found = await svc.db[CARDS].find({"tenant": tenant, "recipient_ids": staff_id, "status": "open"}).to_list(None)
+    found.sort(key=lambda d: (d["raised_at"], d["_id"]), reverse=True)
+    return [card_view(d) for d in found]
+
+
 async def acknowledge(svc: Services, tenant: str, card_id: str, principal: dict) -> dict:
     """签收: a supervisor, a centre manager or one of the card's recipients marks an open card seen."""
     doc = await svc.db[CARDS].find_one({"_id": card_id}) if card_id.startswith(f"{tenant}:") else None

@@ -149,3 +149,17 @@ async def test_the_background_task_sweeps_each_tenant_under_its_lease_and_stops_
     await asyncio.wait_for(task, timeout=10)
     assert await svc.db.cards.count_documents({"tenant": TENANT, "level": "red"}) == 2
     assert (await leases.current(svc.db, f"sweep:{TENANT}")).holder != "test-sweeper"
+
+
+async def test_a_card_reaches_the_responsible_approver_who_signs_for_it(api, seeded, svc, clock):
+    clerk = await staff(api, "clerk_a")
+    number = (await walk_in(api, clerk, PROMISED_1_DAY))["number"]
+    clock.set(shanghai("2026-11-24 10:00"))
+    await sweep_now(svc)
+    approver, outsider = await staff(api, "scjgj_a"), await staff(api, "mzj_a")
+    mine = (await approver.get("/api/v1/supervision/my-cards")).json["items"]
+    assert [(c["number"], c["level"]) for c in mine] == [(number, "yellow")]
+    assert (await outsider.get("/api/v1/supervision/my-cards")).json["items"] == []
+    signed = await approver.post(f"/api/v1/supervision/cards/{mine[0]['id']}/acknowledge", {})
+    assert signed.status == 200
+    assert (await approver.get("/api/v1/supervision/my-cards")).json["items"] == []
