@@ -28,6 +28,15 @@ async def browser():
         await browser.close()
 
 
+@pytest.fixture(autouse=True)
+async def no_script_errors(page):
+    """Every screen runs without an uncaught JavaScript error."""
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield
+    assert errors == []
+
+
 @pytest.fixture
 async def page(browser):
     context = await browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})

@@ -13,13 +13,6 @@ SECRET = "e2e-cti-secret"
 CALLER = "13800009876"
 
 
-@pytest.fixture(autouse=True)
-async def no_script_errors(page):
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield
-    assert errors == []
-
 
 @pytest.fixture
 def hotline_server(start_server, store_uri, database_name):

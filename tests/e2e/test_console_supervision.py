@@ -4,7 +4,6 @@ confirmed, the trail checked, a report generated; a year's holiday notice import
 
 import json
 
-import pytest
 
 from tests.e2e.conftest import sign_in
 from tests.integration.test_case_pipeline import staff, walk_in
@@ -12,14 +11,6 @@ from tests.integration.test_supervision import PROMISED_1_DAY, TENANT, shanghai,
 
 MARRIAGE = "结婚登记"
 
-
-@pytest.fixture(autouse=True)
-async def no_script_errors(page):
-    """Every screen runs without an uncaught JavaScript error."""
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield
-    assert errors == []
 
 
 async def an_overdue_case_and_a_finished_one(api, clock) -> str:
