@@ -4,7 +4,6 @@ confirmed, the trail checked, a report generated; a year's holiday notice import
 
 import json
 
-
 from tests.e2e.conftest import sign_in
 from tests.integration.test_case_pipeline import staff, walk_in
 from tests.integration.test_supervision import PROMISED_1_DAY, TENANT, shanghai, sweep_now
