@@ -6,11 +6,11 @@ from datetime import date
 
 from backend.domain.clock import to_shanghai
 from backend.domain.errors import ValidationFailed
-from backend.handlers.base import APIHandler
+from backend.handlers.base import CASE_NUMBER, APIHandler
 from hotline import knowledge, routing, service, stats
 
 ERR = {"description": "错误（JSON 错误结构）"}
-NUMBER = r"(?P<number>[0-9]{6}-[0-9]{8}-[0-9]{5,})"
+NUMBER = CASE_NUMBER
 HOTLINE = ("operator", "centre_manager")
 READERS = (*HOTLINE, "supervisor")
 TAGS = ["12345热线"]

@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 import tornado.web
 
 from backend.domain.errors import DomainError, Forbidden, RequestRejected
-from backend.handlers.base import APIHandler, to_json
+from backend.handlers.base import CASE_NUMBER, APIHandler, to_json
 from backend.services import tenants
 from hotline import cti, cti_aliyun, keys, messages, open311, service
 from hotline.domain import STATES, TYPES
@@ -23,7 +23,7 @@ from hotline.handlers import ERR, _body, _op, _query
 
 HOTLINE = ("operator", "centre_manager")
 FMT = r"\.(?P<fmt>json|xml)"
-NUMBER = r"(?P<number>[0-9]{6}-[0-9]{8}-[0-9]{5,})"
+NUMBER = CASE_NUMBER
 CALL_ID = r"(?P<call_id>[A-Za-z0-9._:@-]{1,100})"
 OPEN311_TAGS = ["Open311 GeoReport v2"]
 XML_ROOTS = {"services": ("services", "service"), "requests": ("service_requests", "request"),

@@ -22,6 +22,9 @@ from backend.services.context import Services
 log = logging.getLogger("sunshine.api")
 
 SESSION_COOKIE = "s365_session"
+# Route parameters shared by every resource module (one pattern each, so routes agree).
+CASE_NUMBER = r"(?P<number>[0-9]{6}-[0-9]{8}-[0-9]{5,})"
+ITEM_CODE = r"(?P<code>[0-9A-Za-z][0-9A-Za-z_-]*)"
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 

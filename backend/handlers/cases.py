@@ -1,11 +1,11 @@
 """The case pipeline over HTTP: intake, every step by name, progress lookup, queues."""
 
 from backend.domain.errors import ValidationFailed
-from backend.handlers.base import APIHandler
+from backend.handlers.base import CASE_NUMBER, APIHandler
 from backend.services import case_actions, case_views, intake
 
 ERR = {"description": "错误（JSON 错误结构）"}
-NUMBER = r"(?P<number>[0-9]{6}-[0-9]{8}-[0-9]{5,})"
+NUMBER = CASE_NUMBER
 
 
 def _body_schema(properties: dict, required: list | None = None) -> dict:

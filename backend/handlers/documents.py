@@ -3,7 +3,7 @@
 import asyncio
 from urllib.parse import quote
 
-from backend.handlers.base import APIHandler
+from backend.handlers.base import CASE_NUMBER, ITEM_CODE, APIHandler
 from backend.reports import guide, pdf
 from backend.services import catalog, catalog_admin, tenants
 
@@ -94,7 +94,7 @@ class CompressionDocumentHandler(DocumentHandler):
                                    lambda: pdf.compression_report_pdf(report, county))
 
 
-CODE = r"(?P<code>[0-9A-Za-z][0-9A-Za-z_-]*)"
+CODE = ITEM_CODE
 FMT = r"(?P<fmt>html|pdf)"
 
 
@@ -108,7 +108,7 @@ def default_handlers() -> list:
     ]
 
 
-NUMBER = r"(?P<number>[0-9]{6}-[0-9]{8}-[0-9]{5,})"
+NUMBER = CASE_NUMBER
 NOTICE_STATES = {"receipt": None, "supplement-notice": "supplement_requested", "rejection-notice": "rejected"}
 
 

@@ -1,7 +1,7 @@
 """The power list over HTTP: the public catalogue and the staff maintenance endpoints."""
 
 from backend.domain.errors import ValidationFailed
-from backend.handlers.base import APIHandler
+from backend.handlers.base import ITEM_CODE, APIHandler
 from backend.services import catalog, catalog_admin
 
 ERR = {"description": "错误（JSON 错误结构）"}
@@ -162,7 +162,7 @@ class WithdrawHandler(APIHandler):
         self.send_json(await catalog_admin.withdraw(self.svc, me["tenant"], code, me, str(self.json_body().get("reason", ""))))
 
 
-CODE = r"(?P<code>[0-9A-Za-z][0-9A-Za-z_-]*)"
+CODE = ITEM_CODE
 
 
 def default_handlers() -> list:
