@@ -25,6 +25,7 @@ from pathlib import Path
 
 from backend.domain.clock import SHANGHAI, to_shanghai
 from backend.domain.errors import DomainError, ValidationFailed
+from backend.services import tenant_config
 from backend.services.context import Services
 from hotline import cti, domain, service
 
@@ -61,7 +62,7 @@ def iso(moment: datetime | None) -> str | None:
 async def tenant_of(svc: Services, jurisdiction_id: str) -> str:
     """The tenant a request names by ``jurisdiction_id`` (default: the default tenant)."""
     tenant = jurisdiction_id or svc.settings.default_tenant
-    if not await svc.db.tenants.find_one({"_id": tenant}, {"_id": 1}):
+    if not (await tenant_config.org(svc, tenant)).tenant:
         raise Open311Error(404, f"未找到辖区 {tenant}")
     return tenant
 
@@ -72,7 +73,7 @@ async def services(svc: Services, tenant: str) -> list[dict]:
              "metadata": False, "type": "realtime", "keywords": domain.TYPES[code], "group": "诉求类型"}
             for code in TYPE_SERVICES]
     words = _keywords()
-    departments = sorted([d async for d in svc.db.departments.find({"tenant": tenant})], key=lambda d: d["code"])
+    departments = sorted((await tenant_config.org(svc, tenant)).departments.values(), key=lambda d: d["code"])
     rows += [{"service_code": d["code"], "service_name": d["name"], "description": d.get("duties", ""),
               "metadata": False, "type": "realtime", "keywords": ",".join(words.get(d["code"], [])[:12]),
               "group": "承办部门"} for d in departments]

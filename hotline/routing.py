@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from backend.domain.clock import to_shanghai
 from backend.domain.errors import ValidationFailed
-from backend.services import catalog
+from backend.services import catalog, tenant_config
 from backend.services.context import Services
 from backend.store import lease
 from hotline import knowledge
@@ -58,7 +58,7 @@ def ticket_types() -> list[dict]:
 async def tenant_departments(svc: Services, tenant: str) -> list[Department]:
     """Routing targets: the tenant's departments, with the bundled duty keywords where the code matches."""
     bundled = {d.code: d for d in load_departments()}
-    rows = [d async for d in svc.db.departments.find({"tenant": tenant})]
+    rows = list((await tenant_config.org(svc, tenant)).departments.values())
     if not rows:
         return list(bundled.values())
     out = []

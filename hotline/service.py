@@ -24,8 +24,8 @@ Stable API for other modules (Open311, the CTI webhook, the operator console, th
     One step by name (``ACTIONS``): answer, dispatch, return, reply, accept-reply, send-back,
     supervise, convert, callback, close. Returns the ticket view.
 
-Storage (docs/decisions/0003): ticket numbers come from ``intake.next_number`` (one numbering
-with cases); each step is ONE inserted ``case_steps`` document (``tenant:number:first-seq``,
+Storage (docs/decisions/0003): ticket numbers come from ``numbering.claim`` (one numbering
+with cases: the first step's insert claims the number); each step is ONE inserted ``case_steps`` document (``tenant:number:first-seq``,
 ``kind: "ticket"``), so the unique insert referees concurrent operators and one trail check
 covers cases and tickets; ``hotline_tickets/{tenant}:{number}`` is the snapshot (repaired from the
 steps if a writer died between the two writes). Derived, idempotent: ``hotline_open`` (the
@@ -46,7 +46,7 @@ from backend.domain.clock import compute_deadline
 from backend.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.domain.numbering import local_day, parse_case_number
 from backend.domain.trail import event_from_document, event_to_document
-from backend.services import casework, intake, uploads
+from backend.services import casework, intake, numbering, tenant_config, uploads
 from backend.services.calendar import load_calendar
 from backend.services.context import Services
 from hotline import domain, knowledge, routing
@@ -109,7 +109,7 @@ async def _registration(svc: Services, tenant: str, payload: dict, number: str) 
         photos=_photos(payload), location_lat=lat, location_lng=lng, location_address=address)
     domain.check_registration(reg)
     reg = replace(reg, caller_phone=domain.normalise_phone(reg.caller_phone))
-    if reg.township and not await svc.db.townships.find_one({"_id": f"{tenant}:{reg.township}"}):
+    if reg.township and reg.township not in (await tenant_config.org(svc, tenant)).townships:
         raise ValidationFailed(f"乡镇“{reg.township}”不存在或不属于本县", code="unknown_township")
     return reg
 
@@ -131,16 +131,23 @@ async def _actor(svc: Services, principal: dict | None, roles: tuple[str, ...], 
 # --- storing steps ------------------------------------------------------------------------------
 
 
-async def _store(svc: Services, tenant: str, step: TicketStep, *, new: bool = False, extra: dict | None = None) -> Ticket:
+async def _insert_step(svc: Services, tenant: str, step: TicketStep) -> None:
+    """Insert the step document; ``DuplicateKeyError`` when another step took its place."""
+    first = step.events[0].seq
+    await svc.db.case_steps.insert_one({
+        "_id": casework.step_id(tenant, step.ticket.number, first), "tenant": tenant, "number": step.ticket.number,
+        "first_seq": first, "kind": "ticket", "events": [event_to_document(e) for e in step.events]})
+
+
+async def _store(svc: Services, tenant: str, step: TicketStep, *, new: bool = False, extra: dict | None = None,
+                 inserted: bool = False) -> Ticket:
     """One step whole or not at all: the unique step insert decides, the snapshot follows."""
     ticket = step.ticket
-    first = step.events[0].seq
-    try:
-        await svc.db.case_steps.insert_one({
-            "_id": casework.step_id(tenant, ticket.number, first), "tenant": tenant, "number": ticket.number,
-            "first_seq": first, "kind": "ticket", "events": [event_to_document(e) for e in step.events]})
-    except DuplicateKeyError:
-        raise Conflict("工单已被他人处理，请刷新后查看最新状态", code="ticket_changed") from None
+    if not inserted:
+        try:
+            await _insert_step(svc, tenant, step)
+        except DuplicateKeyError:
+            raise Conflict("工单已被他人处理，请刷新后查看最新状态", code="ticket_changed") from None
     doc = {**domain.ticket_to_document(ticket, tenant), **(extra or {})}
     if new:
         await svc.db[TICKETS].insert_one(doc)
@@ -221,10 +228,17 @@ async def register_ticket(svc: Services, tenant: str, principal: dict | None, pa
     if reg.photos and principal is not None:
         await uploads.check_attachable(svc, tenant, list(reg.photos), principal)
     suggestion = await routing.suggest(svc, tenant, reg.content)
-    tenant_doc = await svc.db.tenants.find_one({"_id": tenant}) or {}
-    number = await intake.next_number(svc, tenant, tenant_doc.get("area_code", "000000"))
-    step = domain.register(replace(reg, number=number), actor, svc.now())
-    await _store(svc, tenant, step, new=True, extra={"suggestion": _stored_suggestion(suggestion)})
+    domain.register(reg, actor, svc.now())  # every rule checked before a number is claimed
+    org = await tenant_config.org(svc, tenant)
+    registered: list[TicketStep] = []
+
+    async def insert_first_step(number: str) -> None:
+        registered[:] = [domain.register(replace(reg, number=number), actor, svc.now())]
+        await _insert_step(svc, tenant, registered[0])
+
+    number = await numbering.claim(svc, tenant, org.tenant.get("area_code", "000000"), insert_first_step)
+    await _store(svc, tenant, registered[0], new=True, extra={"suggestion": _stored_suggestion(suggestion)},
+                 inserted=True)
     if reg.photos and principal is not None:
         await uploads.attach(svc, tenant, list(reg.photos), number, principal)
     view = await get_ticket(svc, tenant, number)
@@ -265,8 +279,9 @@ def _check_may_read(ticket: Ticket, principal: dict | None) -> bool:
 
 
 async def _unit_names(svc: Services, tenant: str) -> dict[str, str]:
-    names = {d["code"]: d["name"] async for d in svc.db.departments.find({"tenant": tenant})}
-    names.update({t["code"]: t["name"] async for t in svc.db.townships.find({"tenant": tenant})})
+    org = await tenant_config.org(svc, tenant)
+    names = org.department_names()
+    names.update({code: t["name"] for code, t in org.townships.items()})
     return names
 
 
@@ -294,7 +309,7 @@ async def suggest(svc: Services, tenant: str, text: str) -> dict:
 
 
 async def _limits(svc: Services, tenant: str) -> Limits:
-    doc = await svc.db.tenants.find_one({"_id": tenant}, {"hotline_settings": 1}) or {}
+    doc = (await tenant_config.org(svc, tenant)).tenant
     return Limits.from_settings(doc.get("hotline_settings"))
 
 
@@ -353,7 +368,7 @@ async def _convert(svc, tenant, ticket, actor, body, doc, principal):
                              "id_number": _text(applicant, "id_number", 18), "phone": phone},
                "form": body.get("form") or {"来电诉求": ticket.reg.content[:2000]},
                "materials": body.get("materials") or [], "links": {"ticket": ticket.number}}
-    case = await intake.submit(svc, tenant, principal, payload, idempotency_key=f"hotline-ticket:{ticket.number}")
+    case, _ = await intake.submit(svc, tenant, principal, payload, idempotency_key=f"hotline-ticket:{ticket.number}")
     return await _store(svc, tenant, domain.convert(ticket, actor, svc.now(), case.number, case.app.item_name))
 
 

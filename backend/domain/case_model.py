@@ -239,6 +239,12 @@ class Step:
     case: Case
     events: tuple[Event, ...]
 
+    def then(self, following: "Step") -> "Step":
+        """This step and ``following`` (a command taken on this step's case) stored as one step."""
+        if following.events and following.events[0].seq != self.case.version + 1:
+            raise ValueError("the following step does not continue this one")
+        return Step(following.case, self.events + following.events)
+
 
 # -- folding events into the snapshot -----------------------------------------------------
 

@@ -47,14 +47,13 @@ class CasesHandler(APIHandler):
         key = self.request.headers.get("Idempotency-Key", "").strip()
         if me.get("kind") == "citizen" and not key:
             raise ValidationFailed("小程序提交须携带 Idempotency-Key", code="idempotency_key_required")
-        case = await intake.submit(self.svc, me["tenant"], me, body, key)
-        if body.get("accept") is True and case.state == "submitted":
-            case = await case_actions.perform(self.svc, me["tenant"], case.number, me, "accept", {})
+        loaded = await intake.submit(self.svc, me["tenant"], me, body, key, accept=body.get("accept") is True)
+        case = loaded[0]
         if me.get("kind") == "citizen":
-            view = await case_views.progress(self.svc, me["tenant"], case.number, me, "")
+            view = await case_views.progress(self.svc, me["tenant"], case.number, me, "", loaded)
             view["query_code"] = case.app.query_code
         else:
-            view = await case_views.staff_view(self.svc, me["tenant"], case.number, me)
+            view = await case_views.staff_view(self.svc, me["tenant"], case.number, me, loaded)
         self.send_json(view, status=201)
 
 
@@ -150,11 +149,11 @@ def _action_handler(name: str, action: case_actions.Action) -> type:
         async def post(self, number: str) -> None:
             me = self.require_login()
             body = self.body if isinstance(self.body, dict) else {}
-            case = await case_actions.perform(self.svc, me["tenant"], number, me, name, body)
+            loaded = await case_actions.perform(self.svc, me["tenant"], number, me, name, body)
             if me.get("kind") == "citizen":
-                self.send_json(await case_views.progress(self.svc, me["tenant"], case.number, me, ""))
+                self.send_json(await case_views.progress(self.svc, me["tenant"], number, me, "", loaded))
             else:
-                self.send_json(await case_views.staff_view(self.svc, me["tenant"], case.number, me))
+                self.send_json(await case_views.staff_view(self.svc, me["tenant"], number, me, loaded))
 
     CaseActionHandler.__name__ = CaseActionHandler.__qualname__ = f"Case_{name.replace('-', '_')}_Handler"
     CaseActionHandler.__doc__ = action.summary

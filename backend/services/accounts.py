@@ -13,7 +13,7 @@ from pymongo.errors import DuplicateKeyError
 
 from backend.domain.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from backend.domain.roles import ROLE_LABELS, unknown_roles
-from backend.services import audit
+from backend.services import audit, tenant_config
 from backend.services.context import Services
 
 _hasher = PasswordHasher()
@@ -55,10 +55,12 @@ def validate_account(username: str, password: str, name: str, roles: list[str]) 
 async def create_staff(
     svc: Services, tenant: str, username: str, password: str, name: str, roles: list[str],
     *, department: str = "", centre: str = "", phone: str = "", actor: str = "system", password_hash: str = "",
+    batch: bool = False,
 ) -> dict:
     """Create an account; raise Conflict if the username is taken in this tenant.
 
-    ``password_hash`` lets the sample loader hash its one demo password once for all demo accounts.
+    ``password_hash`` lets the sample loader hash its one demo password once for all demo accounts;
+    ``batch`` (a loader creating many) leaves marking the organisation changed to the caller.
     """
     validate_account(username, password, name, roles)
     if not await svc.db.tenants.find_one({"_id": tenant}):
@@ -82,6 +84,8 @@ async def create_staff(
         await svc.db.staff.insert_one(doc)
     except DuplicateKeyError:
         raise Conflict(f"用户名 {username} 已存在") from None
+    if not batch:
+        await tenant_config.changed(svc, tenant, "org")
     await audit.record(svc, tenant, actor, "staff.created", {"staff": doc["_id"], "roles": ",".join(roles)})
     return public_staff(doc)
 
@@ -153,10 +157,11 @@ async def resolve_session(svc: Services, token: str) -> dict | None:
     if not session or session["expires_at"] <= svc.now():
         return None
     if session["kind"] == "staff":
-        doc = await svc.db.staff.find_one({"_id": session["subject"]})
+        org = await tenant_config.org(svc, session["tenant"])
+        doc = org.staff.get(session["subject"]) or await svc.db.staff.find_one({"_id": session["subject"]})
         if not doc or not doc.get("active", True):
             return None
-        return {"kind": "staff", **public_staff(doc)}
+        return {"kind": "staff", **public_staff(doc), "post": org.post_of(doc["_id"])}
     return {"kind": session["kind"], "tenant": session["tenant"], "id": session["subject"], "roles": [session["kind"]]}
 
 
@@ -165,5 +170,5 @@ async def logout(svc: Services, token: str) -> None:
 
 
 async def list_staff(svc: Services, tenant: str) -> list[dict]:
-    cursor = svc.db.staff.find({"tenant": tenant}).sort("_id", 1)
-    return [public_staff(doc) async for doc in cursor]
+    org = await tenant_config.org(svc, tenant)
+    return [public_staff(doc) for _, doc in sorted(org.staff.items())]

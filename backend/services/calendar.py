@@ -1,38 +1,31 @@
 """The tenant's working calendar (工作日历) as data: State Council seed + imported notices + local days.
 
 Each local day (本地调整) is a document ``calendar_entries/{tenant}:local:{date}`` and each
-imported State Council notice (国务院节假日安排) is ``calendar_entries/{tenant}:import:{year}``; a
-head document ``calendars/{tenant}:calendar`` holds a ``revision`` token that every change sets
-to a fresh value *after* writing its entry. ``load_calendar`` keeps the built
-:class:`WorkCalendar` in ``svc.extras`` and reads only the head (one ``_id`` lookup) to know
-whether it is still current. One document per entry (not one document for the whole calendar)
-because FerretDB v1 applies updates without a transaction: two admins changing one document at
-once could lose a change; separate documents cannot. Every change is written to the audit log.
+imported State Council notice (国务院节假日安排) is ``calendar_entries/{tenant}:import:{year}``.
+Every change writes its entry and then marks the tenant's calendar changed
+(:func:`backend.services.tenant_config.changed`, kind ``calendar``); ``load_calendar`` keeps the
+built :class:`WorkCalendar` in the process and rebuilds it only when that token moves. One document
+per entry (not one document for the whole calendar) because FerretDB v1 applies updates without a
+transaction: two admins changing one document at once could lose a change; separate documents
+cannot. Every change is written to the audit log.
 """
 
 from __future__ import annotations
 
-import secrets
 from datetime import date
 
 from pymongo import ASCENDING, IndexModel
-from pymongo.errors import DuplicateKeyError
 
 from backend.domain.calendar import WorkCalendar, validate_import
 from backend.domain.errors import ValidationFailed
-from backend.services import audit
+from backend.services import audit, tenant_config
 from backend.services.context import Services
 from backend.store.indexes import declare
+from backend.store.work import prefix_range
 
-HEADS = "calendars"
 ENTRIES = "calendar_entries"
-_CACHE = "calendar_cache"
 
 declare(ENTRIES, IndexModel([("tenant", ASCENDING)], name="tenant"))
-
-
-def calendar_id(tenant: str) -> str:
-    return f"{tenant}:calendar"
 
 
 def build_calendar(entries: list[dict]) -> WorkCalendar:
@@ -48,30 +41,19 @@ def build_calendar(entries: list[dict]) -> WorkCalendar:
 
 
 async def load_calendar(svc: Services, tenant: str) -> WorkCalendar:
-    """The tenant's calendar; rebuilt only when its stored revision changed since the last call."""
-    cache = svc.extras.setdefault(_CACHE, {})
-    head = await svc.db[HEADS].find_one({"_id": calendar_id(tenant)})
-    revision = head["revision"] if head else None
-    cached = cache.get(tenant)
-    if cached and cached[0] == revision:
-        return cached[1]
-    entries = await svc.db[ENTRIES].find({"tenant": tenant}).to_list(None) if head else []
-    calendar = build_calendar(entries)
-    cache[tenant] = (revision, calendar)
-    return calendar
+    """The tenant's calendar; rebuilt only when it changed since the last call."""
+    async def build() -> WorkCalendar:
+        entries = await svc.db[ENTRIES].find({"_id": prefix_range(f"{tenant}:")}).to_list(None)
+        return build_calendar([e for e in entries if e.get("tenant") == tenant])
+
+    return await tenant_config.cached(svc, tenant, "calendar", build)
 
 
 async def _change(svc: Services, tenant: str, entry_id: str, entry: dict) -> str:
     """Write one entry, then mark the calendar changed (in that order, so no reader caches a gap)."""
     await svc.db[ENTRIES].replace_one({"_id": f"{tenant}:{entry_id}"},
                                       {**entry, "tenant": tenant, "at": svc.now()}, upsert=True)
-    revision = secrets.token_hex(8)
-    change = {"$set": {"tenant": tenant, "revision": revision, "updated_at": svc.now()}}
-    try:
-        await svc.db[HEADS].update_one({"_id": calendar_id(tenant)}, change, upsert=True)
-    except DuplicateKeyError:  # two first changes raced to create the head; it exists now
-        await svc.db[HEADS].update_one({"_id": calendar_id(tenant)}, change)
-    return revision
+    return await tenant_config.changed(svc, tenant, "calendar")
 
 
 async def add_local_day(svc: Services, tenant: str, day: date, working: bool, note: str, actor: str) -> dict:

@@ -107,43 +107,58 @@ def _check_centre(principal: dict, case: Case) -> None:
         raise Forbidden("该办件不属于您所在的服务中心", code="wrong_centre")
 
 
-async def perform(svc: Services, tenant: str, number: str, principal: dict, name: str, body: dict) -> Case:
-    """Take the named step on a case as the signed-in principal."""
+async def perform(svc: Services, tenant: str, number: str, principal: dict, name: str, body: dict) -> tuple[Case, dict]:
+    """Take the named step on a case as the signed-in principal; returns the case and its stored document.
+
+    Who may act is decided before anything is written. An accepted case goes straight to its
+    departments in the same step (内部运作: the window does not carry files). When someone else
+    stored a step on the case meanwhile, the step is decided again on what is there now.
+    """
     action = ACTIONS.get(name)
     if action is None:
         raise ValidationFailed(f"未知的办件操作：{name}", code="unknown_action")
-    case, _ = await casework.load(svc, tenant, number)
-    actor = await _actor_for(svc, principal, action, case)
-    step = action.run(svc, case, actor, svc.now(), body)
-    if hasattr(step, "__await__"):
-        step = await step
-    extra = await _supplied_materials(svc, tenant, number, principal, body) if name == "resubmit" else None
-    case = await casework.store(svc, step, extra)
-    if name == "accept" and case.kind != "immediate":
-        case = await _dispatch_after_acceptance(svc, case, actor)
-    return case
+    supplied = intake_materials(body) if name == "resubmit" else []
+
+    async def decide(case: Case, doc: dict):
+        actor = await _actor_for(svc, principal, action, case)
+        step = action.run(svc, case, actor, svc.now(), body)
+        if hasattr(step, "__await__"):
+            step = await step
+        if name == "accept" and case.kind != "immediate":
+            posts = await casework.approval_posts(svc, case.app.tenant, case.app.departments)
+            step = step.then(cases.start_review(step.case, actor, svc.now(), posts))
+        extra = {"materials": doc.get("materials", []) + [{**m, "supplement": True} for m in supplied]} if supplied else None
+        return step, extra
+
+    if supplied:
+        await _check_supplied(svc, tenant, number, principal, supplied)
+    case, doc = await casework.run(svc, tenant, number, decide)
+    if supplied:
+        await _attach_supplied(svc, tenant, number, principal, supplied)
+    return case, doc
 
 
-async def _supplied_materials(svc: Services, tenant: str, number: str, principal: dict, body: dict) -> dict | None:
-    """Materials handed in with a resubmission (补正) join the case's materials, files attached to it."""
-    from backend.services import intake, uploads
+def intake_materials(body: dict) -> list[dict]:
+    from backend.services import intake
 
-    supplied = intake.parse_materials(body)
-    if not supplied:
-        return None
+    return intake.parse_materials(body)
+
+
+async def _check_supplied(svc: Services, tenant: str, number: str, principal: dict, supplied: list[dict]) -> None:
+    from backend.services import uploads
+
     file_ids = [m["file_id"] for m in supplied if m["file_id"]]
     if file_ids:
         await uploads.check_attachable(svc, tenant, file_ids, principal, number)
+
+
+async def _attach_supplied(svc: Services, tenant: str, number: str, principal: dict, supplied: list[dict]) -> None:
+    """Materials handed in with a resubmission (补正) join the case's materials, files attached to it."""
+    from backend.services import uploads
+
+    file_ids = [m["file_id"] for m in supplied if m["file_id"]]
+    if file_ids:
         await uploads.attach(svc, tenant, file_ids, number, principal)
-    _, doc = await casework.load(svc, tenant, number)
-    return {"materials": doc.get("materials", []) + [{**m, "supplement": True} for m in supplied]}
-
-
-async def _dispatch_after_acceptance(svc: Services, case: Case, actor) -> Case:
-    """内部运作: an accepted case goes straight to its departments; the window does not carry files."""
-    posts = await casework.approval_posts(svc, case.app.tenant, case.app.departments)
-    step = cases.start_review(case, actor, svc.now(), posts)
-    return await casework.store(svc, step)
 
 
 async def item_for_case(svc: Services, case: Case):

@@ -8,8 +8,9 @@ from backend.domain.identity import mask_id_number, mask_name, mask_phone
 from backend.domain.items import DELIVERY_METHODS, KINDS
 from backend.domain.numbering import display_query_code, normalize_query_code
 from backend.domain.roles import ROLE_LABELS
-from backend.services import casework
+from backend.services import casework, tenant_config
 from backend.services.context import Services
+from backend.store import work
 
 CHANNEL_LABELS = {"window": "县政务服务中心窗口", "township_window": "镇便民服务中心窗口", "miniprogram": "阳光365小程序",
                   "proxy": "信息员代办", "hotline": "24小时热线"}
@@ -29,7 +30,7 @@ def _departments(profile_departments: dict, code: str) -> str:
 
 
 async def department_names(svc: Services, tenant: str) -> dict[str, str]:
-    return {d["code"]: d["name"] async for d in svc.db.departments.find({"tenant": tenant})}
+    return (await tenant_config.org(svc, tenant)).department_names()
 
 
 def _event_view(event, names: dict, public: bool) -> dict:
@@ -72,9 +73,13 @@ def _summary(case: Case, doc: dict, names: dict) -> dict:
     }
 
 
-async def staff_view(svc: Services, tenant: str, number: str, principal: dict) -> dict:
-    """Everything staff need: applicant, form, materials, tasks, pauses, the full trail."""
-    case, doc = await casework.load(svc, tenant, number)
+async def staff_view(svc: Services, tenant: str, number: str, principal: dict,
+                     loaded: tuple[Case, dict] | None = None) -> dict:
+    """Everything staff need: applicant, form, materials, tasks, pauses, the full trail.
+
+    ``loaded``: the case and document a step just stored (saves reading them again).
+    """
+    case, doc = loaded or await casework.load(svc, tenant, number)
     centre = principal.get("centre") or "county"
     submitter = case.submitted_by_id == principal.get("id")
     if centre not in ("county", case.app.centre) and not submitter and not {"supervisor", "admin"} & set(principal["roles"]):
@@ -99,10 +104,11 @@ async def staff_view(svc: Services, tenant: str, number: str, principal: dict) -
     }
 
 
-async def progress(svc: Services, tenant: str, number: str, principal: dict | None, query_code: str) -> dict:
+async def progress(svc: Services, tenant: str, number: str, principal: dict | None, query_code: str,
+                   loaded: tuple[Case, dict] | None = None) -> dict:
     """The public progress page: the applicant, or anyone with the receipt's query code; masked name only."""
     try:
-        case, doc = await casework.load(svc, tenant, number)
+        case, doc = loaded or await casework.load(svc, tenant, number)
     except NotFound:
         raise NotFound("未找到该办件，请核对办件编号", code="case_not_found") from None
     own = principal and principal.get("kind") == "citizen" and (
@@ -145,9 +151,9 @@ async def my_cases(svc: Services, tenant: str, principal: dict, page: int, page_
 async def task_queue(svc: Services, tenant: str, principal: dict) -> dict:
     """The department's open tasks (working set only), the caller's own first, oldest first."""
     department = principal.get("department", "")
-    query = {"tenant": tenant} if {"centre_manager", "admin", "supervisor"} & set(principal["roles"]) and not department \
-        else {"tenant": tenant, "department": department}
-    tasks = [t async for t in svc.db.task_queue.find(query)]
+    everyone = {"centre_manager", "admin", "supervisor"} & set(principal["roles"]) and not department
+    prefix = casework.task_key(tenant, "", "")[:-1] if everyone else casework.task_key(tenant, department, "")
+    tasks = await work.read_prefix(svc.db, prefix)
     tasks.sort(key=lambda t: (t.get("assignee") != principal["id"], t["opened_at"]))
     return {"tasks": [{k: v for k, v in t.items() if k != "_id"} for t in tasks], "total": len(tasks)}
 
@@ -155,8 +161,9 @@ async def task_queue(svc: Services, tenant: str, principal: dict) -> dict:
 async def intake_queue(svc: Services, tenant: str, principal: dict) -> dict:
     """Online and proxy submissions waiting for this centre's window (待受理 / 待补正)."""
     centre = principal.get("centre") or "county"
-    query = {"tenant": tenant} if centre == "county" and "centre_manager" in principal["roles"] else {"tenant": tenant, "centre": centre}
-    entries = [e async for e in svc.db.intake_queue.find(query)]
+    everywhere = centre == "county" and "centre_manager" in principal["roles"]
+    prefix = casework.intake_key(tenant, "", "")[:-1] if everywhere else casework.intake_key(tenant, centre, "")
+    entries = await work.read_prefix(svc.db, prefix)
     entries.sort(key=lambda e: e["submitted_at"])
     for entry in entries:
         entry.pop("_id")
@@ -172,7 +179,8 @@ async def receipt_view(svc: Services, tenant: str, number: str, principal: dict)
     view = await staff_view(svc, tenant, number, principal)
     case, doc = await casework.load(svc, tenant, number)
     acting = next((e for e in reversed(case.events) if e.actor_role == "window_clerk"), case.events[0])
-    post = await svc.db.posts.find_one({"_id": f"{tenant}:{acting.actor_post}"}) if acting.actor_post else None
+    org = await tenant_config.org(svc, tenant)
+    post = org.posts.get(acting.actor_post) if acting.actor_post else None
     last = case.events[-1]
     materials = [{"name": m["name"], "form_label": MATERIAL_FORMS.get(m.get("form", ""), "原件或复印件"),
                   "copies": m.get("copies", 1)} for m in doc.get("materials", [])]
@@ -184,4 +192,4 @@ async def receipt_view(svc: Services, tenant: str, number: str, principal: dict)
         "delivery_method_label": view["delivery_label"], "materials": materials,
         "clerk_name": acting.actor_name, "post_name": (post or {}).get("name", ""),
         "missing_materials": list(case.requested_materials), "reason": last.reason, "issued_at": last.at,
-    }, await svc.db.tenants.find_one({"_id": tenant}) or {}
+    }, org.tenant

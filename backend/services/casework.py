@@ -1,208 +1,309 @@
-"""Moving a case through the pipeline: load, decide, store atomically, then update what follows.
+"""Moving a case through the pipeline: load, decide, store atomically, then write what follows.
 
-A step (one command's events) is stored as ONE inserted document in ``case_steps`` whose
-``_id`` is ``tenant:number:first-seq``. A unique insert is the referee: two people acting on
-the same version compute the same first seq, so exactly one insert succeeds and the other is
-told the case changed. (Conditional updates are not enough: FerretDB v1 on SQLite applies
-concurrent updates of one document without isolation; see docs/decisions/0003.)
+A step (one command's events, or several commands taken together such as submit, accept and
+dispatch at the window) is stored as ONE inserted document in ``case_steps`` whose ``_id`` is
+``tenant:number:first-seq``. A unique insert is the referee: two people acting on the same version
+compute the same first seq, so exactly one insert succeeds. (Conditional updates are not enough:
+FerretDB v1 on SQLite applies concurrent updates of one document without isolation; see
+docs/decisions/0003.) The loser re-reads the case and takes its command again on what is there
+now (:func:`run`), so commands on different parts of one case (parallel department approvals)
+commute; only a command the new state no longer allows is refused.
 
 The case document (``tenant:number``) is the read model: the snapshot with its events inside,
-rewritten after each step. If a process dies between the two writes, the next ``load`` finds
-the newer step and repairs the snapshot, so a step is always stored whole or not at all.
-What follows a step (task queues, case lists, notifications, timers) is derived and idempotent.
+rewritten after each step. If a process dies between the two writes, the next ``load`` finds the
+newer step and repairs the snapshot, so a step is always stored whole or not at all.
+
+What follows a step is *derived* (:class:`Effects`): every module that keeps a working set adds its
+changes to the step's effects (``DERIVERS``), reading only in-process caches, and the effects are
+then written together: the snapshot, one bulk of ``work`` upserts and one delete (task and intake
+queues, open cases, timers, the journal), and the few inserts other collections need (notices,
+the person index). Derived writes are idempotent, so a repair simply derives them again.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Awaitable, Callable
 
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from backend.domain import cases
 from backend.domain.case_model import Actor, Case, Step, apply
-from backend.domain.clock import Pause as ClockPause
-from backend.domain.clock import compute_deadline
 from backend.domain.errors import Conflict, Forbidden, NotFound
 from backend.domain.identity import mask_name
 from backend.domain.numbering import case_id
 from backend.domain.posts import Absence, Post
 from backend.domain.trail import event_from_document, event_to_document
+from backend.services import notifications, supervision, tenant_config
 from backend.services.context import Services
+from backend.services.deadlines import deadline_fields
+from backend.store import work
 
 log = logging.getLogger("sunshine.cases")
-AFTER_STEP_HOOKS: list = []  # ``async hook(svc, case, events)``: notifications, supervision timers
+# ``async deriver(svc, effects)``, after the queues: notices, then supervision (timers, open cases, journal)
+DERIVERS: list = [notifications.on_step, supervision.on_step]
+MAX_RETRIES = 8
+
+
+class StepConflict(Conflict):
+    """Someone stored a step on this case since it was read; :func:`run` re-reads and tries again."""
 
 
 def step_id(tenant: str, number: str, first_seq: int) -> str:
     return f"{tenant}:{number}:{first_seq:06d}"
 
 
-async def _claim_step(svc: Services, step: Step) -> None:
-    tenant, number = step.case.app.tenant, step.case.number
-    first = step.events[0].seq
+def step_document(step: Step, **fields) -> dict:
+    tenant, number, first = step.case.app.tenant, step.case.number, step.events[0].seq
+    return {"_id": step_id(tenant, number, first), "tenant": tenant, "number": number, "first_seq": first,
+            "events": [event_to_document(e) for e in step.events], **fields}
+
+
+async def insert_step(svc: Services, step: Step, **fields) -> None:
+    """Insert the step; ``DuplicateKeyError`` when another step took its place first."""
+    await svc.db.case_steps.insert_one(step_document(step, **fields))
+
+
+# -- what a step derives ----------------------------------------------------------------------
+
+
+@dataclass
+class Effects:
+    """Everything a stored step changes besides its own document, collected before writing."""
+
+    tenant: str
+    before: Case | None
+    case: Case
+    events: tuple
+    before_doc: dict | None
+    now: datetime
+    repair: bool = False
+    work: work.Changes = field(default_factory=work.Changes)
+    inserts: dict[str, list[dict]] = field(default_factory=dict)
+    snapshot: dict = field(default_factory=dict)
+    later: list = field(default_factory=list)  # ``async f()`` for the rare writes that need a filter
+
+    def insert(self, collection: str, doc: dict) -> None:
+        """A document decided by its ``_id``: inserted once, a duplicate is ignored."""
+        self.inserts.setdefault(collection, []).append(doc)
+
+    @property
+    def new(self) -> bool:
+        return self.before is None
+
+
+async def derive(svc: Services, before: Case | None, case: Case, events, before_doc: dict | None,
+                 repair: bool = False) -> Effects:
+    effects = Effects(case.app.tenant, before, case, tuple(events), before_doc, svc.now(), repair)
+    effects.snapshot.update(await deadline_fields(svc, case))
+    for deriver in (_queues, *DERIVERS):
+        await deriver(svc, effects)
+    return effects
+
+
+async def _write_effects(svc: Services, effects: Effects) -> None:
+    """The derived writes, after the snapshot; a failure is logged (a later step or repair redoes them)."""
     try:
-        await svc.db.case_steps.insert_one({
-            "_id": step_id(tenant, number, first), "tenant": tenant, "number": number,
-            "first_seq": first, "events": [event_to_document(e) for e in step.events]})
-    except DuplicateKeyError:
-        raise Conflict("办件已被他人处理，请刷新后查看最新状态", code="case_changed") from None
+        await work.apply(svc.db, effects.work)
+        for collection, docs in effects.inserts.items():
+            try:
+                await svc.db[collection].insert_many(docs, ordered=False)
+            except BulkWriteError as exc:
+                if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+                    raise
+        for later in effects.later:
+            await later()
+    except Exception:  # the case is stored; what follows is repaired by the next step or a sweep
+        log.exception("derived writes failed for %s", effects.case.number)
 
 
-async def _write_snapshot(svc: Services, case: Case, extra: dict | None = None) -> None:
+# -- the snapshot -----------------------------------------------------------------------------
+
+
+def _snapshot_fields(case: Case, effects: Effects, extra: dict | None) -> dict:
     doc = cases.case_to_document(case)
     doc.pop("_id")
-    doc.update(await deadline_fields(svc, case))
+    doc.update(effects.snapshot)
     doc["tenant"] = case.app.tenant
     if extra:
         doc.update(extra)
-    await svc.db.cases.update_one({"_id": case_id(case.app.tenant, case.number), "version": {"$lt": case.version}},
-                                  {"$set": doc}, upsert=False)
+    return doc
 
 
-async def _catch_up(svc: Services, tenant: str, number: str, case: Case | None) -> tuple[Case | None, bool]:
-    """Apply steps stored after the snapshot (a writer died between its two writes)."""
-    moved = False
-    while True:
-        following = await svc.db.case_steps.find_one({"_id": step_id(tenant, number, (case.version if case else 0) + 1)})
-        if not following:
-            return case, moved
-        for event_doc in following["events"]:
-            case = apply(case, event_from_document(event_doc))
-        moved = True
-
-
-async def load(svc: Services, tenant: str, number: str) -> tuple[Case, dict]:
-    doc = await svc.db.cases.find_one({"_id": case_id(tenant, number)})
-    case = cases.case_from_document(doc) if doc else None
-    case, moved = await _catch_up(svc, tenant, number, case)
-    if case is None:
-        raise NotFound("未找到该办件", code="case_not_found")
-    if moved:
-        log.warning("repairing the snapshot of case %s from its stored steps", number)
-        if doc is None:
-            return case, await _recreate(svc, case)
-        await _write_snapshot(svc, case)
-        await after_step(svc, case, ())
-        doc = await svc.db.cases.find_one({"_id": case_id(tenant, number)})
-    return case, doc
-
-
-async def _recreate(svc: Services, case: Case) -> dict:
-    """The submission step survived but its snapshot was never written: rebuild it (intake details lost)."""
-    doc = {**cases.case_to_document(case), "tenant": case.app.tenant, "form": {}, "materials": [], "repaired": True}
+async def _write_snapshot(svc: Services, case: Case, fields: dict) -> None:
+    """Write the snapshot unless a newer one is there (created when missing)."""
     try:
-        await svc.db.cases.insert_one(doc)
+        await svc.db.cases.update_one({"_id": case_id(case.app.tenant, case.number), "version": {"$lt": case.version}},
+                                      {"$set": fields}, upsert=True)
     except DuplicateKeyError:
-        pass
-    await after_step(svc, case, case.events)
-    return await svc.db.cases.find_one({"_id": case_id(case.app.tenant, case.number)})
+        pass  # a newer snapshot exists: it already holds this step
 
 
-async def insert_new(svc: Services, step: Step, extra: dict) -> None:
-    """Store a freshly submitted case: its first step, then its snapshot with the intake details."""
-    await _claim_step(svc, step)
-    doc = cases.case_to_document(step.case)
-    doc.update(extra)
-    doc["tenant"] = step.case.app.tenant
-    await svc.db.cases.insert_one(doc)
-    await after_step(svc, step.case, step.events)
+async def store(svc: Services, before: Case | None, before_doc: dict | None, step: Step,
+                extra: dict | None = None) -> tuple[Case, dict]:
+    """Store one step whole or not at all; ``StepConflict`` if anyone acted on the case since it was read.
 
-
-async def store(svc: Services, step: Step, extra: dict | None = None) -> Case:
-    """Store one step whole or not at all; Conflict if anyone acted on the case since it was loaded."""
+    Returns the case and its snapshot document as now stored (no need to read it again).
+    """
     if not step.events:
-        return step.case
-    await _claim_step(svc, step)
-    await _write_snapshot(svc, step.case, extra)
-    await after_step(svc, step.case, step.events)
-    return step.case
+        return step.case, before_doc or {}
+    effects = await derive(svc, before, step.case, step.events, before_doc)
+    try:
+        await insert_step(svc, step)
+    except DuplicateKeyError:
+        raise StepConflict("办件已被他人处理，请刷新后查看最新状态", code="case_changed") from None
+    return step.case, await _finish(svc, step.case, before_doc, effects, extra)
+
+
+async def _finish(svc: Services, case: Case, before_doc: dict | None, effects: Effects, extra: dict | None) -> dict:
+    fields = _snapshot_fields(case, effects, extra)
+    await _write_snapshot(svc, case, fields)
+    await _write_effects(svc, effects)
+    return {**(before_doc or {}), **fields, "_id": case_id(case.app.tenant, case.number)}
+
+
+async def store_new(svc: Services, step: Step, extra: dict) -> tuple[Case, dict]:
+    """After the first step was inserted (it claimed the number): the snapshot and what follows."""
+    effects = await derive(svc, None, step.case, step.events, None)
+    return step.case, await _finish(svc, step.case, None, effects, extra)
+
+
+async def run(svc: Services, tenant: str, number: str,
+              decide: Callable[[Case, dict], Step | Awaitable[Step] | tuple], *, catch_up: bool = False
+              ) -> tuple[Case, dict]:
+    """Load the case, ``decide`` a step on it and store it; when someone else stored a step first,
+    re-read and decide again (bounded). ``decide`` may return ``(step, extra snapshot fields)``.
+
+    The first read skips looking for steps a dead writer left (``catch_up``): if there is one, the
+    insert collides with it and the retry reads the case with it applied.
+    """
+    case, doc = await load(svc, tenant, number, catch_up=catch_up)
+    for _ in range(MAX_RETRIES):
+        outcome = decide(case, doc)
+        if hasattr(outcome, "__await__"):
+            outcome = await outcome
+        step, extra = outcome if isinstance(outcome, tuple) else (outcome, None)
+        try:
+            return await store(svc, case, doc, step, extra)
+        except StepConflict:
+            case, doc = await load(svc, tenant, number)
+    raise Conflict("办件正在被多人同时处理，请稍后重试", code="case_busy")
 
 
 async def act(svc: Services, tenant: str, number: str, command, *args, **kwargs) -> Case:
-    """Load the case, run one domain command on it, store the step."""
-    case, _ = await load(svc, tenant, number)
-    step = command(case, *args, **kwargs)
-    return await store(svc, step)
+    """Load the case, run one domain command on it, store the step (retrying on a concurrent step)."""
+    case, _ = await run(svc, tenant, number, lambda c, d: command(c, *args, **kwargs))
+    return case
 
 
-async def after_step(svc: Services, case: Case, events) -> None:
-    """Everything derived from a stored step; failures are logged, never undo the step."""
-    try:
-        await sync_projections(svc, case)
-    except Exception:  # the case is stored; the queues are repaired by the next step or a sweep
-        log.exception("projection sync failed for %s", case.number)
-    from backend.services import notifications  # imported here: it reads deadlines from this module
-
-    for hook in (notifications.enqueue_for_events, *AFTER_STEP_HOOKS):
-        try:
-            await hook(svc, case, events)
-        except Exception:
-            log.exception("after-step hook %s failed for %s", getattr(hook, "__name__", hook), case.number)
+# -- loading and repairing --------------------------------------------------------------------
 
 
-async def sync_projections(svc: Services, case: Case) -> None:
-    """Department task queues, the window's intake queue and the per-person case indexes."""
-    tenant, number = case.app.tenant, case.number
+async def _catch_up(svc: Services, tenant: str, number: str, case: Case | None) -> tuple[Case | None, list]:
+    """Apply steps stored after the snapshot (a writer died between its two writes)."""
+    applied = []
+    while True:
+        following = await svc.db.case_steps.find_one({"_id": step_id(tenant, number, (case.version if case else 0) + 1)})
+        if not following or following.get("kind", "case") != "case":
+            return case, applied
+        for event_doc in following["events"]:
+            event = event_from_document(event_doc)
+            case = apply(case, event)
+            applied.append(event)
+
+
+async def load(svc: Services, tenant: str, number: str, *, catch_up: bool = True) -> tuple[Case, dict]:
+    """The case and its snapshot document; with ``catch_up``, steps a dead writer left are applied
+    and the snapshot (and everything derived) repaired."""
+    doc = await svc.db.cases.find_one({"_id": case_id(tenant, number)})
+    case = cases.case_from_document(doc) if doc else None
+    if not catch_up and case is not None:
+        return case, doc
+    before = case
+    case, applied = await _catch_up(svc, tenant, number, case)
+    if case is None:
+        raise NotFound("未找到该办件", code="case_not_found")
+    if applied:
+        log.warning("repairing the snapshot of case %s from its stored steps", number)
+        effects = await derive(svc, before, case, applied, doc, repair=True)
+        extra = None if doc else {"form": {}, "materials": [], "repaired": True}
+        doc = await _finish(svc, case, doc, effects, extra)
+    return case, doc
+
+
+async def rederive(svc: Services, tenant: str, number: str) -> None:
+    """Write again everything the case's steps derive (after a crash left only part of it)."""
+    case, doc = await load(svc, tenant, number)
+    effects = await derive(svc, None, case, case.events, doc, repair=True)
+    await _write_effects(svc, effects)
+
+
+# -- the queues and the person index ----------------------------------------------------------
+
+
+def task_key(tenant: str, department: str, number: str) -> str:
+    return work.key(tenant, "task", department, number)
+
+
+def intake_key(tenant: str, centre: str, number: str) -> str:
+    return work.key(tenant, "intake", centre, number)
+
+
+WAITING_STATES = ("submitted", "supplement_requested")
+
+
+async def _queues(svc: Services, effects: Effects) -> None:
+    """Department task queues, the window's intake queue and the per-person case index."""
+    case, before, tenant, number = effects.case, effects.before, effects.tenant, effects.case.number
     open_by_dept = {t.department: t for t in case.open_tasks}
-    due_at = (await deadline_fields(svc, case))["due_at"] if open_by_dept else None
-    stale = [f"{tenant}:{d}:{number}" for d in case.app.departments if d not in open_by_dept]
-    if stale:
-        await svc.db.task_queue.delete_many({"_id": {"$in": stale}})
+    was_open = {t.department for t in before.open_tasks} if before and not effects.repair else set(case.app.departments)
+    for dept in was_open - set(open_by_dept):
+        effects.work.drop(task_key(tenant, dept, number))
     for dept, task in open_by_dept.items():
-        await svc.db.task_queue.update_one({"_id": f"{tenant}:{dept}:{number}"}, {"$set": {
+        effects.work.put(task_key(tenant, dept, number), {
             "tenant": tenant, "department": dept, "post": task.post_id, "assignee": task.assignee_id,
             "number": number, "item_name": case.app.item_name, "kind": case.kind, "state": case.state,
             "applicant": mask_name(case.app.applicant_name), "opened_at": task.opened_at,
-            "centre": case.app.centre, "due_at": due_at}}, upsert=True)
-    intake_id = f"{tenant}:{number}"
-    if case.state in ("submitted", "supplement_requested"):
-        await svc.db.intake_queue.update_one({"_id": intake_id}, {"$set": {
+            "centre": case.app.centre, "due_at": effects.snapshot.get("due_at")})
+    waiting_before = before is not None and before.state in WAITING_STATES
+    if case.state in WAITING_STATES:
+        effects.work.put(intake_key(tenant, case.app.centre, number), {
             "tenant": tenant, "number": number, "centre": case.app.centre, "state": case.state,
-            "item_name": case.app.item_name, "item_code": case.app.item_code, "applicant": mask_name(case.app.applicant_name),
-            "channel": case.app.channel, "submitted_at": case.submitted_at}}, upsert=True)
-    else:
-        await svc.db.intake_queue.delete_one({"_id": intake_id})
-    for kind, key in (("openid", case.app.applicant_openid), ("phone", case.app.applicant_phone),
-                      ("submitter", case.submitted_by_id)):
-        if key:
-            await index_case(svc, tenant, kind, key, number, case.submitted_at)
+            "item_name": case.app.item_name, "item_code": case.app.item_code,
+            "applicant": mask_name(case.app.applicant_name), "channel": case.app.channel,
+            "submitted_at": case.submitted_at})
+    elif waiting_before or effects.repair:
+        effects.work.drop(intake_key(tenant, case.app.centre, number))
+    if effects.new or effects.repair:
+        for kind, key in person_keys(case):
+            effects.insert("case_index", index_document(tenant, kind, key, number, case.submitted_at))
+
+
+def person_keys(case: Case) -> list[tuple[str, str]]:
+    return [(kind, key) for kind, key in (("openid", case.app.applicant_openid), ("phone", case.app.applicant_phone),
+                                           ("submitter", case.submitted_by_id)) if key]
+
+
+def index_document(tenant: str, kind: str, key: str, number: str, at) -> dict:
+    return {"_id": f"{tenant}:{kind}:{key}:{number}", "tenant": tenant, "kind": kind, "key": key,
+            "number": number, "at": at}
 
 
 async def index_case(svc: Services, tenant: str, kind: str, key: str, number: str, at) -> None:
     """One document per (person, case): inserts never lose each other, unlike a shared array."""
     try:
-        await svc.db.case_index.insert_one({"_id": f"{tenant}:{kind}:{key}:{number}", "tenant": tenant,
-                                            "kind": kind, "key": key, "number": number, "at": at})
+        await svc.db.case_index.insert_one(index_document(tenant, kind, key, number, at))
     except DuplicateKeyError:
         pass
 
 
 async def indexed_numbers(svc: Services, tenant: str, kind: str, key: str) -> list[str]:
-    """Case numbers filed under a person, newest first."""
-    found = [d async for d in svc.db.case_index.find({"tenant": tenant, "kind": kind, "key": key})]
-    return [d["number"] for d in sorted(found, key=lambda d: d["number"], reverse=True)]
-
-
-async def deadline_fields(svc: Services, case: Case) -> dict:
-    """The promised-time deadline (承诺时限) on the statutory clock, or None while paused or not accepted."""
-    from backend.services.calendar import load_calendar
-
-    if not case.accepted_at or case.kind == "immediate":
-        return {"due_at": None, "due_provisional": False}
-    calendar = await load_calendar(svc, case.app.tenant)
-    # One step asks several times (snapshot, queues, notices); the answer depends on the case version
-    # and the calendar, so remember the last few.
-    memo = svc.extras.setdefault("deadline_memo", {})
-    key = (case.app.tenant, case.number, case.version, id(calendar))
-    if key not in memo:
-        pauses = [ClockPause(p.started_at, p.ended_at, p.reason) for p in case.statutory_pauses]
-        deadline = compute_deadline(calendar, case.accepted_at, case.app.promised_days, pauses)
-        if len(memo) >= 256:
-            memo.clear()
-        memo[key] = {"due_at": deadline.due_at, "due_provisional": deadline.provisional,
-                     "due_explanation": deadline.explanation_zh}
-    return dict(memo[key])
+    """Case numbers filed under a person, newest first (one ``_id`` prefix read)."""
+    prefix = f"{tenant}:{kind}:{key}:"
+    found = await svc.db.case_index.find({"_id": work.prefix_range(prefix)}, {"number": 1}).to_list(None)
+    return sorted({d["number"] for d in found if d["_id"].startswith(prefix)}, reverse=True)
 
 
 # --- who is acting ----------------------------------------------------------------------------
@@ -214,9 +315,8 @@ async def staff_actor(svc: Services, principal: dict, role: str) -> Actor:
         raise Forbidden("请使用工作人员账号操作")
     if role not in principal["roles"] and "admin" not in principal["roles"]:
         raise Forbidden(f"您没有“{cases.ROLE_NAMES.get(role, role)}”岗位权限")
-    post = await svc.db.posts.find_one({"tenant": principal["tenant"],
-                                        "$or": [{"holder_a": principal["id"]}, {"holder_b": principal["id"]}]})
-    return Actor(principal["id"], principal["name"], role, post["code"] if post else "", principal.get("department", ""))
+    org = await tenant_config.org(svc, principal["tenant"])
+    return Actor(principal["id"], principal["name"], role, org.post_of(principal["id"]), principal.get("department", ""))
 
 
 def citizen_actor(principal: dict) -> Actor:
@@ -231,7 +331,8 @@ def post_from_document(doc: dict) -> Post:
 
 
 async def approval_posts(svc: Services, tenant: str, departments) -> dict[str, Post]:
-    docs = [d async for d in svc.db.posts.find({"_id": {"$in": [f"{tenant}:d-{d}" for d in departments]}})]
+    org = await tenant_config.org(svc, tenant)
+    docs = [org.posts[f"d-{d}"] for d in departments if f"d-{d}" in org.posts]
     return {post.department: post for post in map(post_from_document, docs)}
 
 

@@ -4,10 +4,11 @@ Documents:
 - ``item_versions``: one per version, ``_id`` = ``tenant:code:version``; never changed after
   publication except its status (published -> superseded).
 - ``item_heads``: one per item, ``_id`` = ``tenant:code``; which version is published, which is latest.
-- ``catalogue_state``: ``_id`` = ``tenant:catalogue``; a revision bumped by every publish/withdraw.
 
-Public reads come from an in-process snapshot of the published items (with its search index),
-rebuilt when the stored revision moves; checking the revision is one ``_id`` lookup.
+Public reads, and the item a new case is accepted under, come from an in-process snapshot of the
+published items (with its search index), rebuilt when the tenant's ``catalogue`` token moves
+(:mod:`backend.services.tenant_config`; every publish and withdrawal marks it changed). Item
+versions never change, so a version once read is kept in the process.
 """
 
 from __future__ import annotations
@@ -16,23 +17,20 @@ import asyncio
 import math
 from dataclasses import dataclass, field
 
-from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError
-
-from backend.domain.errors import Conflict, NotFound, ValidationFailed
-from backend.domain.items import KINDS, Item, compression_report, item_key, validate_item, validate_items
+from backend.domain.errors import NotFound, ValidationFailed
+from backend.domain.items import KINDS, Item, compression_report, item_key
 from backend.domain.search import SearchIndex
-from backend.services import audit
+from backend.services import tenant_config
 from backend.services.context import Services
+from backend.store.work import prefix_range
 
 MAX_PAGE_SIZE = 100
 
 
 async def reference_data(svc: Services, tenant: str) -> tuple[dict[str, str], dict[str, str]]:
     """(department code -> name, township code -> name) of a tenant."""
-    departments = {d["code"]: d["name"] async for d in svc.db.departments.find({"tenant": tenant})}
-    townships = {t["code"]: t["name"] async for t in svc.db.townships.find({"tenant": tenant})}
-    return departments, townships
+    org = await tenant_config.org(svc, tenant)
+    return org.department_names(), {code: t.get("name", code) for code, t in org.townships.items()}
 
 
 # --- the public snapshot ----------------------------------------------------------------------
@@ -42,7 +40,7 @@ async def reference_data(svc: Services, tenant: str) -> tuple[dict[str, str], di
 class Snapshot:
     """The published catalogue of one tenant at one revision."""
 
-    revision: int
+    revision: str
     items: list[Item]
     departments: dict[str, str]
     townships: dict[str, str]
@@ -53,39 +51,27 @@ class Snapshot:
         self.by_code = {item.code: item for item in self.items}
 
 
-async def _revision(svc: Services, tenant: str) -> int:
-    doc = await svc.db.catalogue_state.find_one({"_id": f"{tenant}:catalogue"})
-    return doc["revision"] if doc else 0
-
-
 async def _bump_revision(svc: Services, tenant: str) -> None:
-    await svc.db.catalogue_state.update_one(
-        {"_id": f"{tenant}:catalogue"}, {"$inc": {"revision": 1}, "$set": {"tenant": tenant}}, upsert=True
-    )
+    """Every publish or withdrawal: public readers rebuild their snapshot."""
+    await tenant_config.changed(svc, tenant, "catalogue")
 
 
 async def snapshot(svc: Services, tenant: str) -> Snapshot:
-    """The current published catalogue, rebuilt only when the stored revision has moved."""
-    cache = svc.extras.setdefault("catalogue", {})
-    locks = svc.extras.setdefault("catalogue_locks", {})
-    revision = await _revision(svc, tenant)
-    current = cache.get(tenant)
-    if current and current.revision == revision:
-        return current
-    async with locks.setdefault(tenant, asyncio.Lock()):
-        current = cache.get(tenant)
-        if current and current.revision == revision:
-            return current
+    """The current published catalogue, rebuilt only when the tenant's catalogue token has moved."""
+    async def build() -> Snapshot:
         items = await _published_items(svc, tenant)
         departments, townships = await reference_data(svc, tenant)
+        revision = (await tenant_config.tokens(svc, tenant))["catalogue"] or ""
         built = Snapshot(revision, items, departments, townships)
         built.index = await asyncio.to_thread(SearchIndex, items)
-        cache[tenant] = built
         return built
+
+    return await tenant_config.cached(svc, tenant, "catalogue", build, depends=("org",))
 
 
 async def _published_items(svc: Services, tenant: str) -> list[Item]:
-    heads = [h async for h in svc.db.item_heads.find({"tenant": tenant, "status": "published"})]
+    heads = [h async for h in svc.db.item_heads.find({"_id": prefix_range(f"{tenant}:")})
+             if h.get("tenant") == tenant and h.get("status") == "published"]
     ids = [item_key(tenant, h["code"], h["published_version"]) for h in heads]
     items = []
     for start in range(0, len(ids), 200):
@@ -170,14 +156,24 @@ async def compression(svc: Services, tenant: str) -> dict:
 
 async def published_item(svc: Services, tenant: str, code: str) -> Item:
     """The item as published now (what a new case is accepted under)."""
-    head = await svc.db.item_heads.find_one({"_id": f"{tenant}:{code}"})
-    if not head or head.get("status") != "published":
+    item = (await snapshot(svc, tenant)).by_code.get(code)
+    if item is None:
         raise NotFound("该事项不存在或未发布", code="item_not_found")
-    return await item_version(svc, tenant, code, head["published_version"])
+    return item
+
+
+_VERSIONS = "item_versions_read"
 
 
 async def item_version(svc: Services, tenant: str, code: str, version: int) -> Item:
-    doc = await svc.db.item_versions.find_one({"_id": item_key(tenant, code, version)})
-    if not doc:
-        raise NotFound(f"未找到事项 {code} 的第 {version} 版", code="item_version_not_found")
-    return Item.from_dict(doc)
+    """One version of an item (versions never change once written, so each is read once)."""
+    kept = svc.extras.setdefault(_VERSIONS, {})
+    key = item_key(tenant, code, version)
+    if key not in kept:
+        doc = await svc.db.item_versions.find_one({"_id": key})
+        if not doc:
+            raise NotFound(f"未找到事项 {code} 的第 {version} 版", code="item_version_not_found")
+        if len(kept) > 20_000:
+            kept.clear()
+        kept[key] = Item.from_dict(doc)
+    return kept[key]

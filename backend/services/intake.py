@@ -1,10 +1,15 @@
 """Intake (一窗受理): one number per matter, from any channel, exactly once per submission.
 
-Numbers come from a per-tenant, per-day counter document (``$inc``, one atomic update), so they
-are unique and have no gaps. A submission with an ``Idempotency-Key`` claims the key first; a
-retry with the same key answers the case the first attempt created. If the first attempt died
-before storing its case, a retry more than ``STALE_CLAIM`` later takes the key over and submits
-afresh, so the citizen is never stuck.
+A submission is checked whole before anything is written, including what the submitter may do
+with it (a window clerk's ``accept``: at the window, submitting, accepting and dispatching the
+departments' tasks are one stored step). The number is claimed by inserting that first step
+(:mod:`backend.services.numbering`), so numbers are unique and have no gaps.
+
+A submission with an ``Idempotency-Key`` records the key first (``idempotency/{tenant}:{hash}``,
+an insert naming the number about to be claimed), and its first step records the key. A retry
+with the same key finds that number: if the case is there (or only its first step, which is then
+repaired) it is answered; if the first attempt died before storing anything, the retry takes the
+key over and submits afresh, so the citizen is never stuck and never gets two cases.
 """
 
 from __future__ import annotations
@@ -18,43 +23,15 @@ from pymongo.errors import DuplicateKeyError
 
 from backend.domain import cases
 from backend.domain.case_model import Application, Case
-from backend.domain.errors import Conflict, Forbidden, ValidationFailed
+from backend.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.domain.identity import validate_id_number, validate_mobile
-from backend.domain.numbering import counter_id, format_case_number, local_day, new_query_code
-from backend.services import catalog, casework, uploads
+from backend.domain.numbering import new_query_code
+from backend.services import casework, catalog, numbering, tenant_config, uploads
 from backend.services.context import Services
 
 CHANNEL_FOR_ROLE = {"window_clerk": "window", "info_officer": "proxy", "operator": "hotline"}
 MAX_FORM_FIELDS = 60
 STALE_CLAIM = timedelta(seconds=30)
-
-
-_number_locks: dict[str, asyncio.Lock] = {}
-
-
-async def next_number(svc: Services, tenant: str, area_code: str) -> str:
-    """The next case number of the day: claimed by inserting it, so no two cases share one.
-
-    A counter document is only a hint of where to start; the unique ``_id`` of the claim is the
-    referee, across processes and on stores whose updates are not isolated (FerretDB v1).
-    """
-    day = local_day(svc.now())
-    hint_id = counter_id(tenant, day)
-    async with _number_locks.setdefault(hint_id, asyncio.Lock()):  # fewer collisions within a process
-        hint = await svc.db.counters.find_one({"_id": hint_id})
-        seq = (hint or {}).get("seq", 0) + 1
-        while True:
-            number = format_case_number(area_code, day, seq)
-            try:
-                await svc.db.case_numbers.insert_one({"_id": f"{tenant}:{number}", "tenant": tenant, "at": svc.now()})
-                break
-            except DuplicateKeyError:
-                seq += 1
-        try:
-            await svc.db.counters.update_one({"_id": hint_id}, {"$max": {"seq": seq}, "$set": {"tenant": tenant}}, upsert=True)
-        except DuplicateKeyError:
-            pass  # another process created the hint at the same moment; it is only a hint
-    return number
 
 
 def _text(payload: dict, key: str, limit: int = 200) -> str:
@@ -153,8 +130,14 @@ def _centre(item, channel: str, principal: dict, payload: dict) -> str:
     return town
 
 
-async def submit(svc: Services, tenant: str, principal: dict, payload: dict, idempotency_key: str = "") -> Case:
-    """Open a case from any channel; with an idempotency key, a retried submission creates one case."""
+async def submit(svc: Services, tenant: str, principal: dict, payload: dict, idempotency_key: str = "",
+                 accept: bool = False) -> tuple[Case, dict]:
+    """Open a case from any channel; with an idempotency key, a retried submission creates one case.
+
+    ``accept`` (a window clerk registering an application in front of the applicant): accepted on
+    the spot and, unless decided at the window, its departments' tasks dispatched, in the same step.
+    Returns the case and its stored document.
+    """
     if not isinstance(payload, dict):
         raise ValidationFailed("请求内容应为 JSON 对象")
     item_code = _text(payload, "item_code", 80)
@@ -162,6 +145,8 @@ async def submit(svc: Services, tenant: str, principal: dict, payload: dict, ide
         raise ValidationFailed("请选择办理事项", code="item_required")
     item = await catalog.published_item(svc, tenant, item_code)
     channel, actor = await _channel_and_actor(svc, principal)
+    if accept and actor.role != "window_clerk":
+        raise Forbidden("只有窗口工作人员可以当场受理", code="role_not_allowed")
     applicant = parse_applicant(payload)
     if channel in ("miniprogram", "proxy") and not applicant["phone"]:
         raise ValidationFailed("网上申请和代办须填写申请人手机号码，便于通知办理进度", code="phone_required")
@@ -174,58 +159,124 @@ async def submit(svc: Services, tenant: str, principal: dict, payload: dict, ide
     file_ids = [m["file_id"] for m in materials if m["file_id"]]
     if file_ids:
         await uploads.check_attachable(svc, tenant, file_ids, principal)
+    org = await tenant_config.org(svc, tenant)
+    posts = await casework.approval_posts(svc, tenant, _departments(item)) if accept and item.kind != "immediate" else {}
+
+    def application(number: str) -> Application:
+        return Application(
+            tenant=tenant, number=number, query_code=query_code, item_code=item.code, item_name=item.name,
+            kind=item.kind, channel=channel, applicant_name=applicant["name"], applicant_id_number=applicant["id_number"],
+            applicant_phone=applicant["phone"], departments=tuple(_departments(item)), delivery_method=method,
+            delivery_address=_text(delivery, "address", 200), item_version=item.version,
+            promised_days=item.promised_days, statutory_days=item.statutory_days, higher_authority=item.report_to,
+            applicant_openid=principal["id"] if channel == "miniprogram" else "", centre=centre,
+            form_digest=_digest(form, materials))
+
+    def first_step(number: str):
+        now = svc.now()
+        step = cases.submit(application(number), actor, now)
+        if accept:
+            step = step.then(cases.accept(step.case, actor, now))
+            if item.kind != "immediate":
+                step = step.then(cases.start_review(step.case, actor, now, posts))
+        return step
+
+    query_code = new_query_code()
+    first_step("000000-20000101-00001")  # every rule checked before anything is written
+    extra = {"form": form, "materials": materials, "links": links, "item_department": item.department}
     if idempotency_key:
-        existing = await _claim_key(svc, tenant, idempotency_key, principal)
-        if existing:
-            return existing
-    tenant_doc = await svc.db.tenants.find_one({"_id": tenant}) or {}
-    number = await next_number(svc, tenant, tenant_doc.get("area_code", "000000"))
-    departments = ([r.code for r in item.joint_departments] if item.kind == "joint" else [item.department])
-    app = Application(
-        tenant=tenant, number=number, query_code=new_query_code(), item_code=item.code, item_name=item.name,
-        kind=item.kind, channel=channel, applicant_name=applicant["name"], applicant_id_number=applicant["id_number"],
-        applicant_phone=applicant["phone"], departments=tuple(departments), delivery_method=method,
-        delivery_address=_text(delivery, "address", 200), item_version=item.version,
-        promised_days=item.promised_days, statutory_days=item.statutory_days, higher_authority=item.report_to,
-        applicant_openid=principal["id"] if channel == "miniprogram" else "", centre=centre,
-        form_digest=_digest(form, materials))
-    step = cases.submit(app, actor, svc.now())
-    if idempotency_key:
-        await svc.db.idempotency.update_one({"_id": _key_id(tenant, idempotency_key)}, {"$set": {"number": number}})
-    await casework.insert_new(svc, step, {"form": form, "materials": materials, "links": links,
-                                          "item_department": item.department})
+        case_and_doc = await _submit_once(svc, tenant, principal, idempotency_key, org, first_step, extra)
+    else:
+        stored: list = []
+
+        async def insert(number: str) -> None:
+            stored[:] = [first_step(number)]
+            await casework.insert_step(svc, stored[0])
+
+        await numbering.claim(svc, tenant, _area_code(org), insert)
+        case_and_doc = await casework.store_new(svc, stored[0], extra)
     if file_ids:
-        await uploads.attach(svc, tenant, file_ids, number, principal, applicant_id=app.applicant_openid)
-    return step.case
+        case = case_and_doc[0]
+        await uploads.attach(svc, tenant, file_ids, case.number, principal, applicant_id=case.app.applicant_openid)
+    return case_and_doc
+
+
+def _departments(item) -> list[str]:
+    return [r.code for r in item.joint_departments] if item.kind == "joint" else [item.department]
+
+
+def _area_code(org) -> str:
+    return org.tenant.get("area_code", "000000")
 
 
 def _key_id(tenant: str, key: str) -> str:
     return f"{tenant}:{hashlib.sha256(key.encode()).hexdigest()[:40]}"
 
 
-async def _claim_key(svc: Services, tenant: str, key: str, principal: dict) -> Case | None:
-    """Claim the key for this submission, or return the case an earlier attempt made with it."""
+class _KeyTaken(Exception):
+    """The idempotency key belongs to an earlier attempt."""
+
+
+async def _submit_once(svc: Services, tenant: str, principal: dict, key: str, org, first_step, extra: dict):
+    """Submit under an idempotency key: exactly one case per key, whatever crashes or retries."""
     if len(key) > 200:
         raise ValidationFailed("Idempotency-Key 过长", code="bad_idempotency_key")
     doc_id = _key_id(tenant, key)
-    try:
-        await svc.db.idempotency.insert_one({"_id": doc_id, "tenant": tenant, "owner": principal["id"],
-                                             "number": "", "created_at": svc.now()})
-        return None
-    except DuplicateKeyError:
-        pass
-    for _ in range(50):  # a concurrent first attempt may still be writing
-        doc = await svc.db.idempotency.find_one({"_id": doc_id})
-        if doc["owner"] != principal["id"]:
-            raise Conflict("该幂等键已被使用", code="idempotency_key_reused")
-        if doc.get("number"):
-            found = await svc.db.cases.find_one({"_id": f"{tenant}:{doc['number']}"})
+    for _ in range(50):
+        stored: list = []
+        recorded = {"inserted": False}
+
+        async def insert(number: str) -> None:
+            await _record_key(svc, tenant, doc_id, principal, number, recorded)
+            stored[:] = [first_step(number)]
+            try:
+                await casework.insert_step(svc, stored[0], idempotency_key=doc_id)
+            except DuplicateKeyError:
+                taken = await svc.db.case_steps.find_one({"_id": numbering.first_step_id(tenant, number)},
+                                                         {"idempotency_key": 1})
+                if taken and taken.get("idempotency_key") == doc_id:  # a stalled first attempt stored it
+                    raise _KeyTaken() from None
+                raise
+
+        try:
+            await numbering.claim(svc, tenant, _area_code(org), insert)
+            return await casework.store_new(svc, stored[0], extra)
+        except _KeyTaken:
+            found = await _earlier_attempt(svc, tenant, doc_id, principal)
             if found:
-                return cases.case_from_document(found)
-        if doc["created_at"] < svc.now() - STALE_CLAIM:  # the first attempt died: take the key over
-            taken = await svc.db.idempotency.update_one(
-                {"_id": doc_id, "created_at": doc["created_at"]}, {"$set": {"created_at": svc.now(), "number": ""}})
-            if taken.modified_count == 1:
-                return None
+                return found
         await asyncio.sleep(0.1)
     raise Conflict("相同的申请正在处理中，请稍后查看“我的办件”", code="submission_in_progress")
+
+
+async def _record_key(svc: Services, tenant: str, doc_id: str, principal: dict, number: str, recorded: dict) -> None:
+    """Note the number about to be claimed under the key (insert first; later tries update it)."""
+    if recorded["inserted"]:
+        await svc.db.idempotency.update_one({"_id": doc_id, "owner": principal["id"]}, {"$set": {"number": number}})
+        return
+    try:
+        await svc.db.idempotency.insert_one({"_id": doc_id, "tenant": tenant, "owner": principal["id"],
+                                             "number": number, "created_at": svc.now()})
+    except DuplicateKeyError:
+        raise _KeyTaken() from None
+    recorded["inserted"] = True
+
+
+async def _earlier_attempt(svc: Services, tenant: str, doc_id: str, principal: dict) -> tuple[Case, dict] | None:
+    """The case an earlier attempt with this key stored (repaired if it stopped half-way), or None
+    when that attempt left nothing and the key was taken over for this one."""
+    doc = await svc.db.idempotency.find_one({"_id": doc_id})
+    if doc is None:
+        return None
+    if doc["owner"] != principal["id"]:
+        raise Conflict("该幂等键已被使用", code="idempotency_key_reused")
+    first = await svc.db.case_steps.find_one({"_id": numbering.first_step_id(tenant, doc["number"])},
+                                             {"idempotency_key": 1}) if doc.get("number") else None
+    if first is not None and first.get("idempotency_key") == doc_id:
+        try:
+            return await casework.load(svc, tenant, doc["number"])
+        except NotFound:
+            return None
+    if doc["created_at"] < svc.now() - STALE_CLAIM:  # the first attempt died before storing: take the key over
+        await svc.db.idempotency.delete_one({"_id": doc_id, "created_at": doc["created_at"]})
+    return None

@@ -1,7 +1,7 @@
 """Notifications to the applicant (办件进度通知): an outbox that reacts to case events.
 
-Right after a case step is stored, ``enqueue_for_events`` files one queue document per event the
-applicant is told about (accepted, supplement requested, rejected, decided, dispatched, delivered)
+Every stored case step derives (``on_step``, a ``casework.DERIVERS`` entry) one queue document per
+event the applicant is told about (accepted, supplement requested, rejected, decided, dispatched, delivered)
 in ``notification_queue``, keyed ``tenant:number:seq`` so filing twice is harmless. The queue
 holds only pending work; ``notify_worker.deliver_due`` sends it (WeChat subscribe message for
 mini-program applicants, SMS otherwise), retries with backoff and moves every finished notice to
@@ -28,6 +28,7 @@ from backend.domain.identity import mask_phone
 from backend.domain.numbering import case_id
 from backend.domain.trail import Event
 from backend.services.context import Services
+from backend.services.deadlines import deadline_fields
 from backend.store.indexes import declare
 
 log = logging.getLogger("sunshine.notify")
@@ -111,8 +112,6 @@ def notice_params(case: Case, event: Event, key: str, due: str = "") -> dict[str
 
 async def _promised_date(svc: Services, case: Case) -> str:
     """The promised finishing date (承诺办结日期) in Beijing time, or "" when there is none."""
-    from backend.services.casework import deadline_fields  # late: casework may register our hook
-
     try:
         due_at = (await deadline_fields(svc, case)).get("due_at")
     except Exception:  # a missing calendar must not stop the notice; it just says less
@@ -123,40 +122,59 @@ async def _promised_date(svc: Services, case: Case) -> str:
     return (to_shanghai(due_at) - timedelta(microseconds=1)).strftime("%Y-%m-%d")  # 24:00 ends the day before
 
 
-async def enqueue_for_events(svc: Services, case: Case, events) -> list[str]:
-    """File one notice per notifiable event of a stored step; returns the ids newly queued.
-
-    Idempotent: a notice already queued or already finished is not filed again.
-    """
+def _notices(case: Case, events, now) -> list[dict]:
+    """The queue documents for the notifiable events of a step (before the promised date is known)."""
     to = recipient(case)
     if to is None:
         return []
-    queued = []
+    docs = []
     for event in events:
         key = template_key(case, event)
-        if key is None:
-            continue
-        qid = notice_id(case.app.tenant, case.number, event.seq)
-        if await svc.db[LOG].find_one({"_id": qid}, {"_id": 1}):
-            continue
-        due = await _promised_date(svc, case) if key == "accepted" else ""
-        if await _insert(svc, qid, case, event, key, to, notice_params(case, event, key, due)):
-            queued.append(qid)
+        if key is not None:
+            docs.append(_document(notice_id(case.app.tenant, case.number, event.seq), case, event, key, to, now))
+    return docs
+
+
+async def _fill_and_skip_finished(svc: Services, case: Case, docs: list[dict], check_log: bool) -> list[dict]:
+    """Fill each notice's params; with ``check_log`` (a repair), leave out notices already sent."""
+    if check_log and docs:
+        done = {d["_id"] for d in await svc.db[LOG].find({"_id": {"$in": [d["_id"] for d in docs]}}, {"_id": 1}).to_list(None)}
+        docs = [d for d in docs if d["_id"] not in done]
+    events = {e.seq: e for e in case.events}
+    for doc in docs:
+        due = await _promised_date(svc, case) if doc["template"] == "accepted" else ""
+        doc["params"] = notice_params(case, events[doc["event_seq"]], doc["template"], due)
+    return docs
+
+
+async def on_step(svc: Services, effects) -> None:
+    """What a stored step derives: one queued notice per event the applicant is told about."""
+    docs = await _fill_and_skip_finished(svc, effects.case, _notices(effects.case, effects.events, effects.now),
+                                         check_log=effects.repair)
+    for doc in docs:
+        effects.insert(QUEUE, doc)
+
+
+async def enqueue_for_events(svc: Services, case: Case, events) -> list[str]:
+    """File the notices of ``events`` now (outside a step); returns the ids newly queued.
+
+    Idempotent: a notice already queued or already finished is not filed again.
+    """
+    queued = []
+    for doc in await _fill_and_skip_finished(svc, case, _notices(case, events, svc.now()), check_log=True):
+        try:
+            await svc.db[QUEUE].insert_one(doc)
+            queued.append(doc["_id"])
+        except DuplicateKeyError:
+            pass  # already queued
     return queued
 
 
-async def _insert(svc: Services, qid: str, case: Case, event: Event, key: str, to: tuple[str, str],
-                  params: dict) -> bool:
-    now = svc.now()
-    doc = {"_id": qid, "tenant": case.app.tenant, "case_number": case.number, "event_seq": event.seq,
-           "event_type": event.type, "channel": to[0], "to": to[1], "template": key, "params": params,
-           "attempts": 0, "next_attempt_at": now, "claimed_until": None, "last_error": "", "created_at": now,
-           "fallback_phone": case.app.applicant_phone if to[0] == "wechat" else ""}
-    try:
-        await svc.db[QUEUE].insert_one(doc)
-    except DuplicateKeyError:
-        return False  # already queued
-    return True
+def _document(qid: str, case: Case, event: Event, key: str, to: tuple[str, str], now) -> dict:
+    return {"_id": qid, "tenant": case.app.tenant, "case_number": case.number, "event_seq": event.seq,
+            "event_type": event.type, "channel": to[0], "to": to[1], "template": key, "params": {},
+            "attempts": 0, "next_attempt_at": now, "claimed_until": None, "last_error": "", "created_at": now,
+            "fallback_phone": case.app.applicant_phone if to[0] == "wechat" else ""}
 
 
 async def case_notifications(svc: Services, tenant: str, number: str) -> list[dict]:
@@ -184,3 +202,4 @@ def _staff_view(doc: dict, status: str) -> dict:
         "next_attempt_at": doc.get("next_attempt_at") if status in ("pending", "retrying") else None,
         "sent_at": doc.get("sent_at"), "failed_at": doc.get("failed_at"), "last_error": doc.get("last_error", ""),
     }
+

@@ -7,8 +7,9 @@ from datetime import datetime
 from backend.domain import cases
 from backend.domain.errors import NotFound, ValidationFailed
 from backend.domain.posts import mark_away, mark_back
-from backend.services import audit, casework
+from backend.services import audit, casework, tenant_config
 from backend.services.context import Services
+from backend.store import work
 
 KIND_LABELS = {"window": "窗口岗", "approval": "审批岗"}
 
@@ -21,11 +22,11 @@ async def _post_doc(svc: Services, tenant: str, code: str) -> dict:
 
 
 async def list_posts(svc: Services, tenant: str, centre: str = "") -> list[dict]:
-    names = {d["_id"]: d["name"] async for d in svc.db.staff.find({"tenant": tenant})}
-    query = {"tenant": tenant, **({"centre": centre} if centre else {})}
+    org = await tenant_config.org(svc, tenant)
+    names = {staff_id: d.get("name", "") for staff_id, d in org.staff.items()}
     now = svc.now()
     posts = []
-    async for doc in svc.db.posts.find(query):
+    for doc in [d for d in org.posts.values() if not centre or d.get("centre") == centre]:
         post = casework.post_from_document(doc)
         posts.append({
             "code": doc["code"], "name": doc["name"], "kind": doc["kind"], "kind_label": KIND_LABELS.get(doc["kind"], ""),
@@ -68,6 +69,7 @@ async def mark_holder_away(svc: Services, tenant: str, code: str, slot: str, rea
         raise ValidationFailed("该人员已处于离岗状态", code="already_away")
     post = mark_away(post, holder, now, until, reason.strip())
     await svc.db.posts.update_one({"_id": doc["_id"]}, {"$set": {"absences": _absence_docs(post)}})
+    await tenant_config.changed(svc, tenant, "org")
     moved = await _hand_over_open_tasks(svc, tenant, post, actor)
     await audit.record(svc, tenant, actor["id"], "post.away", {"post": code, "slot": slot, "reason": reason.strip(),
                                                                "handed_over": moved})
@@ -80,6 +82,7 @@ async def mark_holder_back(svc: Services, tenant: str, code: str, slot: str, act
     holder = post.holder_a if slot == "A" else post.holder_b
     post = mark_back(post, holder, svc.now())
     await svc.db.posts.update_one({"_id": doc["_id"]}, {"$set": {"absences": _absence_docs(post)}})
+    await tenant_config.changed(svc, tenant, "org")
     await audit.record(svc, tenant, actor["id"], "post.back", {"post": code, "slot": slot})
     return {"post": code}
 
@@ -88,10 +91,15 @@ async def _hand_over_open_tasks(svc: Services, tenant: str, post, actor: dict) -
     """Each case with an open task at this post gets a TaskHandedOver step (AB岗顶岗)."""
     manager = await casework.staff_actor(svc, actor, "centre_manager")
     moved = 0
-    async for task in svc.db.task_queue.find({"tenant": tenant, "post": post.post_id}):
-        case, _ = await casework.load(svc, tenant, task["number"])
-        step = cases.hand_over(case, post, manager, svc.now())
-        if step.events:
-            await casework.store(svc, step)
-            moved += 1
+    queue = await work.read_prefix(svc.db, casework.task_key(tenant, post.department, ""))
+    for task in [t for t in queue if t.get("post") == post.post_id]:
+        handed: list[bool] = []
+
+        def decide(case, _doc):
+            step = cases.hand_over(case, post, manager, svc.now())
+            handed[:] = [bool(step.events)]
+            return step
+
+        await casework.run(svc, tenant, task["number"], decide)
+        moved += sum(handed)
     return moved

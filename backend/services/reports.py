@@ -26,7 +26,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from backend.domain.clock import SHANGHAI, to_shanghai
 from backend.domain.errors import NotFound, ValidationFailed
-from backend.services import audit, report_figures, supervision, tenants
+from backend.services import audit, report_figures, supervision, tenant_config, tenants
 from backend.services.context import Services
 from backend.store.indexes import declare
 from backend.store.lease import Lease, default_holder, run_under_lease
@@ -76,13 +76,13 @@ async def gather(svc: Services, tenant: str, first: date, last: date) -> dict:
     """The figures of ``first``..``last`` from the working sets (no scan of all cases)."""
     start = datetime.combine(first, time(0), SHANGHAI)
     end = datetime.combine(last + timedelta(days=1), time(0), SHANGHAI)
-    open_entries = await svc.db[supervision.OPEN].find({"tenant": tenant}, {"number": 1, "departments": 1}).to_list(None)
+    open_entries = await supervision.open_entries(svc, tenant, {"number": 1, "departments": 1})
     finished = await svc.db[supervision.FINISHED].find({"tenant": tenant, "day": {"$gte": first.isoformat()}}).to_list(None)
     ratings = await svc.db.ratings.find({"tenant": tenant, "at": {"$gte": start, "$lt": end}},
                                         {"level": 1, "department": 1}).to_list(None)
     cards = await svc.db[supervision.CARDS].find({"tenant": tenant, "raised_at": {"$gte": start, "$lt": end}},
                                                  {"level": 1, "department": 1}).to_list(None)
-    names = {d["code"]: d["name"] async for d in svc.db.departments.find({"tenant": tenant}, {"code": 1, "name": 1})}
+    names = (await tenant_config.org(svc, tenant)).department_names()
     return report_figures.summarise(first, last, open_entries, finished, ratings, cards, names)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from backend.services import accounts
+from backend.services import accounts, tenant_config
 from backend.services.context import Services
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
@@ -47,11 +47,12 @@ async def seed_sample(svc: Services, progress=None) -> dict:
         await accounts.create_staff(
             svc, tenant, person["username"], SAMPLE_PASSWORD, person["name"], person["roles"],
             department=person.get("department", ""), centre=person.get("centre", ""), actor="seed",
-            password_hash=demo_hash,
+            password_hash=demo_hash, batch=True,
         )
         if progress:
             progress(person["username"])
     await _assign_post_holders(svc, tenant, staff)
+    await tenant_config.changed(svc, tenant, "org")
     counts = {"tenant": tenant, "departments": len(departments), "townships": len(townships),
               "centres": len(centres), "staff": len(staff)}
     counts["items"] = await _seed_catalogue(svc, tenant)

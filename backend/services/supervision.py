@@ -1,18 +1,21 @@
 """Electronic supervision (电子监察), part 1: what each stored step files for the warning sweep.
 
-After every stored case step, :func:`on_step` (an ``casework.AFTER_STEP_HOOKS`` entry) does four
-idempotent things, each keyed by ``_id`` so a repeated or concurrent call cannot double anything:
+Every stored case step derives (:func:`on_step`, a ``casework.DERIVERS`` entry), all of it keyed by
+``_id`` so a repeated or concurrent derivation cannot double anything:
 
-* **Timers** (预警定时): the case's yellow and red instants (``{number}:case:yellow|red``), a red
-  instant per open department task (``{number}:task:{dept}:red``) and, for an application submitted
-  online, the instant its acceptance is late (``{number}:acceptance:red``). Where each key was filed
-  is remembered in ``supervision_timers/{tenant}:{number}``, so a moved deadline (pause, resume) or
-  a finished case cancels the old entry. A timer is only a hint: the sweep re-checks the case.
-* **The open-case working set** ``open_cases/{tenant}:{number}`` (deleted when the case finishes),
-  which the dashboard counts instead of all cases.
+* **Timers** (预警定时, ``store.timers``): the case's yellow and red instants
+  (``{number}:case:yellow|red``), a red instant per open department task
+  (``{number}:task:{dept}:red``) and, for an application submitted online, the instant its
+  acceptance is late (``{number}:acceptance:red``). Where each key was filed is kept in the case
+  snapshot (``timers``), so a moved deadline (pause, resume) or a finished case cancels the old
+  entry. A timer is only a hint: the sweep re-checks the case.
+* **The open-case working set** ``work/{tenant}:open:{number}`` (dropped when the case finishes).
 * **A finished-case summary** ``finished_cases/{tenant}:{number}`` (one insert per finished case:
   working days used against the promised and statutory limits, on time or not).
-* **Closing cards** whose condition has ended (the task was decided, the case has its result).
+* **The journal** ``work/{tenant}:journal:{number}:{seq}``: the step's trail head for the next
+  checkpoint (see ``trail_check``), folded and removed by the sweep.
+* **Closing cards** whose condition has ended (the task was decided, the case has its result); only
+  cards that can exist are looked at (their timer had fallen due).
 
 Step limits (环节时限) come from the item version's ``steps``: the acceptance limit is the
 ``days`` of the first ``window_clerk`` step (受理), at least ``acceptance_days`` (tenant setting,
@@ -25,36 +28,45 @@ working day) and ``acceptance_days``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from pymongo import ASCENDING, IndexModel
-from pymongo.errors import DuplicateKeyError
 
 from backend.domain.case_model import FINISHED_STATES, Case, Task
+from backend.domain.errors import NotFound
 from backend.domain.clock import SHANGHAI, Deadline, Pause, compute_deadline, finished_late, to_shanghai, working_days_used
-from backend.services import casework
+from backend.services import catalog, tenant_config
 from backend.services.calendar import load_calendar
 from backend.services.context import Services
-from backend.store import timers
+from backend.store import timers, work
 from backend.store.indexes import declare
 
 log = logging.getLogger("sunshine.supervision")
 
 SETTINGS = "tenant_settings"
-FILED = "supervision_timers"
-OPEN = "open_cases"
 FINISHED = "finished_cases"
 CARDS = "cards"
 TIMER_KIND = "supervision"
 ONLINE_CHANNELS = frozenset({"miniprogram", "proxy"})
 REFUSAL_EVENTS = frozenset({"CaseRejected", "CaseRefused", "TaskRefused"})
-_ITEM_CACHE = "supervision_item_limits"
 
-declare(OPEN, IndexModel([("tenant", ASCENDING)], name="tenant"))
 declare(FINISHED, IndexModel([("tenant", ASCENDING), ("day", ASCENDING)], name="tenant_day"))
-declare(FILED, IndexModel([("tenant", ASCENDING)], name="tenant"))
+
+
+def open_key(tenant: str, number: str) -> str:
+    return work.key(tenant, "open", number)
+
+
+def journal_key(tenant: str, number: str, seq: int) -> str:
+    return work.key(tenant, "journal", number, f"{seq:06d}")
+
+
+async def open_entries(svc: Services, tenant: str, projection: dict | None = None) -> list[dict]:
+    """Every open case's working-set entry (what the dashboard and reports count)."""
+    return await work.read_prefix(svc.db, work.key(tenant, "open", ""), projection)
 
 
 @dataclass(frozen=True)
@@ -74,7 +86,7 @@ class StepLimits:
 
 
 async def tenant_rules(svc: Services, tenant: str) -> TenantRules:
-    doc = await svc.db[SETTINGS].find_one({"_id": tenant}) or {}
+    doc = (await tenant_config.org(svc, tenant)).settings
     return TenantRules(yellow_days=_days(doc.get("yellow_days"), 1), acceptance_days=_days(doc.get("acceptance_days"), 1))
 
 
@@ -93,12 +105,11 @@ def limits_from_steps(steps: list[dict], rules: TenantRules) -> StepLimits:
 
 async def step_limits(svc: Services, case: Case, rules: TenantRules) -> StepLimits:
     """Limits of the item version the case was accepted under (item versions never change: cached)."""
-    key = (case.app.tenant, case.app.item_code, case.app.item_version)
-    cache = svc.extras.setdefault(_ITEM_CACHE, {})
-    if key not in cache:
-        doc = await svc.db.item_versions.find_one({"_id": ":".join(map(str, key))}, {"steps": 1})
-        cache[key] = list((doc or {}).get("steps") or [])
-    return limits_from_steps(cache[key], rules)
+    try:
+        item = await catalog.item_version(svc, case.app.tenant, case.app.item_code, case.app.item_version)
+    except NotFound:
+        return limits_from_steps([], rules)
+    return limits_from_steps([dataclasses.asdict(step) for step in item.steps], rules)
 
 
 # -- deadlines of a case, a task, an acceptance ------------------------------------------------
@@ -183,51 +194,68 @@ def planned_timers(calendar, case: Case, rules: TenantRules, limits: StepLimits)
     return wanted
 
 
-# -- the after-step hook ---------------------------------------------------------------------
+# -- what a step derives ----------------------------------------------------------------------
 
-async def on_step(svc: Services, case: Case, events) -> None:
+async def on_step(svc: Services, effects) -> None:
     """After every stored step: refile timers, update the open set, summarise a finished case."""
-    from backend.services import trail_check
-
-    tenant = case.app.tenant
+    case, tenant = effects.case, effects.tenant
     rules = await tenant_rules(svc, tenant)
     calendar = await load_calendar(svc, tenant)
     limits = await step_limits(svc, case, rules)
-    await refile_timers(svc, tenant, case.number, planned_timers(calendar, case, rules, limits))
-    if any(e.type in REFUSAL_EVENTS for e in events):  # 不予受理/不予办理: the sweep checks the reason
-        await timers.schedule(svc.db, tenant, svc.now(), f"{case.number}:check:refusal", TIMER_KIND,
-                              {"number": case.number, "scope": "check"}, not_before=svc.now())
+    effects.snapshot["timers"] = refile_timers(effects, planned_timers(calendar, case, rules, limits))
+    if any(e.type in REFUSAL_EVENTS for e in effects.events):  # 不予受理/不予办理: the sweep checks the reason
+        timers.plan_schedule(effects.work, tenant, effects.now, f"{case.number}:check:refusal", TIMER_KIND,
+                             {"number": case.number, "scope": "check"}, not_before=effects.now)
     if case.state in FINISHED_STATES:
-        await svc.db[OPEN].delete_one({"_id": _case_key(tenant, case.number)})
-        await record_finished(svc, calendar, case)
+        effects.work.drop(open_key(tenant, case.number))
+        effects.insert(FINISHED, {"_id": _case_key(tenant, case.number), **finished_entry(calendar, case)})
     else:
-        await svc.db[OPEN].replace_one({"_id": _case_key(tenant, case.number)},
-                                       open_entry(calendar, case, rules), upsert=True)
-    await close_settled_cards(svc, case, events)
-    await trail_check.record_head(svc, case)
+        effects.work.put(open_key(tenant, case.number), open_entry(calendar, case, rules))
+    if case.events:
+        effects.work.put(journal_key(tenant, case.number, case.version), {
+            "tenant": tenant, "number": case.number, "seq": case.version, "hash": case.head_hash,
+            "at": effects.now})
+    scopes = _cards_to_close(effects)
+    if scopes:
+        effects.later.append(lambda: close_cards(svc, tenant, case.number, scopes))
 
 
 def _case_key(tenant: str, number: str) -> str:
     return f"{tenant}:{number}"
 
 
-async def refile_timers(svc: Services, tenant: str, number: str, wanted: dict) -> None:
-    """Cancel what moved or ended, file what is wanted, remember each key's bucket."""
-    filed_id = _case_key(tenant, number)
-    filed = await svc.db[FILED].find_one({"_id": filed_id}) or {}
-    now = svc.now()
+def refile_timers(effects, wanted: dict) -> list[dict]:
+    """Cancel what moved or ended, file what is wanted; returns where each key is filed (for the snapshot)."""
+    tenant, now = effects.tenant, effects.now
     buckets = {key: timers.bucket_id(tenant, max(due, now)) for key, (due, _) in wanted.items()}
-    for entry in filed.get("timers", []):
+    for entry in (effects.before_doc or {}).get("timers", []):
         if buckets.get(entry["key"]) != entry["bucket"]:
-            await timers.cancel(svc.db, tenant, now, entry["key"], bucket=entry["bucket"])
+            timers.plan_cancel(effects.work, entry["key"], entry["bucket"])
     for key, (due, data) in wanted.items():
-        await timers.schedule(svc.db, tenant, due, key, TIMER_KIND, data, not_before=now)
-    if wanted:
-        await svc.db[FILED].replace_one({"_id": filed_id}, {
-            "tenant": tenant, "number": number,
-            "timers": [{"key": k, "bucket": b, "due_at": wanted[k][0]} for k, b in buckets.items()]}, upsert=True)
-    elif filed:
-        await svc.db[FILED].delete_one({"_id": filed_id})
+        previous = next((e for e in (effects.before_doc or {}).get("timers", []) if e["key"] == key), None)
+        if previous is None or previous["bucket"] != buckets[key] or previous.get("due_at") != due or effects.repair:
+            timers.plan_schedule(effects.work, tenant, due, key, TIMER_KIND, data, not_before=now)
+    return [{"key": k, "bucket": b, "due_at": wanted[k][0]} for k, b in buckets.items()]
+
+
+def _cards_to_close(effects) -> list[str]:
+    """Scopes this step settled whose card may exist: its timer had already fallen due (or a repair)."""
+    settled = settled_scopes(effects.case, () if effects.repair else effects.events)
+    if effects.repair:
+        return settled
+    fallen = {_scope_of(e["key"]) for e in (effects.before_doc or {}).get("timers", [])
+              if e.get("due_at") is not None and _aware(e["due_at"]) <= effects.now}
+    return [s for s in dict.fromkeys(settled) if s in fallen or s == "acceptance_waiting" and "acceptance" in fallen]
+
+
+def _scope_of(timer_key: str) -> str:
+    """``{number}:case:red`` -> ``case``; ``{number}:task:{dept}:red`` -> ``task:{dept}``."""
+    parts = timer_key.split(":")[1:]
+    return ":".join(parts[:2]) if parts and parts[0] == "task" else parts[0] if parts else ""
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def accepting_actor(case: Case) -> tuple[str, str, str]:
@@ -278,14 +306,6 @@ def finished_entry(calendar, case: Case) -> dict:
     }
 
 
-async def record_finished(svc: Services, calendar, case: Case) -> None:
-    try:
-        await svc.db[FINISHED].insert_one({"_id": _case_key(case.app.tenant, case.number),
-                                           **finished_entry(calendar, case)})
-    except DuplicateKeyError:
-        pass  # recorded by an earlier call for the same finish
-
-
 def settled_scopes(case: Case, events=()) -> list[str]:
     """Card scopes whose condition this step ended (all ended ones when ``events`` is empty: a repair)."""
     closed = {"TaskApproved", "TaskRefused", "TaskCancelled"}
@@ -300,14 +320,10 @@ def settled_scopes(case: Case, events=()) -> list[str]:
     return scopes
 
 
-async def close_settled_cards(svc: Services, case: Case, events=()) -> None:
-    tenant = case.app.tenant
-    for scope in dict.fromkeys(settled_scopes(case, events)):
-        for level in ("yellow", "red") if scope == "case" else ("red",):
-            await svc.db[CARDS].update_one(
-                {"_id": f"{tenant}:{case.number}:{scope}:{level}", "status": {"$in": ["open", "acknowledged"]}},
-                {"$set": {"status": "closed", "closed_at": svc.now()}})
+async def close_cards(svc: Services, tenant: str, number: str, scopes: list[str]) -> None:
+    """Close the open or acknowledged cards of ``scopes`` (one update over their ``_id``s)."""
+    ids = [f"{tenant}:{number}:{scope}:{level}" for scope in dict.fromkeys(scopes)
+           for level in (("yellow", "red") if scope == "case" else ("red",))]
+    await svc.db[CARDS].update_many({"_id": {"$in": ids}, "status": {"$in": ["open", "acknowledged"]}},
+                                    {"$set": {"status": "closed", "closed_at": svc.now()}})
 
-
-if on_step not in casework.AFTER_STEP_HOOKS:
-    casework.AFTER_STEP_HOOKS.append(on_step)

@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from backend.domain.clock import to_shanghai
-from backend.services import supervision
+from backend.services import supervision, tenant_config
 from backend.services.report_figures import TimingTally
 from backend.services.context import Services
 
@@ -47,9 +47,10 @@ def _finished_groups(docs: list[dict]) -> dict[str, dict[str, _Tally]]:
 
 
 async def _names(svc: Services, tenant: str) -> dict[str, dict[str, str]]:
-    departments = {d["code"]: d["name"] async for d in svc.db.departments.find({"tenant": tenant}, {"code": 1, "name": 1})}
-    posts = {d["code"]: d["name"] async for d in svc.db.posts.find({"tenant": tenant}, {"code": 1, "name": 1})}
-    staff = {d["_id"]: d.get("name", "") async for d in svc.db.staff.find({"tenant": tenant}, {"name": 1})}
+    org = await tenant_config.org(svc, tenant)
+    departments = org.department_names()
+    posts = {code: d.get("name", code) for code, d in org.posts.items()}
+    staff = {staff_id: d.get("name", "") for staff_id, d in org.staff.items()}
     return {"departments": departments, "windows": posts, "staff": staff}
 
 
@@ -70,7 +71,7 @@ def _open_counts(entries: list[dict], now: datetime) -> tuple[dict, dict]:
 
 async def dashboard(svc: Services, tenant: str, now: datetime, days: int = 30) -> dict:
     """The dashboard at ``now``: live counts plus the last ``days`` days of finished cases."""
-    entries = await svc.db[supervision.OPEN].find({"tenant": tenant}).to_list(None)
+    entries = await supervision.open_entries(svc, tenant)
     totals, open_by_department = _open_counts(entries, now)
     since = to_shanghai(now).date() - timedelta(days=max(days, 1) - 1)
     finished = await svc.db[supervision.FINISHED].find({"tenant": tenant, "day": {"$gte": since.isoformat()}}).to_list(None)

@@ -35,7 +35,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from backend.domain.case_model import Case
 from backend.domain.errors import Forbidden, NotFound
-from backend.services import casework, supervision, trail_check, violations
+from backend.services import casework, supervision, tenant_config, trail_check, violations
 from backend.services.calendar import load_calendar
 from backend.services.context import Services
 from backend.store import timers
@@ -83,8 +83,8 @@ class SweepContext:
 
     @classmethod
     async def load(cls, svc: Services, tenant: str) -> "SweepContext":
-        posts = {d["code"]: d async for d in svc.db.posts.find({"tenant": tenant})}
-        staff = {d["_id"]: d async for d in svc.db.staff.find({"tenant": tenant}, {"name": 1, "roles": 1, "centre": 1})}
+        org = await tenant_config.org(svc, tenant)
+        posts, staff = dict(org.posts), dict(org.staff)
         return cls(tenant, await supervision.tenant_rules(svc, tenant), await load_calendar(svc, tenant), posts, staff)
 
     def name(self, staff_id: str) -> str:

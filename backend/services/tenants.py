@@ -1,17 +1,18 @@
 """A county's public profile: its name, departments, townships and service centres."""
 
 from backend.domain.errors import NotFound
+from backend.services import tenant_config
 from backend.services.context import Services
 
 
 async def profile(svc: Services, tenant: str) -> dict:
-    doc = await svc.db.tenants.find_one({"_id": tenant})
+    org = await tenant_config.org(svc, tenant)
+    doc = org.tenant
     if not doc:
         raise NotFound(f"未找到县区：{tenant}", code="tenant_not_found")
-    departments = [{"code": d["code"], "name": d["name"], "duties": d.get("duties", "")}
-                   async for d in svc.db.departments.find({"tenant": tenant})]
-    townships = [{"code": t["code"], "name": t["name"]} async for t in svc.db.townships.find({"tenant": tenant})]
-    centres = [{"code": c["code"], "name": c["name"], "level": c["level"]} async for c in svc.db.centres.find({"tenant": tenant})]
+    departments = [{"code": d["code"], "name": d["name"], "duties": d.get("duties", "")} for d in org.departments.values()]
+    townships = [{"code": t["code"], "name": t["name"]} for t in org.townships.values()]
+    centres = [{"code": c["code"], "name": c["name"], "level": c["level"]} for c in org.centres.values()]
     return {
         "code": tenant, "name": doc.get("name", tenant), "area_code": doc.get("area_code", ""),
         "centre_name": doc.get("centre_name", ""), "hotline": doc.get("hotline", ""),
@@ -23,6 +24,6 @@ async def profile(svc: Services, tenant: str) -> dict:
 
 async def require(svc: Services, tenant: str) -> str:
     """The tenant's code if the county exists; NotFound otherwise."""
-    if not await svc.db.tenants.find_one({"_id": tenant}, {"_id": 1}):
+    if not (await tenant_config.org(svc, tenant)).tenant:
         raise NotFound("未找到该县区", code="tenant_not_found")
     return tenant

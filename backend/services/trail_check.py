@@ -6,61 +6,67 @@ case's hash chain from its steps, checks the snapshot's chain as well, and compa
 by event, so a changed byte, a deleted event or step, or a reordering in either place is named
 with its case number and event seq.
 
-A chain cannot show that its newest events were cut off. The after-step hook records each case's
-head (``trail_touched/{tenant}:{number}:{seq}``, an insert); the sweep periodically inserts
-``trail_checkpoints/{tenant}:{n}`` committing to the heads touched since checkpoint n-1 and to
-that checkpoint's hash (``trail.checkpoint``). A unique ``_id`` makes each n final: two sweepers
-racing for n cannot both write it. Verification checks the checkpoint chain and that every head
-a checkpoint saw is still in its case's chain.
+A chain cannot show that its newest events were cut off. Every stored step puts its case's head
+into the journal (``work/{tenant}:journal:{number}:{seq}``, see ``supervision.on_step``); the sweep
+periodically inserts ``trail_checkpoints/{tenant}:{n}`` committing to the heads journalled since
+checkpoint n-1 and to that checkpoint's hash (``trail.checkpoint``), then removes those journal
+entries. A unique ``_id`` makes each n final: two sweepers racing for n cannot both write it.
+``trail_checkpoints/{tenant}:head`` points at the latest n (it may lag; readers step forward).
+Verification checks the checkpoint chain and that every head a checkpoint saw is still in its
+case's chain.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from backend.domain import trail
-from backend.domain.case_model import Case
 from backend.services.context import Services
+from backend.store import work
 from backend.store.indexes import declare
 
-TOUCHED = "trail_touched"
 CHECKPOINTS = "trail_checkpoints"
 CHECKPOINT_INTERVAL = timedelta(minutes=10)
 SOURCES = {"case_steps": "办件记录（case_steps）", "cases": "办件快照（cases）", "checkpoints": "存证点"}
 
-declare(TOUCHED, IndexModel([("tenant", ASCENDING)], name="tenant"))
 declare(CHECKPOINTS, IndexModel([("tenant", ASCENDING), ("n", ASCENDING)], name="tenant_n"))
 
 
-async def record_head(svc: Services, case: Case) -> None:
-    """Note the case's newest event for the next checkpoint (an insert per step: nothing is lost)."""
-    if not case.events:
-        return
-    try:
-        await svc.db[TOUCHED].insert_one({"_id": f"{case.app.tenant}:{case.number}:{case.version:06d}",
-                                          "tenant": case.app.tenant, "number": case.number,
-                                          "seq": case.version, "hash": case.head_hash})
-    except DuplicateKeyError:
-        pass
+def _journal_prefix(tenant: str) -> str:
+    return work.key(tenant, "journal", "")
+
+
+async def _latest_checkpoint(svc: Services, tenant: str) -> dict | None:
+    head = await svc.db[CHECKPOINTS].find_one({"_id": f"{tenant}:head"})
+    n, latest = (head or {}).get("n", 0), None
+    if n:
+        latest = await svc.db[CHECKPOINTS].find_one({"_id": f"{tenant}:{n}"})
+    while True:  # the pointer may lag behind the chain
+        following = await svc.db[CHECKPOINTS].find_one({"_id": f"{tenant}:{n + 1}"})
+        if following is None:
+            return latest
+        n, latest = n + 1, following
 
 
 async def _checkpoint_docs(svc: Services, tenant: str) -> list[dict]:
-    return sorted(await svc.db[CHECKPOINTS].find({"tenant": tenant}).to_list(None), key=lambda d: d.get("n", 0))
+    docs = await svc.db[CHECKPOINTS].find({"_id": work.prefix_range(f"{tenant}:")}).to_list(None)
+    return sorted((d for d in docs if d.get("tenant") == tenant and d["_id"] != f"{tenant}:head"
+                   and isinstance(d.get("n"), int)), key=lambda d: d["n"])
 
 
 async def maybe_checkpoint(svc: Services, tenant: str, now: datetime,
                            min_interval: timedelta = CHECKPOINT_INTERVAL) -> int | None:
     """Insert the next checkpoint when ``min_interval`` has passed and some case changed; its n or None."""
-    latest = await svc.db[CHECKPOINTS].find_one({"tenant": tenant}, sort=[("n", -1)])
-    if latest and now - latest["at"] < min_interval:
+    latest = await _latest_checkpoint(svc, tenant)
+    if latest and now - _aware(latest["at"]) < min_interval:
         return None
-    touched = sorted(await svc.db[TOUCHED].find({"tenant": tenant}).to_list(None), key=lambda d: d["seq"])
-    if not touched:
+    journal = await work.read_prefix(svc.db, _journal_prefix(tenant), {"number": 1, "seq": 1, "hash": 1})
+    if not journal:
         return None
-    heads = {doc["number"]: doc["hash"] for doc in touched}
+    heads = {doc["number"]: doc["hash"] for doc in sorted(journal, key=lambda d: d["seq"])}
     n = (latest["n"] + 1) if latest else 1
     prev = latest["hash"] if latest else trail.checkpoint_genesis(tenant)
     try:
@@ -68,9 +74,14 @@ async def maybe_checkpoint(svc: Services, tenant: str, now: datetime,
             "_id": f"{tenant}:{n}", "tenant": tenant, "n": n, "at": now, "prev_hash": prev,
             "hash": trail.checkpoint(heads, prev), "heads": [{"number": k, "hash": v} for k, v in sorted(heads.items())]})
     except DuplicateKeyError:
-        return None  # another sweeper wrote checkpoint n; the touched heads go into the next one
-    await svc.db[TOUCHED].delete_many({"_id": {"$in": [doc["_id"] for doc in touched]}})
+        return None  # another sweeper wrote checkpoint n; the journalled heads go into the next one
+    await svc.db[CHECKPOINTS].update_one({"_id": f"{tenant}:head"}, {"$set": {"tenant": tenant, "n": n}}, upsert=True)
+    await svc.db[work.WORK].delete_many({"_id": {"$in": [doc["_id"] for doc in journal]}})
     return n
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 # -- verification ---------------------------------------------------------------------------
@@ -180,7 +191,7 @@ async def verify_tenant(svc: Services, tenant: str) -> dict:
             checked += 1
             group.clear()
 
-    async for step in svc.db.case_steps.find({"tenant": tenant}).sort("_id", ASCENDING):
+    async for step in svc.db.case_steps.find({"_id": work.prefix_range(f"{tenant}:")}).sort("_id", ASCENDING):
         if group and group[0]["number"] != step["number"]:
             await finish_group()
         group.append(step)

@@ -1,22 +1,21 @@
-"""Timer wheel (定时轮): due times filed by tenant and UTC minute, read by minute window.
+"""Timer wheel (定时轮): due times filed by tenant and UTC minute in the ``work`` collection.
 
-Each timer is one small document whose ``_id`` starts with its bucket, the minute it falls due:
-``{tenant}:{YYYYMMDDHHMM}:{key}`` holding ``key``, ``kind``, ``due_at`` and flat data fields. The
-documents of one tenant and one UTC hour live in their own collection ``timers_{tenant}_{YYYYMMDDHH}``:
-FerretDB v1 on SQLite reads a whole collection for every query (measured: an ``_id`` lookup on
-100,000 documents takes ~35 ms), so a sweep that reads only the hours since its cursor costs what
-falls due in them, not what is open; a fully swept hour is dropped whole. MongoDB is fast either way. Re-filing a key into the same minute overwrites its document (same ``_id``), so
-scheduling is idempotent, and ``cancel`` is one delete by ``_id``. (One document per timer rather
-than one per minute: FerretDB v1 on SQLite applies updates as read-modify-write without a
-transaction, and 20 concurrent ``$set``s into one bucket document kept only 13 of them.)
+Each timer is one small document ``work/{tenant}:timer:{YYYYMMDDHHMM}:{key}`` holding ``key``,
+``kind``, ``due_at``, ``bucket`` (``{tenant}:timer:{YYYYMMDDHHMM}``, the minute it is filed in) and
+flat data fields. Reading the minutes of a window is an ``_id`` range, split at hour, day, month
+and year boundaries so that each piece is a prefix of the key: the ``_id`` index (MongoDB, and
+FerretDB v1 with our patch, docs/decisions/0005) then reads what falls due in the window, not
+what is open. Re-filing a key into the same minute overwrites its document (same ``_id``), so
+scheduling is idempotent, and ``cancel`` is one delete by ``_id``. One document per timer, never
+a shared bucket document: FerretDB v1 applies concurrent updates of one document without isolation.
 
-The sweeper reads the ``_id`` range of the minutes after its cursor (``timer_cursors/
-{tenant}:timers-cursor``, the last swept minute), so on MongoDB its cost follows what falls due,
-not the number of open cases; swept timers are deleted when the cursor moves, which keeps the
-collection as small as the future (FerretDB v1 reads the collection for every query but ``_id``
-equality, and ``_id`` ``$in`` too, so small matters there). The cursor moves only for a fencing
-token at least as high as the last one that moved it, so a sweeper whose lease was taken over
-cannot move it (see ``store.lease``).
+Writers that store a step batch their timers with the step's other working-set changes
+(:func:`plan_schedule`, :func:`plan_cancel` into a :class:`backend.store.work.Changes`).
+
+The sweeper reads the minutes after its cursor (``timer_cursors/{tenant}:timers-cursor``, the last
+swept minute); swept timers are deleted when the cursor moves, which keeps the set as small as the
+future. The cursor moves only for a fencing token at least as high as the last one that moved it,
+so a sweeper whose lease was taken over cannot move it (see ``store.lease``).
 
 Sweep recipe: ``cursor = await read_cursor(...) or start``; ``until = minute_floor(now) - SWEEP_LAG``;
 handle ``await due(db, tenant, cursor, until)``; ``await advance_cursor(db, tenant, until, token)``.
@@ -31,11 +30,13 @@ from datetime import datetime, timedelta, timezone
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-ENTRIES_PREFIX = "timers_"
+from backend.store.work import WORK, Changes, apply, prefix_range
+
 CURSORS = "timer_cursors"
 SWEEP_LAG = timedelta(minutes=1)
 _SCALARS = (str, int, float, bool, datetime, type(None))
 _RESERVED = {"_id", "key", "kind", "due_at", "tenant", "bucket"}
+_FORMAT = "%Y%m%d%H%M"
 
 
 def minute_floor(moment: datetime) -> datetime:
@@ -44,28 +45,12 @@ def minute_floor(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0)
 
 
+def _prefix(tenant: str) -> str:
+    return f"{tenant}:timer:"
+
+
 def bucket_id(tenant: str, moment: datetime) -> str:
-    return f"{tenant}:{minute_floor(moment).strftime('%Y%m%d%H%M')}"
-
-
-def collection_name(tenant: str, moment: datetime) -> str:
-    """The collection of one tenant's timers falling due in the UTC hour holding ``moment``."""
-    return f"{ENTRIES_PREFIX}{tenant}_{minute_floor(moment).strftime('%Y%m%d%H')}"
-
-
-def _hour_of(name: str, tenant: str) -> datetime | None:
-    prefix = f"{ENTRIES_PREFIX}{tenant}_"
-    if not name.startswith(prefix) or len(name) != len(prefix) + 10 or not name[len(prefix):].isdigit():
-        return None
-    return datetime.strptime(name[len(prefix):], "%Y%m%d%H").replace(tzinfo=timezone.utc)
-
-
-async def _hours(db, tenant: str, first: datetime, last: datetime) -> list[tuple[datetime, str]]:
-    """The tenant's hour collections between the hours of ``first`` and ``last``, oldest first."""
-    low, high = first.replace(minute=0), last.replace(minute=0)
-    found = [(hour, name) for name in await db.list_collection_names()
-             if (hour := _hour_of(name, tenant)) is not None and low <= hour <= high]
-    return sorted(found)
+    return _prefix(tenant) + minute_floor(moment).strftime(_FORMAT)
 
 
 def cursor_id(tenant: str) -> str:
@@ -82,8 +67,19 @@ def _check_data(data: dict | None) -> dict:
     return data
 
 
-def _bucket(tenant: str, due_at: datetime, not_before: datetime | None) -> str:
-    return bucket_id(tenant, max(due_at, not_before) if not_before is not None else due_at)
+def plan_schedule(changes: Changes, tenant: str, due_at: datetime, key: str, kind: str, data: dict | None = None, *,
+                  not_before: datetime | None = None) -> str:
+    """Add the timer to ``changes``; returns its bucket (give it to :func:`plan_cancel` later)."""
+    if not isinstance(key, str) or not key:
+        raise ValueError("a timer key must be a non-empty string")
+    bucket = bucket_id(tenant, max(due_at, not_before) if not_before is not None else due_at)
+    changes.put(f"{bucket}:{key}", {**_check_data(data), "tenant": tenant, "bucket": bucket, "key": key,
+                                    "kind": kind, "due_at": due_at})
+    return bucket
+
+
+def plan_cancel(changes: Changes, key: str, bucket: str) -> None:
+    changes.drop(f"{bucket}:{key}")
 
 
 async def schedule(db, tenant: str, due_at: datetime, key: str, kind: str, data: dict | None = None, *,
@@ -91,40 +87,88 @@ async def schedule(db, tenant: str, due_at: datetime, key: str, kind: str, data:
     """File ``key`` to fall due at ``due_at``; filing the same key into the same minute overwrites it.
 
     ``not_before`` (usually now) files an overdue timer into the current minute instead of a minute
-    that may already be swept; the entry keeps its real ``due_at``. Returns the bucket (pass the
-    same ``due_at`` and ``not_before`` to :func:`cancel`).
+    that may already be swept; the entry keeps its real ``due_at``. Returns the bucket.
     """
-    if not isinstance(key, str) or not key:
-        raise ValueError("a timer key must be a non-empty string")
-    filed_at = max(due_at, not_before) if not_before is not None else due_at
-    bucket = bucket_id(tenant, filed_at)
-    entries = db[collection_name(tenant, filed_at)]
-    entry = {**_check_data(data), "tenant": tenant, "bucket": bucket, "key": key, "kind": kind, "due_at": due_at}
-    try:
-        await entries.replace_one({"_id": f"{bucket}:{key}"}, entry, upsert=True)
-    except DuplicateKeyError:  # the same key filed twice at once: both inserted; the other won
-        await entries.replace_one({"_id": f"{bucket}:{key}"}, entry)
+    changes = Changes()
+    bucket = plan_schedule(changes, tenant, due_at, key, kind, data, not_before=not_before)
+    await apply(db, changes)
     return bucket
 
 
 async def cancel(db, tenant: str, due_at: datetime, key: str, *, not_before: datetime | None = None,
                  bucket: str | None = None) -> bool:
-    """Remove ``key`` from the minute it was filed in; ``False`` when it was not there (already swept).
-
-    Give the same ``due_at`` and ``not_before`` as to :func:`schedule`, or the ``bucket`` it returned.
-    """
-    bucket = bucket or _bucket(tenant, due_at, not_before)
-    hour = datetime.strptime(bucket.rsplit(":", 1)[1], "%Y%m%d%H%M").replace(tzinfo=timezone.utc)
-    result = await db[collection_name(tenant, hour)].delete_one({"_id": f"{bucket}:{key}"})
+    """Remove ``key`` from the minute it was filed in; ``False`` when it was not there (already swept)."""
+    bucket = bucket or bucket_id(tenant, max(due_at, not_before) if not_before is not None else due_at)
+    result = await db[WORK].delete_one({"_id": f"{bucket}:{key}"})
     return result.deleted_count == 1
 
 
-def _window(tenant: str, since: datetime, until: datetime) -> dict | None:
-    """The ``_id`` range of the minutes m with since < m <= until."""
+def _pieces(first: datetime, last: datetime) -> list[tuple[str, str]]:
+    """Minute strings ``[lo, hi]`` covering first..last, each piece inside one hour, day, month or year.
+
+    Whole units are taken as large as they fit, so a window of years needs a few dozen pieces
+    and the usual one-minute window needs one.
+    """
+    pieces, at = [], first
+    while at <= last:
+        span = _largest_aligned_span(at, last)
+        end = at + span - timedelta(minutes=1)
+        pieces.append((at.strftime(_FORMAT), end.strftime(_FORMAT)))
+        at += span
+    return pieces
+
+
+def _largest_aligned_span(at: datetime, last: datetime) -> timedelta:
+    for unit_start, unit_end in _units(at):
+        if unit_start == at and unit_end - timedelta(minutes=1) <= last:
+            return unit_end - at
+    hour_end = at.replace(minute=0) + timedelta(hours=1)
+    return min(hour_end, last + timedelta(minutes=1)) - at
+
+
+def _units(at: datetime):
+    """(start, end) of the year, month, day and hour holding ``at``, largest first."""
+    year = at.replace(month=1, day=1, hour=0, minute=0)
+    yield year, year.replace(year=year.year + 1)
+    month = year.replace(month=at.month)
+    yield month, (month.replace(year=month.year + 1, month=1) if month.month == 12 else month.replace(month=month.month + 1))
+    day = month.replace(day=at.day)
+    yield day, day + timedelta(days=1)
+    hour = day.replace(hour=at.hour)
+    yield hour, hour + timedelta(hours=1)
+
+
+def _window_filters(tenant: str, since: datetime, until: datetime) -> list[dict]:
+    """``_id`` filters for the minutes m with since < m <= until, each one the index can narrow.
+
+    Whole years, months, days and hours are prefixes. Within an hour the two bounds share the hour,
+    so the range reads at most that hour; a piece ending at minute 59 reads that minute as a prefix
+    of its own, because its exclusive bound (the next hour) would share only the hour's first digit.
+    """
     first, last = minute_floor(since) + timedelta(minutes=1), minute_floor(until)
-    if last < first:
-        return None
-    return {"$gte": bucket_id(tenant, first) + ":", "$lt": bucket_id(tenant, last + timedelta(minutes=1)) + ":"}
+    filters, prefix = [], _prefix(tenant)
+    for lo, hi in _pieces(first, last):
+        unit = _unit_prefix(lo, hi)
+        if unit is not None:
+            filters.append(prefix_range(prefix + unit))
+            continue
+        if hi.endswith("59"):
+            filters.append(prefix_range(prefix + hi))
+            if lo == hi:
+                continue
+            hi = (datetime.strptime(hi, _FORMAT) - timedelta(minutes=1)).strftime(_FORMAT)
+        after = (datetime.strptime(hi, _FORMAT) + timedelta(minutes=1)).strftime(_FORMAT)
+        filters.append({"$gte": prefix + lo, "$lt": prefix + after})
+    return filters
+
+
+def _unit_prefix(lo: str, hi: str) -> str | None:
+    """The key prefix of the whole year, month, day or hour that ``[lo, hi]`` is, else None."""
+    start, end = datetime.strptime(lo, _FORMAT), datetime.strptime(hi, _FORMAT) + timedelta(minutes=1)
+    for (unit_start, unit_end), width in zip(_units(start), (4, 6, 8, 10)):
+        if (unit_start, unit_end) == (start, end):
+            return lo[:width]
+    return None
 
 
 async def due(db, tenant: str, since: datetime, until: datetime) -> list[dict]:
@@ -132,12 +176,11 @@ async def due(db, tenant: str, since: datetime, until: datetime) -> list[dict]:
 
     Each is a flat dict: ``key``, ``kind``, ``due_at``, ``bucket`` and the data fields it was filed with.
     """
-    window = _window(tenant, since, until)
-    if window is None:
+    if minute_floor(until) <= minute_floor(since):
         return []
     docs = []
-    for _, name in await _hours(db, tenant, minute_floor(since) + timedelta(minutes=1), minute_floor(until)):
-        docs += await db[name].find({"_id": window, "tenant": tenant}, {"_id": 0, "tenant": 0}).to_list(None)
+    for id_filter in _window_filters(tenant, since, until):
+        docs += await db[WORK].find({"_id": id_filter}, {"_id": 0, "tenant": 0}).to_list(None)
     return sorted(docs, key=lambda e: (e["due_at"], e["key"]))
 
 
@@ -147,8 +190,8 @@ async def read_cursor(db, tenant: str) -> datetime | None:
     return doc["upto"] if doc else None
 
 
-async def advance_cursor(db, tenant: str, upto: datetime, fencing_token: int) -> bool:
-    """Record that every minute up to ``upto`` is swept, and drop the timers filed up to it.
+async def advance_cursor(db, tenant: str, upto: datetime, fencing_token: int, since: datetime | None = None) -> bool:
+    """Record that every minute up to ``upto`` is swept, and drop the timers filed from ``since`` up to it.
 
     Refused (``False``) when a higher fencing token has moved the cursor, or when the cursor is
     already at or past ``upto``: a stale sweeper cannot move it, and it never goes back. The write
@@ -157,6 +200,7 @@ async def advance_cursor(db, tenant: str, upto: datetime, fencing_token: int) ->
     """
     upto = minute_floor(upto)
     cursors = db[CURSORS]
+    previous = await read_cursor(db, tenant)
     guard = {"_id": cursor_id(tenant), "token": {"$lte": fencing_token}, "upto": {"$lt": upto}}
     moved = await cursors.find_one_and_update(
         guard, {"$set": {"upto": upto, "token": fencing_token}}, return_document=ReturnDocument.AFTER)
@@ -169,10 +213,10 @@ async def advance_cursor(db, tenant: str, upto: datetime, fencing_token: int) ->
     stored = await cursors.find_one({"_id": cursor_id(tenant)})
     if stored is None or (stored["upto"], stored["token"]) != (upto, fencing_token):
         return False
-    swept = {"$gte": f"{tenant}:0", "$lt": bucket_id(tenant, upto + timedelta(minutes=1)) + ":"}
-    for hour, name in await _hours(db, tenant, datetime(2000, 1, 1, tzinfo=timezone.utc), upto):
-        if hour + timedelta(hours=1) <= upto + timedelta(minutes=1):
-            await db.drop_collection(name)  # every minute of the hour is swept
-        else:
-            await db[name].delete_many({"_id": swept, "tenant": tenant})
+    start = since or (previous - timedelta(days=1) if previous else _EARLIEST)  # a day back: stragglers
+    for id_filter in _window_filters(tenant, minute_floor(start) - timedelta(minutes=1), upto):
+        await db[WORK].delete_many({"_id": id_filter})
     return True
+
+
+_EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)

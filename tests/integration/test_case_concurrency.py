@@ -36,7 +36,7 @@ async def test_a_writer_dying_between_its_two_writes_leaves_the_whole_step_which
     case, _ = await casework.load(svc, "ziyang", number)
     actor = await casework.staff_actor(svc, (await clerk.get("/api/v1/auth/me")).json, "window_clerk")
     step = cases.accept(case, actor, svc.now())
-    await casework._claim_step(svc, step)  # ...and the process dies before writing the snapshot
+    await casework.insert_step(svc, step)  # ...and the process dies before writing the snapshot
     view = (await clerk.get(f"/api/v1/cases/{number}")).json
     assert view["state"] == "accepted" and [e["type"] for e in view["timeline"]] == ["CaseSubmitted", "CaseAccepted"]
     stored = await svc.db.cases.find_one({"_id": f"ziyang:{number}"})

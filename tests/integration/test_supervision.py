@@ -103,7 +103,7 @@ async def test_an_online_application_not_accepted_within_its_limit_raises_an_acc
     citizen = {"kind": "citizen", "tenant": TENANT, "id": "openid-wait", "roles": ["citizen"]}
     payload = {"item_code": await code_of(api, PROMISED_1_DAY), "applicant": APPLICANT,
                "materials": [{"name": "身份证"}]}
-    number = (await intake.submit(svc, TENANT, citizen, payload)).number
+    number = (await intake.submit(svc, TENANT, citizen, payload))[0].number
     clock.set(shanghai("2026-11-24 17:00"))
     await sweep_now(svc)
     assert await cards_of(svc) == {}
@@ -119,15 +119,16 @@ async def test_an_online_application_not_accepted_within_its_limit_raises_an_acc
 
 async def test_a_refusal_stored_without_a_reason_is_caught_even_though_the_domain_forbids_it(api, seeded, svc, clock):
     number = (await walk_in(api, await staff(api, "clerk_a"), PROMISED_1_DAY))["number"]
-    case, _ = await casework.load(svc, TENANT, number)
+    case, doc = await casework.load(svc, TENANT, number)
     drafts = [Event(type=kind, at=clock(), actor_id="ziyang:scjgj_a", actor_name="周建国", actor_role="dept_approver",
                     actor_post="d-scjgj", actor_department="scjgj", from_state=case.state, to_state=state,
                     reason="", data={"department": "scjgj"})
               for kind, state in (("TaskRefused", "in_review"), ("CaseRefused", "refused"))]
     events = trail.chain(number, drafts, case.events[-1])
+    before = case
     for event in events:
         case = apply(case, event)
-    await casework.store(svc, Step(case, events))
+    await casework.store(svc, before, doc, Step(case, events))
     clock.advance(minutes=2)
     await sweep_now(svc)
     card = (await cards_of(svc))[f"{TENANT}:{number}:refused_without_reason:red"]

@@ -30,7 +30,7 @@ async def test_a_pause_cancels_the_deadline_timers_and_the_resume_files_them_lat
     paused = await approver.post(f"/api/v1/cases/{number}/pause", {"kind": "hearing", "reason": "申请人要求听证"})
     assert paused.status == 200, paused.json
     assert await filed(svc) == {}
-    open_entry = await svc.db.open_cases.find_one({"_id": f"{TENANT}:{number}"})
+    open_entry = await svc.db.work.find_one({"_id": supervision.open_key(TENANT, number)})
     assert open_entry["paused"] and open_entry["due_at"] is None
     clock.set(shanghai("2026-11-25 09:00"))  # Wednesday: Tuesday and Wednesday are paused days
     approver = await staff(api, "scjgj_a")  # signed in again: the session ended while the clock moved
@@ -53,7 +53,7 @@ async def test_a_finished_case_leaves_no_timers_and_one_summary_of_its_working_d
     assert (await approver.post(f"/api/v1/cases/{number}/approve", {"opinion": "同意"})).status == 200
     assert await filed(svc) == {}
     assert (await clerk.post(f"/api/v1/cases/{number}/confirm-delivery", {"received_by": "张三丰"})).status == 200
-    assert await svc.db.open_cases.find_one({"_id": f"{TENANT}:{number}"}) is None
+    assert await svc.db.work.find_one({"_id": supervision.open_key(TENANT, number)}) is None
     summary = await svc.db.finished_cases.find_one({"_id": f"{TENANT}:{number}"})
     assert summary["used_days"] == 3 and summary["on_time"] is True and summary["counted"] is True
     assert (summary["promised_days"], summary["statutory_days"], summary["day"]) == (5, 20, "2026-11-26")

@@ -14,7 +14,7 @@ def flip(text: str) -> str:
 
 
 async def finished_case(api) -> str:
-    """A case with six events in five steps: submitted+accepted, dispatched, approved, decided, delivered."""
+    """A case with six events in three steps: submitted+accepted+dispatched, approved+decided, delivered."""
     clerk, approver = await staff(api, "clerk_a"), await staff(api, "scjgj_a")
     number = (await walk_in(api, clerk, PROMISED_1_DAY))["number"]
     await approver.post(f"/api/v1/cases/{number}/approve", {"opinion": "同意"})
@@ -72,7 +72,7 @@ async def test_a_flipped_hash_breaks_the_link_to_the_next_event(api, seeded, svc
 
 async def test_a_deleted_step_and_a_deleted_snapshot_event_are_both_found(api, seeded, svc):
     number = await finished_case(api)
-    middle = (await steps_of(svc, number))[2]
+    middle = (await steps_of(svc, number))[1]
     await svc.db.case_steps.delete_one({"_id": middle["_id"]})
     seq = middle["first_seq"]
     found = await verify(svc)
@@ -92,7 +92,7 @@ async def test_reordered_events_are_found_in_the_snapshot_and_in_the_steps(api, 
     await svc.db.cases.update_one({"_id": doc["_id"]}, {"$set": {"events": events}})
     assert (number, 4, "reordered", "cases") in await verify(svc)
     other = await finished_case(api)
-    first, second = (await steps_of(svc, other))[2:4]
+    first, second = (await steps_of(svc, other))[1:3]
     await svc.db.case_steps.update_one({"_id": first["_id"]}, {"$set": {"events": second["events"]}})
     await svc.db.case_steps.update_one({"_id": second["_id"]}, {"$set": {"events": first["events"]}})
     found = [p for p in await verify(svc) if p[0] == other and p[3] == "case_steps"]

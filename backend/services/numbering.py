@@ -1,0 +1,80 @@
+"""One number per matter (一事一号): cases and hotline tickets share one daily sequence per tenant.
+
+A number is claimed by inserting the matter's first step ``case_steps/{tenant}:{number}:000001``:
+the unique ``_id`` decides which of any number of racing submissions gets it, on MongoDB and on
+FerretDB v1 alike, and the number exists exactly when its matter does (no gap can open between
+claiming a number and storing the matter). Which number to try first is only a guess kept in the
+process (the day's next sequence); a process that loses a race, or starts fresh, looks ahead
+with one ``$in`` lookup of the next ``PROBE`` first steps and tries the first free one. The
+``counters/case-seq:{tenant}:{day}`` hint, written every ``HINT_EVERY`` claims, lets a fresh
+process start near the end of the day's numbers instead of at 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Awaitable, Callable
+
+from pymongo.errors import DuplicateKeyError
+
+from backend.domain.numbering import counter_id, format_case_number, local_day
+from backend.services.context import Services
+
+PROBE = 64
+HINT_EVERY = 16
+MAX_TRIES = 1000
+_NEXT = "numbering_next"
+_LOCKS = "numbering_locks"
+
+
+def first_step_id(tenant: str, number: str) -> str:
+    return f"{tenant}:{number}:{1:06d}"
+
+
+async def _start(svc: Services, tenant: str, hint_id: str) -> int:
+    hint = await svc.db.counters.find_one({"_id": hint_id})
+    return (hint or {}).get("seq", 0) + 1
+
+
+async def _first_free(svc: Services, tenant: str, area_code: str, day, seq: int) -> int:
+    """The first sequence from ``seq`` whose first step is not stored (one lookup per ``PROBE``)."""
+    while True:
+        window = {first_step_id(tenant, format_case_number(area_code, day, s)): s for s in range(seq, seq + PROBE)}
+        taken = {d["_id"] for d in await svc.db.case_steps.find({"_id": {"$in": list(window)}}, {"_id": 1}).to_list(None)}
+        free = [s for step_id, s in window.items() if step_id not in taken]
+        if free:
+            return free[0]
+        seq += PROBE
+
+
+async def claim(svc: Services, tenant: str, area_code: str,
+                insert_first_step: Callable[[str], Awaitable[None]]) -> str:
+    """Claim the next number by ``await insert_first_step(number)``, which must insert the first
+    step (raising ``DuplicateKeyError`` when that number is taken); returns the number it got."""
+    day = local_day(svc.now())
+    hint_id = counter_id(tenant, day)
+    following = svc.extras.setdefault(_NEXT, {})
+    lock = svc.extras.setdefault(_LOCKS, {}).setdefault(hint_id, asyncio.Lock())
+    async with lock:  # within a process, numbers are handed out in order without collisions
+        seq = following.get(hint_id) or await _first_free(svc, tenant, area_code, day,
+                                                          await _start(svc, tenant, hint_id))
+        for _ in range(MAX_TRIES):
+            number = format_case_number(area_code, day, seq)
+            try:
+                await insert_first_step(number)
+            except DuplicateKeyError:  # another process took it: look ahead
+                seq = await _first_free(svc, tenant, area_code, day, seq + 1)
+                continue
+            following[hint_id] = seq + 1
+            if seq % HINT_EVERY == 0 or seq == 1:
+                await _write_hint(svc, tenant, hint_id, seq)
+            return number
+    raise RuntimeError(f"no free case number after {MAX_TRIES} tries")
+
+
+async def _write_hint(svc: Services, tenant: str, hint_id: str, seq: int) -> None:
+    try:
+        await svc.db.counters.update_one({"_id": hint_id}, {"$max": {"seq": seq}, "$set": {"tenant": tenant}},
+                                         upsert=True)
+    except DuplicateKeyError:
+        pass  # another process created the hint at the same moment; it is only a hint
