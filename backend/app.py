@@ -66,6 +66,10 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
         "ip": request.remote_ip,
         "who": getattr(request, "principal_id", ""),
     }
+    tally = getattr(request, "store_tally", None)
+    if tally is not None:
+        entry["store"] = tally.commands
+        entry["store_ms"] = round(tally.ms, 1)
     level = logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
     access_log.log(level, json.dumps(entry, ensure_ascii=False))
 
@@ -81,6 +85,7 @@ def make_app(settings: Settings, store: StoreHandle, clock=system_clock, **extra
         log_function=log_request,
         services=services,
         store=store,
+        readiness={"warming": ""},
         config=settings,
         compress_response=True,
     )

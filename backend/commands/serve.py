@@ -32,23 +32,40 @@ def run(args, settings) -> int:
 
 
 async def _prepare_store(app) -> None:
-    """Create indexes and seed the sample county; retried until the store answers."""
+    """Create indexes, seed the sample county and warm each county's caches; retried until the
+    store answers. ``/readyz`` answers 200 only when this is done."""
     from pymongo.errors import PyMongoError
 
     from backend.services import seed
     from backend.store.indexes import ensure_indexes
 
-    svc = app.settings["services"]
+    svc, readiness = app.settings["services"], app.settings["readiness"]
     while True:
         try:
+            readiness["warming"] = "indexes"
             await ensure_indexes(svc.db)
             if svc.settings.seed_sample and await seed.is_empty(svc):
+                readiness["warming"] = "sample"
                 counts = await seed.seed_sample(svc)
                 log.info("sample county loaded: %s", counts)
+            readiness["warming"] = "caches"
+            await warm_up(svc)
+            readiness["warming"] = ""
             return
         except PyMongoError as exc:
             log.warning("store not ready (%s); retrying in 2 s", exc)
             await asyncio.sleep(2)
+
+
+async def warm_up(svc) -> None:
+    """Build what the first request of each county would otherwise wait for."""
+    from backend.services import catalog
+    from hotline import knowledge, routing
+
+    for tenant in [d["_id"] async for d in svc.db.tenants.find({}, {"_id": 1})]:
+        await catalog.snapshot(svc, tenant)
+        await routing.model_for(svc, tenant)
+        await knowledge.index_for(svc, tenant)
 
 
 async def serve(settings) -> int:
@@ -59,6 +76,7 @@ async def serve(settings) -> int:
 
     store = open_store(settings)
     app = make_app(settings, store)
+    app.settings["readiness"]["warming"] = "store"  # until _prepare_store has run
     limit = max(settings.max_body_bytes, settings.max_upload_bytes) + 1024 * 1024
     server = tornado.httpserver.HTTPServer(app, max_body_size=limit, xheaders=True)
     server.listen(settings.port, settings.host)

@@ -18,6 +18,7 @@ from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 from backend.domain.errors import DomainError, Forbidden, NotFound, RequestRejected, Unauthenticated
 from backend.services import accounts
 from backend.services.context import Services
+from backend.store import commands
 
 log = logging.getLogger("sunshine.api")
 
@@ -63,6 +64,7 @@ class BaseHandler(tornado.web.RequestHandler):
         return self.application.settings["services"]
 
     def initialize(self) -> None:
+        self.request.store_tally = commands.start_tally()
         incoming = self.request.headers.get("X-Request-Id", "")
         self.request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
         self.request.request_id = self.request_id

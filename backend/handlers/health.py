@@ -17,19 +17,28 @@ class HealthHandler(APIHandler):
 
 
 class ReadyHandler(APIHandler):
-    """The store answers; load balancers send traffic only when this is 200."""
+    """The store answers and the process is warmed up; load balancers send traffic only when this is 200.
+
+    Warmed up (``serve``): indexes created, the sample county loaded when asked for, and each
+    county's catalogue search index and hotline classifier built, so the first requests are answered
+    like any other.
+    """
 
     public = True
-    spec = {"get": {"summary": "就绪检查（数据存储可用）", "tags": ["运维"], "responses": {
-        "200": {"description": "存储可用"}, "503": {"description": "存储不可用"}}}}
+    spec = {"get": {"summary": "就绪检查（数据存储可用、服务已预热）", "tags": ["运维"], "responses": {
+        "200": {"description": "存储可用且已预热"}, "503": {"description": "存储不可用或仍在准备"}}}}
 
     async def prepare(self) -> None:
         """No session lookup: readiness reports the store itself."""
 
     async def get(self) -> None:
         ok = await self.application.settings["store"].ping()
-        if ok:
+        warming = self.application.settings["readiness"].get("warming", "")
+        if ok and not warming:
             self.send_json({"status": "ready", "store": "ok"})
+        elif ok:
+            self.send_json({"status": "warming", "store": "ok", "waiting_for": warming,
+                            "error": {"code": "warming_up", "message": "服务正在准备，请稍候"}}, status=503)
         else:
             self.send_json({"status": "unavailable", "store": "down",
                             "error": {"code": "store_unavailable", "message": "数据服务暂时不可用"}}, status=503)

@@ -9,6 +9,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from backend.config import Settings
+from backend.store.commands import CommandCounter
 from backend.store.embedded import EmbeddedStore
 
 STORE_ERRORS = (PyMongoError,)
@@ -43,6 +44,7 @@ def make_client(uri: str, settings: Settings) -> AsyncMongoClient:
         connectTimeoutMS=timeout,
         tz_aware=True,
         appname="sunshine365",
+        event_listeners=[CommandCounter()],
     )
 
 
