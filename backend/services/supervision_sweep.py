@@ -35,10 +35,10 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from backend.domain.case_model import Case
 from backend.domain.errors import Forbidden, NotFound
-from backend.services import casework, supervision, tenant_config, trail_check, violations
+from backend.services import casework, journal, supervision, tenant_config, trail_check, violations
 from backend.services.calendar import load_calendar
 from backend.services.context import Services
-from backend.store import timers
+from backend.store import timers, work
 from backend.store.indexes import declare
 from backend.store.lease import Lease, default_holder, run_under_lease
 
@@ -207,6 +207,10 @@ async def raise_card(svc: Services, ctx: SweepContext, case: Case, spec: CardSpe
         new = True
     except DuplicateKeyError:
         new = False
+    if new:  # counted once: the journal entry is keyed by the card
+        await work.insert_once(svc.db, {"_id": journal.entry_key(ctx.tenant, case.number, f"card-{spec.scope}-{spec.level}"),
+                                        "tenant": ctx.tenant, "number": case.number, "seq": 0, "at": now,
+                                        "cards": {f"{spec.kind}:{spec.level}": 1}})
     if spec.level == "red":  # also after a duplicate: a killed sweep may have stopped between the two inserts
         await violations.open_candidate(svc, card, responsible_levels(ctx, case, card))
     return card, new
@@ -240,7 +244,8 @@ async def sweep(svc: Services, tenant: str, lease: Lease, *, after_card=None,
                 if after_card is not None:
                     await after_card(counts)
         counts["advanced"] = await timers.advance_cursor(svc.db, tenant, until, lease.token)
-    counts["checkpoint"] = await trail_check.maybe_checkpoint(svc, tenant, now, checkpoint_interval)
+    counts["folded"] = await journal.fold(svc, tenant, lease.token)
+    counts["checkpoint"] = await trail_check.maybe_checkpoint(svc, tenant, now, checkpoint_interval, lease.token)
     return counts
 
 

@@ -7,10 +7,9 @@ by event, so a changed byte, a deleted event or step, or a reordering in either 
 with its case number and event seq.
 
 A chain cannot show that its newest events were cut off. Every stored step puts its case's head
-into the journal (``work/{tenant}:journal:{number}:{seq}``, see ``supervision.on_step``); the sweep
-periodically inserts ``trail_checkpoints/{tenant}:{n}`` committing to the heads journalled since
-checkpoint n-1 and to that checkpoint's hash (``trail.checkpoint``), then removes those journal
-entries. A unique ``_id`` makes each n final: two sweepers racing for n cannot both write it.
+into the journal (``services.journal``); the sweep folds the journal and periodically inserts
+``trail_checkpoints/{tenant}:{n}`` committing to the heads folded since checkpoint n-1 and to that
+checkpoint's hash (``trail.checkpoint``), then forgets those heads. A unique ``_id`` makes each n final: two sweepers racing for n cannot both write it.
 ``trail_checkpoints/{tenant}:head`` points at the latest n (it may lag; readers step forward).
 Verification checks the checkpoint chain and that every head a checkpoint saw is still in its
 case's chain.
@@ -24,6 +23,7 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from backend.domain import trail
+from backend.services import journal
 from backend.services.context import Services
 from backend.store import work
 from backend.store.indexes import declare
@@ -33,10 +33,6 @@ CHECKPOINT_INTERVAL = timedelta(minutes=10)
 SOURCES = {"case_steps": "办件记录（case_steps）", "cases": "办件快照（cases）", "checkpoints": "存证点"}
 
 declare(CHECKPOINTS, IndexModel([("tenant", ASCENDING), ("n", ASCENDING)], name="tenant_n"))
-
-
-def _journal_prefix(tenant: str) -> str:
-    return work.key(tenant, "journal", "")
 
 
 async def _latest_checkpoint(svc: Services, tenant: str) -> dict | None:
@@ -58,15 +54,17 @@ async def _checkpoint_docs(svc: Services, tenant: str) -> list[dict]:
 
 
 async def maybe_checkpoint(svc: Services, tenant: str, now: datetime,
-                           min_interval: timedelta = CHECKPOINT_INTERVAL) -> int | None:
-    """Insert the next checkpoint when ``min_interval`` has passed and some case changed; its n or None."""
+                           min_interval: timedelta = CHECKPOINT_INTERVAL, token: int = 0) -> int | None:
+    """Insert the next checkpoint when ``min_interval`` has passed and some case changed; its n or None.
+
+    The heads come from the journal as the sweep folded it (``journal.folded_heads``).
+    """
     latest = await _latest_checkpoint(svc, tenant)
     if latest and now - _aware(latest["at"]) < min_interval:
         return None
-    journal = await work.read_prefix(svc.db, _journal_prefix(tenant), {"number": 1, "seq": 1, "hash": 1})
-    if not journal:
+    heads = await journal.folded_heads(svc, tenant)
+    if not heads:
         return None
-    heads = {doc["number"]: doc["hash"] for doc in sorted(journal, key=lambda d: d["seq"])}
     n = (latest["n"] + 1) if latest else 1
     prev = latest["hash"] if latest else trail.checkpoint_genesis(tenant)
     try:
@@ -74,9 +72,9 @@ async def maybe_checkpoint(svc: Services, tenant: str, now: datetime,
             "_id": f"{tenant}:{n}", "tenant": tenant, "n": n, "at": now, "prev_hash": prev,
             "hash": trail.checkpoint(heads, prev), "heads": [{"number": k, "hash": v} for k, v in sorted(heads.items())]})
     except DuplicateKeyError:
-        return None  # another sweeper wrote checkpoint n; the journalled heads go into the next one
+        return None  # another sweeper wrote checkpoint n; the folded heads go into the next one
     await svc.db[CHECKPOINTS].update_one({"_id": f"{tenant}:head"}, {"$set": {"tenant": tenant, "n": n}}, upsert=True)
-    await svc.db[work.WORK].delete_many({"_id": {"$in": [doc["_id"] for doc in journal]}})
+    await journal.clear_heads(svc, tenant, token, heads)
     return n
 
 
