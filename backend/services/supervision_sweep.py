@@ -46,7 +46,6 @@ log = logging.getLogger("sunshine.supervision")
 
 CARDS = supervision.CARDS
 FIRST_SWEEP = datetime(2020, 1, 1, tzinfo=timezone.utc)
-INTERVAL_S = 30.0
 KIND_LABELS = {"due_soon": "即将超期", "overdue": "超期未办结", "step_overdue": "审批环节超期",
                "acceptance_waiting": "网上申请超时未受理", "refused_without_reason": "不予受理/办理未说明理由",
                "fee_outside_standard": "收费不符合标准"}
@@ -250,8 +249,9 @@ async def sweep(svc: Services, tenant: str, lease: Lease, *, after_card=None,
 
 
 async def sweep_task(svc: Services, stop_event: asyncio.Event) -> None:
-    """For ``serve.BACKGROUND_TASKS``: every 30 s, per tenant, one sweep under the lease ``sweep:{tenant}``."""
-    holder, running = default_holder(), {}
+    """For ``serve.BACKGROUND_TASKS``: every ``sweep_seconds`` (30), per tenant, one sweep under the lease
+    ``sweep:{tenant}``."""
+    holder, running, interval = default_holder(), {}, float(svc.settings.sweep_seconds)
 
     def work_for(tenant: str):
         async def work(lease: Lease) -> None:
@@ -270,10 +270,10 @@ async def sweep_task(svc: Services, stop_event: asyncio.Event) -> None:
             for tenant in tenants:
                 if tenant not in running:
                     running[tenant] = asyncio.create_task(run_under_lease(
-                        svc, f"sweep:{tenant}", holder, work_for(tenant), interval_s=INTERVAL_S,
-                        ttl_s=INTERVAL_S * 4, stop_event=stop_event))
+                        svc, f"sweep:{tenant}", holder, work_for(tenant), interval_s=interval,
+                        ttl_s=interval * 4, stop_event=stop_event))
             try:
-                await asyncio.wait_for(stop_event.wait(), timeout=60)
+                await asyncio.wait_for(stop_event.wait(), timeout=min(60.0, interval * 2))
             except asyncio.TimeoutError:
                 pass
     finally:
