@@ -165,9 +165,10 @@ window.S365Cases = (() => {
       ${BLOCKS[key].fields || ''}<div class="toolbar">${BLOCKS[key].buttons.map((b, i) =>
         `<button type="button" data-btn="${i}" class="${b.cls || ''}">${esc(b.label)}</button>`).join('')}</div></form>`).join('')
       || '<p class="muted" data-testid="no-actions">当前状态下您没有可执行的办件操作。</p>';
+    const setups = [];
     box.querySelectorAll('form.action').forEach(form => {
       const block = BLOCKS[form.dataset.block];
-      if (block.setup) Promise.resolve(block.setup(form, view)).catch(fail);
+      if (block.setup) setups.push(Promise.resolve(block.setup(form, view)).catch(fail));
       form.addEventListener('submit', event => event.preventDefault());
       form.querySelectorAll('[data-btn]').forEach(button => {
         button.onclick = async () => {
@@ -182,6 +183,7 @@ window.S365Cases = (() => {
         };
       });
     });
+    box.ready = Promise.all(setups);  // forms whose fields load later (the supplement checklist) are complete then
     return keys;
   }
 

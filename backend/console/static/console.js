@@ -64,7 +64,8 @@ window.S365 = (() => {
   function fieldOf(form, names) {
     for (const name of names) {
       const field = form.elements[name];
-      if (field && field.type !== 'hidden' && !field.closest('[hidden]')) return field.length ? field[0] : field;
+      const one = field instanceof RadioNodeList ? field[0] : field;
+      if (one && one.type !== 'hidden' && !one.closest('[hidden]')) return one;
     }
     return null;
   }

@@ -48,7 +48,9 @@ window.S365Intake = (() => {
     formRow.innerHTML = '<td colspan="8"><div class="inline-actions"></div><button type="button" class="cancel">取消</button></td>';
     tr.after(formRow);
     formRow.querySelector('.cancel').onclick = () => { formRow.remove(); button.focus(); };
-    renderActions(formRow.querySelector('.inline-actions'), view, me, () => loadQueue().catch(fail), [button.dataset.do]);
+    const box = formRow.querySelector('.inline-actions');
+    renderActions(box, view, me, () => loadQueue().catch(fail), [button.dataset.do]);
+    await box.ready;
     const first = formRow.querySelector('form.action input, form.action textarea, form.action button');
     if (first) first.focus();
   }
