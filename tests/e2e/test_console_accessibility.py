@@ -16,6 +16,10 @@ from tests.integration.test_case_pipeline import code_of, staff, walk_in
 from tests.integration.test_supervision import PROMISED_1_DAY, shanghai, sweep_now
 
 MARRIAGE = "结婚登记"
+SMALLEST_TEXT_PX = """() => Math.min(...[...document.querySelectorAll('body *')]
+  .filter(el => !el.closest('svg') && el.getClientRects().length
+    && [...el.childNodes].some(node => node.nodeType === 3 && node.textContent.trim()))
+  .map(el => parseFloat(getComputedStyle(el).fontSize)))"""
 
 
 def one_account_per_role() -> dict[str, str]:
@@ -135,9 +139,15 @@ async def test_printed_documents_sign_in_and_error_pages_pass_axe(page, world):
     await sweep.check(page, "login: wrong password")
     await sign_in(page, api, "clerk_a")
     cases = f"{api.base_url}/api/v1/cases"
-    await visit(page, sweep, f"{cases}/{world['late']}/receipt.html", "receipt")
-    await visit(page, sweep, f"{cases}/{world['asked']}/supplement-notice.html", "supplement notice")
-    await visit(page, sweep, f"{api.base_url}/api/v1/items/{world['item']}/guide.html", "service guide")
+    printed = {}
+    for url, name in ((f"{cases}/{world['late']}/receipt.html", "receipt"),
+                      (f"{cases}/{world['asked']}/supplement-notice.html", "supplement notice"),
+                      (f"{api.base_url}/api/v1/items/{world['item']}/guide.html", "service guide")):
+        await visit(page, sweep, url, name)
+        await page.emulate_media(media="print")
+        printed[name] = await page.evaluate(SMALLEST_TEXT_PX)
+        await page.emulate_media(media="screen")
+    assert min(printed.values()) >= 16, printed  # 16 CSS px = 12 pt: large print on paper
     await visit(page, sweep, api.base_url + "/api/v1/catalogue/compression.html", "compression report")
     await visit(page, sweep, api.base_url + "/api/docs", "API reference")
     await visit(page, sweep, api.base_url + "/console/posts", "403 page")

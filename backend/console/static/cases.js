@@ -52,13 +52,11 @@ window.S365Cases = (() => {
   }
   /** Printable window documents that exist in the case's current state. */
   function documentLinks(view) {
-    const links = [`<a class="button" data-doc="receipt" target="_blank" href="${caseUrl(view.number, '/receipt.html')}">打印受理回执</a>`];
-    if (view.state === 'supplement_requested') {
-      links.push(`<a class="button" data-doc="supplement" target="_blank" href="${caseUrl(view.number, '/supplement-notice.html')}">打印补正通知书</a>`);
-    }
-    if (view.state === 'rejected') {
-      links.push(`<a class="button" data-doc="rejection" target="_blank" href="${caseUrl(view.number, '/rejection-notice.html')}">打印不予受理通知书</a>`);
-    }
+    const doc = (key, path, label) => `<a class="button" data-doc="${key}" target="_blank" href="${caseUrl(view.number, path + '.html')}">${label}<span class="sr-only">（在新窗口打开）</span></a>
+      <a class="button" data-doc="${key}-pdf" target="_blank" href="${caseUrl(view.number, path + '.pdf')}">${label}（大字 PDF）<span class="sr-only">（在新窗口打开）</span></a>`;
+    const links = [doc('receipt', '/receipt', '打印受理回执')];
+    if (view.state === 'supplement_requested') links.push(doc('supplement', '/supplement-notice', '打印补正通知书'));
+    if (view.state === 'rejected') links.push(doc('rejection', '/rejection-notice', '打印不予受理通知书'));
     return links.join(' ');
   }
 
