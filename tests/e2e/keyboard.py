@@ -1,7 +1,7 @@
 """Driving the console the way a keyboard-only user does: Tab to a control, then type or press a key.
 
 ``tab_to`` presses Tab (never jumps focus) until the wanted control has focus, so a test that uses it
-also proves the control is reachable in tab order. ``PointerWatch`` fails a test that produced any
+also proves the control is reachable in tab order and shows a visible focus ring (WCAG 2.4.7). ``PointerWatch`` fails a test that produced any
 mouse, pointer, touch or wheel event in the page.
 """
 
@@ -14,6 +14,10 @@ for (const type of %s) {
 }
 """ % POINTER_EVENTS
 
+FOCUS_RING = """() => {
+  const style = getComputedStyle(document.activeElement);
+  return style.outlineStyle !== 'none' ? parseFloat(style.outlineWidth) : 0;
+}"""
 FOCUS_MATCHES = """([selector, text]) => {
   const el = document.activeElement;
   if (!el || !el.matches(selector)) return false;
@@ -39,6 +43,8 @@ async def tab_to(page, selector: str, text: str | None = None, limit: int = 120,
     for _ in range(limit):
         await page.keyboard.press("Shift+Tab" if back else "Tab")
         if await page.evaluate(FOCUS_MATCHES, [selector, text]):
+            ring = await page.evaluate(FOCUS_RING)
+            assert ring >= 2, f"{selector} has focus but no visible focus ring"
             return
     raise AssertionError(f"{selector} {text or ''} cannot be reached with the Tab key")
 

@@ -72,7 +72,7 @@ async def test_every_menu_page_of_every_role_passes_axe(page, world):
         await sign_in(page, api, username)
         for entry in navigation_for([role]):
             await visit(page, sweep, api.base_url + entry.path, f"{entry.path} as {username}")
-        for number in (world["late"], world["waiting"], world["asked"]):
+        for number in (world["late"], world["waiting"], world["asked"], world["ticket"]):
             if role in ("window_clerk", "dept_approver", "centre_manager", "supervisor", "info_officer"):
                 await visit(page, sweep, f"{api.base_url}/console/cases/{number}", f"case {number} as {username}",
                             "#case-page:not([hidden]), #flash:not([hidden])")
@@ -93,7 +93,10 @@ async def test_pages_with_forms_open_and_errors_shown_pass_axe(page, world):
     await page.fill("#walkin input[name=name]", "张晓东")
     await page.fill("#walkin input[name=id_number]", "610924199001011234")  # wrong check digit
     await page.locator("[data-register=accept]").press("Enter")
-    await page.wait_for_selector("#flash.error")
+    await page.wait_for_selector("#walkin input[name=id_number][aria-invalid=true]")
+    assert await page.evaluate("document.activeElement.name") == "id_number"  # focus goes to the field in error
+    described = await page.get_attribute("#walkin input[name=id_number]", "aria-describedby")
+    assert "校验位" in await page.text_content(f"#{described}")  # the message is tied to the field
     await sweep.check(page, "intake: walk-in form with an error")
     await visit(page, sweep, api.base_url + "/console/cases", "case lookup")
     await page.fill("#lookup input[name=number]", "610924-2026")
@@ -119,6 +122,12 @@ async def test_pages_with_forms_open_and_errors_shown_pass_axe(page, world):
     await page.locator("#trail-verify").press("Enter")
     await page.wait_for_selector("[data-testid=trail-verdict]")
     await sweep.check(page, "supervision: decision form and trail verdict")
+    assert await page.get_attribute("#chart-cards", "role") == "img"  # charts have words and a table too
+    assert "红牌 2 张" in await page.get_attribute("#chart-cards", "aria-label")
+    assert await page.locator("#chart-trend-table tbody tr").count() == 30
+    await page.locator("#chart-data summary").press("Enter")
+    await page.wait_for_selector("#chart-cards-table:visible")
+    await sweep.check(page, "supervision: chart data tables open")
 
     await sign_in(page, api, "operator")
     await visit(page, sweep, api.base_url + "/console/hotline", "hotline", "#queue tbody tr")
