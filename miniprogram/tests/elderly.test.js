@@ -80,8 +80,9 @@ const TYPE_TOKENS = {  // our token -> TDesign's size token it replaces
   'font-body-extraSmall': 'body-extraSmall', 'font-mark-large': 'mark-large', 'font-mark-medium': 'mark-medium',
   'font-size-m': 'title-medium', 'font-size-base': 'title-small', 'font-size-s': 'body-small',
 }
-const TOUCH_TOKENS = ['button-large-height', 'button-medium-height', 'button-small-height', 'button-extra-small-height',
-  'search-height', 'tab-item-height', 'switch-height']
+const TOUCH_TOKENS = ['button-small-height', 'button-extra-small-height']
+// The MIIT 适老化 app guideline (2021) asks 60x60 of the main controls of an elderly interface.
+const MAIN_TOUCH_TOKENS = ['button-large-height', 'button-medium-height', 'search-height', 'tab-item-height', 'switch-height']
 
 beforeEach(freshModules)
 
@@ -100,7 +101,7 @@ describe.each(Object.keys(PAGES))('%s in 长辈模式', (pagePath) => {
     expect(tooSmall).toEqual([])
   })
 
-  test("themes TDesign's components: type 1.5 times its defaults, touch targets at least 48px", async () => {
+  test("themes TDesign's components: type 1.5 times its defaults, main controls 60px, small ones 48px", async () => {
     const style = getComputedStyle(rootOf(await open(pagePath, true)))
     Object.entries(TYPE_TOKENS).forEach(([token, size]) => {
       const value = style.getPropertyValue(`--td-${token}`).replace(/^\s*600\s+/, '')
@@ -109,6 +110,10 @@ describe.each(Object.keys(PAGES))('%s in 长辈模式', (pagePath) => {
     TOUCH_TOKENS.forEach((token) => {
       expect({ token, px: px(style.getPropertyValue(`--td-${token}`)) >= 48 }).toEqual({ token, px: true })
     })
+    MAIN_TOUCH_TOKENS.forEach((token) => {
+      expect({ token, px: px(style.getPropertyValue(`--td-${token}`)) >= 60 }).toEqual({ token, px: true })
+    })
+    expect(px(style.lineHeight)).toBeGreaterThanOrEqual(1.3)  // line spacing at least 1.3
   })
 })
 
@@ -131,6 +136,18 @@ test('the switch on the home page is remembered on the device and reaches pages 
   await tap(home.querySelector('.home__mode-switch'))
   expect(wxFake.storage.elderly_mode).toBe(false)
   expect(rootOf(home).className).not.toMatch(/elder/)
+})
+
+test("until the person chooses, the mode follows WeChat's large-type setting", async () => {
+  installFakeWx({ storage: {} })
+  installFakeApi(ROUTES)
+  wx.getAppBaseInfo = () => ({ fontSizeSetting: 23.8, fontSizeScaleFactor: 1.4 })  // 关怀模式
+  expect(rootOf(render('pages/guide/guide')).className).toMatch(/elder/)
+  wx.setStorageSync('elderly_mode', false)  // switched off on the home page: the choice wins
+  expect(rootOf(render('pages/guide/guide')).className).not.toMatch(/elder/)
+  wx.getAppBaseInfo = () => ({ fontSizeSetting: 17, fontSizeScaleFactor: 1 })
+  wx.removeStorageSync('elderly_mode')
+  expect(rootOf(render('pages/guide/guide')).className).not.toMatch(/elder/)
 })
 
 test('the elderly home is simpler: common items, my cases and a big button that calls 12345', async () => {
