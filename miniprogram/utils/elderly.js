@@ -5,7 +5,8 @@
  * 关怀模式 and the sizes above it) opens in 长辈模式.
  */
 const KEY = 'elderly_mode'
-const LARGE_TYPE_SCALE = 1.3  // WeChat's 关怀模式 is 23.8px over a 17px standard, about 1.4
+// WeChat's 关怀模式 type is 23.8px over a 17px standard (about 1.4x); anything from 1.3x counts as large.
+const LARGE_TYPE_SCALE = 1.3
 
 function wechatTypeIsLarge() {
   if (typeof wx.getAppBaseInfo !== 'function') return false
