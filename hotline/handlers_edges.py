@@ -14,14 +14,39 @@ from xml.etree import ElementTree
 
 import tornado.web
 
-from backend.domain.errors import DomainError, Forbidden, RequestRejected
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from backend.domain.errors import DomainError, RequestRejected
 from backend.handlers.base import CASE_NUMBER, APIHandler, to_json
+from backend.handlers.operations import Access, Op, roles
 from backend.services import tenants
 from hotline import cti, cti_aliyun, keys, messages, open311, service
-from hotline.domain import STATES, TYPES
-from hotline.handlers import ERR, _body, _op, _query
+from hotline.bodies import Location, TicketType
+from hotline.handlers import HOTLINE, _op, _query
 
-HOTLINE = ("operator", "centre_manager")
+SIGNED = Access(frozenset({"*"}), "signature")  # anyone may call; the body's signature decides
+KEYED = Access(frozenset({"*"}), "key")  # anyone may call; an Open311 api_key decides for writes
+CITIZENS = roles("citizen", scope="own")
+
+
+class CallTicketBody(BaseModel):
+    type: TicketType = Field(title="诉求类型")
+    content: str = Field(title="诉求内容", min_length=1, max_length=2000)
+    caller_phone: str = Field("", title="来电号码", max_length=30)
+    caller_name: str = Field("", title="来电人", max_length=50)
+    township: str = Field("", title="乡镇", max_length=40)
+    urgency: Literal["normal", "urgent"] = Field("normal", title="紧急程度")
+
+
+class MessageBody(BaseModel):
+    content: str = Field(title="留言内容", min_length=1, max_length=2000)
+    phone: str = Field(title="联系电话", min_length=1, max_length=30)
+    township: str = Field("", title="乡镇", max_length=40)
+    type: TicketType | Literal[""] = Field("", title="诉求类型")
+    photos: list[str] = Field(default_factory=list, title="照片", max_length=9)
+    location: Location = Field(default_factory=Location, title="位置")
 FMT = r"\.(?P<fmt>json|xml)"
 NUMBER = CASE_NUMBER
 CALL_ID = r"(?P<call_id>[A-Za-z0-9._:@-]{1,100})"
@@ -30,15 +55,13 @@ XML_ROOTS = {"services": ("services", "service"), "requests": ("service_requests
              "errors": ("errors", "error")}
 
 
-def _o311(summary: str, ok: str, params: list | None = None, form: dict | None = None) -> dict:
-    op = {"summary": summary, "tags": OPEN311_TAGS,
-          "responses": {"200": {"description": ok}, "400": ERR, "403": ERR, "404": ERR}}
-    if params:
-        op["parameters"] = params
+def _o311(summary: str, ok: str, params: list | None = None, form: dict | None = None) -> Op:
+    extra = {}
     if form:
-        op["requestBody"] = {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+        extra["requestBody"] = {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
             "type": "object", "properties": {k: {"type": "string", "description": v} for k, v in form.items()}}}}}
-    return op
+    return Op(summary, OPEN311_TAGS, KEYED, answers={200: ok}, errors=(400, 403, 404) if form else (400, 404),
+              parameters=tuple(params or ()), extra=extra)
 
 
 def _xml(kind: str, rows) -> bytes:
@@ -114,8 +137,8 @@ class Open311Handler(APIHandler):
 
 class ServicesHandler(Open311Handler):
     kind = "services"
-    spec = {"get": _o311("Open311 服务列表（诉求类型与承办部门）", "服务列表",
-                         [_query("jurisdiction_id", "辖区（县区代码，默认本县）")])}
+    ops = {"get": _o311("Open311 服务列表（诉求类型与承办部门）", "服务列表",
+                        [_query("jurisdiction_id", "辖区（县区代码，默认本县）")])}
 
     async def get(self, fmt: str) -> None:
         self.reply(await open311.services(self.svc, await self.tenant_named()))
@@ -123,14 +146,14 @@ class ServicesHandler(Open311Handler):
 
 class ServiceDefinitionHandler(Open311Handler):
     kind = "service_definition"
-    spec = {"get": _o311("Open311 服务定义（无附加属性）", "服务定义")}
+    ops = {"get": _o311("Open311 服务定义（无附加属性）", "服务定义")}
 
     async def get(self, code: str, fmt: str) -> None:
         self.reply(await open311.definition(self.svc, await self.tenant_named(), code))
 
 
 class RequestsHandler(Open311Handler):
-    spec = {
+    ops = {
         "get": _o311("Open311 服务请求列表（仅经 Open311 提交的工单）", "服务请求", [
             _query("service_request_id", "逗号分隔的工单编号"), _query("service_code", "服务代码"),
             _query("start_date", "开始时间 ISO 8601"), _query("end_date", "结束时间 ISO 8601"),
@@ -158,14 +181,14 @@ class RequestsHandler(Open311Handler):
 
 
 class RequestHandler(Open311Handler):
-    spec = {"get": _o311("Open311 单个服务请求（状态、承办单位、期限）", "[服务请求]")}
+    ops = {"get": _o311("Open311 单个服务请求（状态、承办单位、期限）", "[服务请求]")}
 
     async def get(self, number: str, fmt: str) -> None:
         self.reply(await open311.get_request(self.svc, await self.tenant_named(), number))
 
 
 class TokenHandler(Open311Handler):
-    spec = {"get": _o311("Open311 由 token 查服务请求编号", "[{service_request_id, token}]")}
+    ops = {"get": _o311("Open311 由 token 查服务请求编号", "[{service_request_id, token}]")}
 
     async def get(self, token: str, fmt: str) -> None:
         self.reply(await open311.token(self.svc, await self.tenant_named(), token))
@@ -189,15 +212,15 @@ def _json(raw: bytes):
 class CtiEventsHandler(APIHandler):
     """Signed call events from the switch (话务系统)."""
 
-    public = True
     raw_body = True
-    spec = {"post": _op("话务系统事件（签名：X-Sunshine-Timestamp + X-Sunshine-Signature = HMAC-SHA256(时间戳.原文)）",
-                        "来电卡片", body=_body({
-                            "event_id": {"type": "string"}, "type": {"type": "string", "enum": list(cti.EVENT_TYPES)},
-                            "call_id": {"type": "string"}, "caller": {"type": "string"}, "callee": {"type": "string"},
-                            "seat": {"type": "string"}, "at": {"type": "string", "format": "date-time"},
-                            "recording_url": {"type": "string"}, "tenant": {"type": "string"}},
-                            ["event_id", "type", "call_id"]))}
+    ops = {"post": Op("话务系统事件（签名：X-Sunshine-Timestamp + X-Sunshine-Signature = HMAC-SHA256(时间戳.原文)）",
+                      ("12345热线",), SIGNED, answers={200: "来电卡片"}, errors=(400, 401, 404, 422), extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["event_id", "type", "call_id"], "properties": {
+                "event_id": {"type": "string"}, "type": {"type": "string", "enum": list(cti.EVENT_TYPES)},
+                "call_id": {"type": "string"}, "caller": {"type": "string"}, "callee": {"type": "string"},
+                "seat": {"type": "string"}, "at": {"type": "string", "format": "date-time"},
+                "recording_url": {"type": "string"}, "tenant": {"type": "string"}}}}}}})}
 
     async def post(self) -> None:
         cti.check_signature(self.svc.settings.cti_secret, self.request.headers.get("X-Sunshine-Timestamp", ""),
@@ -211,13 +234,14 @@ class CtiEventsHandler(APIHandler):
 class CtiAliyunHandler(APIHandler):
     """Relayed Aliyun Cloud Call Center events."""
 
-    public = True
     raw_body = True
-    spec = {"post": _op("阿里云云联络中心事件（X-Ccc-Signature = HMAC-SHA256(AccessKey Secret, 原文)）", "来电卡片或已忽略",
-                        body=_body({"eventType": {"type": "string"}, "eventTime": {"type": "string"},
-                                    "instanceId": {"type": "string"}, "contactId": {"type": "string"},
-                                    "agentId": {"type": "string"}, "caller": {"type": "string"},
-                                    "callee": {"type": "string"}}, ["eventType"]))}
+    ops = {"post": Op("阿里云云联络中心事件（X-Ccc-Signature = HMAC-SHA256(AccessKey Secret, 原文)）", ("12345热线",),
+                      SIGNED, answers={200: "来电卡片或已忽略"}, errors=(400, 401, 404, 422), extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["eventType"], "properties": {
+                "eventType": {"type": "string"}, "eventTime": {"type": "string"}, "instanceId": {"type": "string"},
+                "contactId": {"type": "string"}, "agentId": {"type": "string"}, "caller": {"type": "string"},
+                "callee": {"type": "string"}}}}}}})}
 
     async def post(self) -> None:
         cti_aliyun.check_signature(self.svc.settings.aliyun_access_key_secret,
@@ -229,68 +253,54 @@ class CtiAliyunHandler(APIHandler):
 class LiveCallsHandler(APIHandler):
     """Calls on the console now."""
 
-    spec = {"get": _op("当前来电（振铃、通话中及 30 分钟内挂机，含来电人历史）与今日话务量", "来电卡片",
-                       params=[_query("seat", "只看本坐席")])}
+    ops = {"get": _op("当前来电（振铃、通话中及 30 分钟内挂机，含来电人历史）与今日话务量", "来电卡片", HOTLINE,
+                      params=(_query("seat", "只看本坐席"),))}
 
     async def get(self) -> None:
-        me = self.require_roles(*HOTLINE)
+        me = self.principal
         self.send_json(await cti.live_calls(self.svc, me["tenant"], self.get_query_argument("seat", "")))
 
 
 class CallHandler(APIHandler):
-    spec = {"get": _op("一通来电的卡片（含来电人历史与本次通话登记的工单）", "来电卡片")}
+    ops = {"get": _op("一通来电的卡片（含来电人历史与本次通话登记的工单）", "来电卡片", HOTLINE)}
 
     async def get(self, call_id: str) -> None:
-        me = self.require_roles(*HOTLINE)
+        me = self.principal
         self.send_json(await cti.get_call(self.svc, me["tenant"], call_id))
 
 
 class CallTicketsHandler(APIHandler):
-    spec = {"post": _op("通话中登记工单（工单保留 call_id，来电号码默认取自通话，短信告知工单编号）", "工单",
-                        created=True, body=_body({"type": {"type": "string"}, "content": {"type": "string"},
-                                                  "caller_phone": {"type": "string"}, "caller_name": {"type": "string"},
-                                                  "township": {"type": "string"}, "urgency": {"type": "string"}},
-                                                 ["type", "content"]))}
+    ops = {"post": _op("通话中登记工单（工单保留 call_id，来电号码默认取自通话，短信告知工单编号）", "工单", HOTLINE,
+                       CallTicketBody, created=True)}
 
     async def post(self, call_id: str) -> None:
-        me = self.require_roles(*HOTLINE)
-        view = await cti.register_during_call(self.svc, me["tenant"], me, call_id, self.json_body())
+        me = self.principal
+        view = await cti.register_during_call(self.svc, me["tenant"], me, call_id, self.body)
         self.send_json(view, status=201)
 
 
 # --- citizens' messages (热线留言) --------------------------------------------------------------
 
 
-def _citizen(handler: APIHandler) -> dict:
-    me = handler.require_login()
-    if me.get("kind") != "citizen":
-        raise Forbidden("热线留言仅供市民使用", code="citizens_only")
-    return me
-
-
 class MessagesHandler(APIHandler):
-    spec = {"get": _op("我的热线留言（新的在前）", "留言列表"),
-            "post": _op("提交热线留言（市民；类型不填时按内容推断）", "留言（工单编号与状态）", created=True, body=_body({
-                "content": {"type": "string"}, "phone": {"type": "string"}, "township": {"type": "string"},
-                "type": {"type": "string", "enum": list(TYPES)},
-                "photos": {"type": "array", "items": {"type": "string"}},
-                "location": {"type": "object", "properties": {"lat": {"type": "number"}, "lng": {"type": "number"},
-                                                              "address": {"type": "string"}}}}, ["content", "phone"]))}
+    ops = {"get": _op("我的热线留言（新的在前）", "留言列表", CITIZENS),
+           "post": _op("提交热线留言（市民；类型不填时按内容推断）", "留言（工单编号与状态）", CITIZENS, MessageBody,
+                       created=True)}
 
     async def get(self) -> None:
-        me = _citizen(self)
+        me = self.principal
         self.send_json({"items": await messages.list_messages(self.svc, me["tenant"], me)})
 
     async def post(self) -> None:
-        me = _citizen(self)
-        self.send_json(await messages.leave_message(self.svc, me["tenant"], me, self.json_body()), status=201)
+        me = self.principal
+        self.send_json(await messages.leave_message(self.svc, me["tenant"], me, self.body), status=201)
 
 
 class MessageHandler(APIHandler):
-    spec = {"get": _op("一条热线留言的办理情况", "留言")}
+    ops = {"get": _op("一条热线留言的办理情况", "留言", CITIZENS)}
 
     async def get(self, number: str) -> None:
-        me = _citizen(self)
+        me = self.principal
         self.send_json(messages.citizen_view(await service.get_ticket(self.svc, me["tenant"], number, me)))
 
 

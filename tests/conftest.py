@@ -114,7 +114,8 @@ class ApiClient:
         self.token = ""
         self.http = tornado.httpclient.AsyncHTTPClient(force_instance=True, max_clients=64)
 
-    async def request(self, method: str, path: str, body=None, *, headers=None, raw: bytes | None = None):
+    async def request(self, method: str, path: str, body=None, *, headers=None, raw: bytes | None = None,
+                      follow_redirects: bool = True):
         headers = dict(headers or {})
         if self.token:
             headers.setdefault("Authorization", f"Bearer {self.token}")
@@ -128,7 +129,7 @@ class ApiClient:
         # request_timeout: 200 concurrent submissions on a loaded machine wait longer than that.
         response = await self.http.fetch(self.base_url + path, method=method, body=data, headers=headers,
                                          raise_error=False, request_timeout=180, connect_timeout=180,
-                                         allow_nonstandard_methods=True)
+                                         allow_nonstandard_methods=True, follow_redirects=follow_redirects)
         return Response(response)
 
     async def get(self, path, **kw):

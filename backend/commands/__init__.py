@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "backend.commands.items_io:ImportCommand",
     "backend.commands.items_io:ExportCommand",
     "backend.commands.verify_trail",
+    "backend.commands.security_matrix",
 ]
 
 

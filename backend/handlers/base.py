@@ -16,6 +16,7 @@ import tornado.web
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
 from backend.domain.errors import DomainError, Forbidden, NotFound, RequestRejected, Unauthenticated
+from backend.handlers.operations import Op, parse_body
 from backend.services import accounts
 from backend.services.context import Services
 from backend.store import commands
@@ -93,11 +94,21 @@ class BaseHandler(tornado.web.RequestHandler):
 
 
 class APIHandler(BaseHandler):
-    """Base of every JSON endpoint; subclasses describe themselves in ``spec`` for the OpenAPI document."""
+    """Base of every JSON endpoint; subclasses declare their operations in ``ops`` (see
+    ``handlers.operations``): access is checked and the body validated before the handler runs,
+    and ``spec`` (the OpenAPI description) is built from the same declaration."""
 
+    ops: dict[str, Op] = {}
     spec: dict = {}
     max_body: int | None = None  # bytes; None means the JSON default from settings
-    public: bool = False  # True: no session needed for any method
+    public: bool = False  # True: no session needed for any method (handlers without ``ops``)
+    payload = None  # the validated body model of the operation, when it declares one
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "ops" in cls.__dict__:
+            cls.spec = {method: op.spec() for method, op in cls.ops.items()}
+            cls.public = all(op.access.public for op in cls.ops.values())
 
     def set_default_headers(self) -> None:
         self.set_header("Content-Type", "application/json; charset=UTF-8")
@@ -112,10 +123,26 @@ class APIHandler(BaseHandler):
         if len(self.request.body) > limit:
             raise RequestRejected(413, "body_too_large", f"请求内容过大（上限 {limit // 1024} KB）")
         await self.load_principal()
+        op = self.ops.get(self.request.method.lower())
+        if op is not None:
+            return self._check_operation(op)
         if self.request.method in MUTATING and not self.public and not self.principal:
             raise Unauthenticated("请先登录")
         if self.request.method in ("POST", "PUT", "PATCH") and self.request.body and not self.raw_body:
             self.body = self._parse_json()
+
+    def _check_operation(self, op: Op) -> None:
+        """Access first (nothing of the handler runs for a caller it refuses), then the body."""
+        if not op.access.allows(self.principal):
+            if not self.principal:
+                raise Unauthenticated("请先登录")
+            raise Forbidden("您的岗位没有此项操作的权限", code="role_not_allowed")
+        if op.body is not None:
+            ctype = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            if self.request.body and ctype != "application/json":
+                raise RequestRejected(415, "unsupported_media_type", "请以 application/json 格式提交")
+            self.payload = parse_body(op.body, self.request.body)
+            self.body = self.payload.model_dump()
 
     raw_body = False  # True for handlers that read uploads or signed raw payloads themselves
 
@@ -172,6 +199,8 @@ class APIHandler(BaseHandler):
             status_code, (code, message) = exc.status_code, HTTP_MESSAGES[exc.status_code]
         self.set_status(status_code)
         self.set_header("Content-Type", "application/json; charset=UTF-8")
+        if status_code == 405:
+            self.set_header("Allow", ", ".join(m.upper() for m in allowed_methods(type(self))))
         error = {"code": code, "message": message, "request_id": self.request_id}
         if details:
             error["details"] = details
@@ -184,6 +213,12 @@ class APIHandler(BaseHandler):
             log.warning("store unavailable rid=%s: %s", self.request_id, value)
             return
         log.error("unhandled error rid=%s", self.request_id, exc_info=(typ, value, tb))
+
+
+def allowed_methods(handler: type) -> list[str]:
+    """The methods a handler class implements itself (what a 405 lists in ``Allow``)."""
+    return [m for m in ("get", "head", "post", "put", "patch", "delete", "options")
+            if getattr(handler, m) is not getattr(tornado.web.RequestHandler, m)]
 
 
 def _is_store_down(exc: PyMongoError) -> bool:

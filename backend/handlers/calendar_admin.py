@@ -6,31 +6,41 @@ shows a banner when this or next year is not covered).
 
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, Field
 
 from backend.domain.clock import to_shanghai
-from backend.domain.errors import ValidationFailed
 from backend.handlers.base import APIHandler
+from backend.handlers.operations import Op, staff
 from backend.services import calendar as calendars
 
-EDITORS = ("admin", "centre_manager")
-ERR = {"description": "错误（JSON 错误结构）"}
-TAGS = ["工作日历"]
+EDITORS = staff("admin", "centre_manager")
+TAGS = ("工作日历",)
 
 
-def _json_body(required: list[str], properties: dict) -> dict:
-    return {"required": True, "content": {"application/json": {"schema": {
-        "type": "object", "required": required, "properties": properties}}}}
+class LocalDayBody(BaseModel):
+    date: dt.date = Field(title="日期", description="YYYY-MM-DD", json_schema_extra={"x-error-code": "invalid_date"})
+    working: bool = Field(title="上班还是放假", description="true 上班，false 放假",
+                          json_schema_extra={"x-error-code": "calendar_working_required"})
+    note: str = Field(title="原因", description="如“县庆放假”", min_length=1, max_length=200)
+
+
+class ImportBody(BaseModel):
+    year: int = Field(title="年份", ge=1950, le=2199)
+    rows: list[dict[str, Any]] = Field(title="节假日安排", max_length=200, description=(
+        "每行 {start: YYYY-MM-DD, end?: YYYY-MM-DD, kind: 放假|上班, name}；逐行校验，有错时写明第几行"))
 
 
 class CalendarStatusHandler(APIHandler):
     """How far the calendar is known; a warning when this or next year is not covered."""
 
-    spec = {"get": {"summary": "工作日历覆盖情况（本年或下一年未导入时给出提醒）", "tags": TAGS,
-                    "responses": {"200": {"description": "covered_through 与 provisional_warning"}, "401": ERR, "403": ERR}}}
+    ops = {"get": Op("工作日历覆盖情况（本年或下一年未导入时给出提醒）", TAGS, staff("admin", "centre_manager", "supervisor"),
+                     answers={200: "covered_through 与 provisional_warning"})}
 
     async def get(self) -> None:
-        me = self.require_roles(*EDITORS, "supervisor")
+        me = self.principal
         today = to_shanghai(self.svc.now()).date()
         self.send_json(await calendars.calendar_status(self.svc, me["tenant"], today))
 
@@ -38,46 +48,23 @@ class CalendarStatusHandler(APIHandler):
 class LocalDayHandler(APIHandler):
     """Declare a local working day or day off; the latest word on a day wins."""
 
-    spec = {"post": {"summary": "添加本地调整日（本地放假或调休上班）", "tags": TAGS,
-                     "requestBody": _json_body(["date", "working", "note"], {
-                         "date": {"type": "string", "format": "date"},
-                         "working": {"type": "boolean", "description": "true 上班，false 放假"},
-                         "note": {"type": "string", "description": "原因，如“县庆放假”"}}),
-                     "responses": {"200": {"description": "已添加"}, "401": ERR, "403": ERR, "422": ERR}}}
+    ops = {"post": Op("添加本地调整日（本地放假或调休上班）", TAGS, EDITORS, LocalDayBody, {200: "已添加"})}
 
     async def post(self) -> None:
-        me = self.require_roles(*EDITORS)
-        body = self.json_body()
-        try:
-            day = date.fromisoformat(str(body.get("date") or ""))
-        except ValueError:
-            raise ValidationFailed("日期格式不正确（应为 YYYY-MM-DD）", code="invalid_date") from None
-        if not isinstance(body.get("working"), bool):
-            raise ValidationFailed("请选择该日上班还是放假", code="calendar_working_required")
-        self.send_json(await calendars.add_local_day(self.svc, me["tenant"], day, body["working"],
-                                                     str(body.get("note") or ""), actor=me["id"]))
+        me, body = self.principal, self.payload
+        self.send_json(await calendars.add_local_day(self.svc, me["tenant"], body.date, body.working, body.note,
+                                                     actor=me["id"]))
 
 
 class ImportNoticeHandler(APIHandler):
     """Import a year's State Council notice; every row is checked before anything is written."""
 
-    spec = {"post": {"summary": "导入某年国务院节假日安排（逐行校验，有错则全部不写入）", "tags": TAGS,
-                     "requestBody": _json_body(["year", "rows"], {
-                         "year": {"type": "integer"},
-                         "rows": {"type": "array", "items": {"type": "object", "required": ["start", "kind", "name"],
-                                                             "properties": {
-                                                                 "start": {"type": "string", "format": "date"},
-                                                                 "end": {"type": "string", "format": "date"},
-                                                                 "kind": {"type": "string", "enum": ["放假", "上班"]},
-                                                                 "name": {"type": "string"}}}}}),
-                     "responses": {"200": {"description": "已导入：行数与天数"}, "401": ERR, "403": ERR,
-                                   "422": {"description": "某行有误：错误信息写明第几行（details.row）"}}}}
+    ops = {"post": Op("导入某年国务院节假日安排（逐行校验，有错则全部不写入）", TAGS, EDITORS, ImportBody,
+                      {200: "已导入：行数与天数"})}
 
     async def post(self) -> None:
-        me = self.require_roles(*EDITORS)
-        body = self.json_body()
-        self.send_json(await calendars.import_notice(self.svc, me["tenant"], body.get("year"), body.get("rows"),
-                                                     actor=me["id"]))
+        me, body = self.principal, self.payload
+        self.send_json(await calendars.import_notice(self.svc, me["tenant"], body.year, body.rows, actor=me["id"]))
 
 
 def default_handlers() -> list:

@@ -4,14 +4,18 @@ import asyncio
 from urllib.parse import quote
 
 from backend.handlers.base import CASE_NUMBER, ITEM_CODE, APIHandler
+from backend.handlers.operations import PUBLIC, Op, staff
 from backend.reports import guide, pdf
 from backend.services import catalog, catalog_admin, tenants
 
-ERR = {"description": "错误（JSON 错误结构）"}
 FORMATS = {"html": "text/html; charset=UTF-8", "pdf": "application/pdf"}
-DOC_RESPONSES = {"200": {"description": "HTML 或 PDF 文档", "content": {
-    "text/html": {"schema": {"type": "string"}}, "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
-    "404": ERR}
+DOC_ANSWER = {"responses": {"200": {"description": "HTML 或 PDF 文档", "content": {
+    "text/html": {"schema": {"type": "string"}}, "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}}
+DOC_TAGS = ("权力清单文书",)
+
+
+def document_op(summary: str, access, tags=DOC_TAGS, errors=(404,), parameters=()) -> Op:
+    return Op(summary, tags, access, errors=errors, parameters=parameters, extra=DOC_ANSWER)
 
 
 class DocumentHandler(APIHandler):
@@ -35,8 +39,7 @@ class DocumentHandler(APIHandler):
 class GuideDocumentHandler(DocumentHandler):
     """The published item's service guide (办事指南), printable."""
 
-    public = True
-    spec = {"get": {"summary": "办事指南（HTML/PDF）", "tags": ["权力清单文书"], "responses": DOC_RESPONSES}}
+    ops = {"get": document_op("办事指南（HTML/PDF）", PUBLIC)}
 
     async def get(self, code: str, fmt: str) -> None:
         tenant = self.tenant()
@@ -50,10 +53,10 @@ class GuideDocumentHandler(DocumentHandler):
 class VersionGuideHandler(DocumentHandler):
     """Staff preview of any version's guide (drafts included)."""
 
-    spec = {"get": {"summary": "预览某版本的办事指南（含草稿）", "tags": ["权力清单文书"], "responses": DOC_RESPONSES}}
+    ops = {"get": document_op("预览某版本的办事指南（含草稿）", staff(*catalog_admin.EDITORS, "window_clerk"))}
 
     async def get(self, code: str, version: str, fmt: str) -> None:
-        me = self.require_roles(*catalog_admin.EDITORS, "window_clerk")
+        me = self.principal
         item = await catalog_admin.version_content(self.svc, me["tenant"], code, int(version))
         county, departments = await self.county(me["tenant"])
         await self.render_document(fmt, f"办事指南-{item.name}-第{version}版",
@@ -64,13 +67,12 @@ class VersionGuideHandler(DocumentHandler):
 class ManualHandler(DocumentHandler):
     """The business manual (业务手册) for departments: every published item, or one department's."""
 
-    spec = {"get": {"summary": "业务手册（HTML/PDF，部门内部使用）", "tags": ["权力清单文书"],
-                    "parameters": [{"name": "department", "in": "query", "required": False,
-                                    "schema": {"type": "string"}, "description": "部门代码，缺省为全县"}],
-                    "responses": {**DOC_RESPONSES, "401": ERR, "403": ERR}}}
+    ops = {"get": document_op("业务手册（HTML/PDF，部门内部使用）", staff(*catalog_admin.EDITORS, "window_clerk", "supervisor"),
+                              parameters=({"name": "department", "in": "query", "required": False,
+                                           "schema": {"type": "string"}, "description": "部门代码，缺省为全县"},))}
 
     async def get(self, fmt: str) -> None:
-        me = self.require_roles(*catalog_admin.EDITORS, "window_clerk", "supervisor")
+        me = self.principal
         snap = await catalog.snapshot(self.svc, me["tenant"])
         department = self.get_query_argument("department", "") or None
         county, departments = await self.county(me["tenant"])
@@ -82,8 +84,7 @@ class ManualHandler(DocumentHandler):
 class CompressionDocumentHandler(DocumentHandler):
     """The compression report as a table and a chart."""
 
-    public = True
-    spec = {"get": {"summary": "承诺时限压缩报告（HTML/PDF，含图表）", "tags": ["权力清单文书"], "responses": DOC_RESPONSES}}
+    ops = {"get": document_op("承诺时限压缩报告（HTML/PDF，含图表）", PUBLIC)}
 
     async def get(self, fmt: str) -> None:
         tenant = self.tenant()
@@ -115,15 +116,15 @@ NOTICE_STATES = {"receipt": None, "supplement-notice": "supplement_requested", "
 class CaseDocumentHandler(DocumentHandler):
     """The window's printed documents for a case: receipt (with QR code), supplement notice, rejection notice."""
 
-    spec = {"get": {"summary": "窗口文书：受理回执（含二维码）、一次性告知补正通知书、不予受理通知书", "tags": ["办件"],
-                    "responses": {**DOC_RESPONSES, "401": ERR, "409": ERR}}}
+    ops = {"get": document_op("窗口文书：受理回执（含二维码）、一次性告知补正通知书、不予受理通知书", staff("window_clerk", "centre_manager", "info_officer", scope="case"),
+                              tags=("办件",), errors=(404, 409))}
 
     async def get(self, number: str, document: str, fmt: str) -> None:
         from backend.domain.errors import Conflict
         from backend.reports import receipt
         from backend.services import case_views
 
-        me = self.require_roles("window_clerk", "centre_manager", "info_officer")
+        me = self.principal
         view, county = await case_views.receipt_view(self.svc, me["tenant"], number, me)
         base = self.svc.settings.public_url
         if document == "receipt":

@@ -1,13 +1,13 @@
 """Liveness and readiness probes."""
 
 from backend.handlers.base import APIHandler
+from backend.handlers.operations import PUBLIC, Op
 
 
 class HealthHandler(APIHandler):
     """The process is up (answers even when the store is down)."""
 
-    public = True
-    spec = {"get": {"summary": "进程存活检查", "tags": ["运维"], "responses": {"200": {"description": "进程在运行"}}}}
+    ops = {"get": Op("进程存活检查", ("运维",), PUBLIC, answers={200: "进程在运行"})}
 
     async def prepare(self) -> None:
         """No session lookup: liveness must not depend on the store."""
@@ -24,9 +24,8 @@ class ReadyHandler(APIHandler):
     like any other.
     """
 
-    public = True
-    spec = {"get": {"summary": "就绪检查（数据存储可用、服务已预热）", "tags": ["运维"], "responses": {
-        "200": {"description": "存储可用且已预热"}, "503": {"description": "存储不可用或仍在准备"}}}}
+    ops = {"get": Op("就绪检查（数据存储可用、服务已预热）", ("运维",), PUBLIC,
+                     answers={200: "存储可用且已预热", 503: "存储不可用或仍在准备"})}
 
     async def prepare(self) -> None:
         """No session lookup: readiness reports the store itself."""

@@ -4,9 +4,9 @@ from urllib.parse import quote, unquote
 
 from backend.domain.errors import ValidationFailed
 from backend.handlers.base import APIHandler
+from backend.handlers.operations import ANY_SIGNED_IN, Op
 from backend.services import uploads
 
-ERR = {"description": "错误（JSON 错误结构）"}
 BINARY = {"type": "string", "format": "binary"}
 STREAM_SLICE = 256 * 1024
 
@@ -15,17 +15,16 @@ class UploadsHandler(APIHandler):
     """Upload one material as the raw request body; any signed-in staff member or citizen."""
 
     raw_body = True
-    spec = {"post": {
-        "summary": "上传申请材料（JPG、PNG 或 PDF，请求体为文件本身）", "tags": ["申请材料"],
-        "parameters": [
-            {"name": "X-Filename", "in": "header", "required": False,
-             "description": "文件名（UTF-8 后 URL 编码），如 %E8%BA%AB%E4%BB%BD%E8%AF%81.png", "schema": {"type": "string"}},
-            {"name": "filename", "in": "query", "required": False, "description": "文件名（无 X-Filename 时使用）",
-             "schema": {"type": "string"}}],
+    ops = {"post": Op("上传申请材料（JPG、PNG 或 PDF，请求体为文件本身）", ("申请材料",), ANY_SIGNED_IN,
+                      errors=(413, 415, 422), parameters=(
+        {"name": "X-Filename", "in": "header", "required": False,
+         "description": "文件名（UTF-8 后 URL 编码），如 %E8%BA%AB%E4%BB%BD%E8%AF%81.png", "schema": {"type": "string"}},
+        {"name": "filename", "in": "query", "required": False, "description": "文件名（无 X-Filename 时使用）",
+         "schema": {"type": "string"}}), extra={
         "requestBody": {"required": True, "description": "文件内容；Content-Type 须与文件实际类型一致",
                         "content": {t: {"schema": BINARY} for t in uploads.KINDS}},
-        "responses": {"201": {"description": "{id, filename, content_type, size, sha256}"}, "401": ERR,
-                      "413": {"description": "文件过大（JSON 错误结构）"}, "422": ERR}}}
+        "responses": {"201": {"description": "{id, filename, content_type, size, sha256}"},
+                      "413": {"description": "文件过大（JSON 错误结构）"}}})}
 
     @property
     def max_body(self) -> int:
@@ -46,7 +45,7 @@ class UploadsHandler(APIHandler):
             raise ValidationFailed("文件名编码有误，请使用 UTF-8 URL 编码", code="bad_filename") from None
 
     async def post(self) -> None:
-        me = self.require_login()
+        me = self.principal
         declared = self.request.headers.get("Content-Type", "")
         saved = await uploads.save_upload(self.svc, self.tenant(), me, self._filename(), declared, self.request.body)
         self.send_json(saved, status=201)
@@ -55,14 +54,11 @@ class UploadsHandler(APIHandler):
 class UploadHandler(APIHandler):
     """Read one material back, shown inline; only its owner, staff of the county or the case's applicant."""
 
-    spec = {"get": {
-        "summary": "查看申请材料（原文件）", "tags": ["申请材料"],
-        "responses": {"200": {"description": "文件内容（inline）",
-                              "content": {t: {"schema": BINARY} for t in uploads.KINDS}},
-                      "401": ERR, "404": ERR}}}
+    ops = {"get": Op("查看申请材料（原文件）", ("申请材料",), ANY_SIGNED_IN, errors=(404,), extra={"responses": {
+        "200": {"description": "文件内容（inline）", "content": {t: {"schema": BINARY} for t in uploads.KINDS}}}})}
 
     async def get(self, file_id: str) -> None:
-        me = self.require_login()
+        me = self.principal
         meta, data = await uploads.open_upload(self.svc, self.tenant(), file_id, me)
         self.set_header("Content-Type", meta["content_type"])
         self.set_header("Content-Disposition", f"inline; filename*=UTF-8''{quote(meta['filename'], safe='')}")

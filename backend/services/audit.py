@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from backend.services.context import Services
+from backend.store import batch
 
 
 async def record(svc: Services, tenant: str, actor: str, action: str, data: dict) -> None:
-    """Append one entry; entries are never updated or deleted by the application."""
+    """Append one entry (with other requests' inserts); entries are never updated or deleted by the application."""
     now = svc.now()
-    await svc.db.audit_log.insert_one({
+    await batch.insert_one(svc.db, "audit_log", {
         "_id": f"{tenant}:{now.strftime('%Y%m%d%H%M%S%f')}:{secrets.token_hex(4)}",
         "tenant": tenant,
         "at": now,
@@ -21,5 +23,15 @@ async def record(svc: Services, tenant: str, actor: str, action: str, data: dict
 
 
 async def recent(svc: Services, tenant: str, limit: int = 50) -> list[dict]:
-    cursor = svc.db.audit_log.find({"tenant": tenant}).sort("_id", -1).limit(limit)
-    return [{k: v for k, v in doc.items() if k != "_id"} async for doc in cursor]
+    """The newest ``limit`` entries, newest first: read by ``_id`` range (ids start with the time), a
+    day back first and further only when that day holds fewer."""
+    found: list[dict] = []
+    until = (svc.now() + timedelta(seconds=1)).strftime("%Y%m%d%H%M%S%f")
+    for days in (1, 7, 31, 366, 3660):
+        since = (svc.now() - timedelta(days=days)).strftime("%Y%m%d%H%M%S%f")
+        window = {"$gte": f"{tenant}:{since}", "$lt": f"{tenant}:{until}"}
+        found = await svc.db.audit_log.find({"_id": window}).to_list(None)
+        if len(found) >= limit:
+            break
+    found.sort(key=lambda d: d["_id"], reverse=True)
+    return [{k: v for k, v in doc.items() if k != "_id"} for doc in found[:limit]]

@@ -96,15 +96,28 @@ async def _actor_for(svc: Services, principal: dict, action: Action, case: Case)
     if role == "dept_approver" and "dept_approver" not in principal["roles"] and "centre_manager" in principal["roles"]:
         role = "centre_manager"
     actor = await casework.staff_actor(svc, principal, role)
-    _check_centre(principal, case)
+    check_scope(principal, case, role)
     return actor
 
 
-def _check_centre(principal: dict, case: Case) -> None:
-    """A township centre's staff handle only that centre's cases (镇便民服务中心)."""
+def check_scope(principal: dict, case: Case, role: str) -> None:
+    """Whether the staff member may act on this case in ``role`` (checked before anything is written).
+
+    Window clerks act on their own centre's cases (镇便民服务中心 staff on the township's), a township
+    centre's manager on that centre's, approvers on cases of their department, an information
+    officer only on the cases they submitted (代办); the administrator on any case of the county.
+    """
+    held = set(principal.get("roles", []))
     centre = principal.get("centre") or "county"
-    if "window_clerk" in principal["roles"] and centre != case.app.centre:
+    if "admin" in held:
+        return
+    if role == "info_officer" and case.submitted_by_id != principal["id"]:
+        raise Forbidden("信息员只能办理本人代办提交的办件", code="not_your_submission")
+    if (role == "window_clerk" and centre != case.app.centre) or (
+            role == "centre_manager" and centre not in ("county", case.app.centre)):
         raise Forbidden("该办件不属于您所在的服务中心", code="wrong_centre")
+    if role == "dept_approver" and principal.get("department") not in case.app.departments:
+        raise Forbidden("本办件不涉及您所在部门，不能办理其他部门的办件", code="wrong_department")
 
 
 async def perform(svc: Services, tenant: str, number: str, principal: dict, name: str, body: dict) -> tuple[Case, dict]:

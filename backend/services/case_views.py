@@ -8,7 +8,7 @@ from backend.domain.identity import mask_id_number, mask_name, mask_phone
 from backend.domain.items import DELIVERY_METHODS, KINDS
 from backend.domain.numbering import display_query_code, normalize_query_code
 from backend.domain.roles import ROLE_LABELS
-from backend.services import casework, tenant_config
+from backend.services import audit, casework, tenant_config
 from backend.services.context import Services
 from backend.store import work
 
@@ -80,15 +80,13 @@ async def staff_view(svc: Services, tenant: str, number: str, principal: dict,
     ``loaded``: the case and document a step just stored (saves reading them again).
     """
     case, doc = loaded or await casework.load(svc, tenant, number)
-    centre = principal.get("centre") or "county"
-    submitter = case.submitted_by_id == principal.get("id")
-    if centre not in ("county", case.app.centre) and not submitter and not {"supervisor", "admin"} & set(principal["roles"]):
-        raise Forbidden("该办件不属于您所在的服务中心", code="wrong_centre")
+    reading = read_scope(principal, case, doc)
     names = await department_names(svc, tenant)
+    if reading == "contact" and (case.app.applicant_phone or case.app.applicant_id_number) and not loaded:
+        await audit.record(svc, tenant, principal["id"], "case.personal_data_shown", {"number": number})
     return {
         **_summary(case, doc, names), "query_code": display_query_code(case.app.query_code),
-        "applicant": {"name": case.app.applicant_name, "id_number": mask_id_number(case.app.applicant_id_number)
-                      if case.app.applicant_id_number else "", "phone": case.app.applicant_phone},
+        "applicant": _applicant(case, reading),
         "submitted_by": {"id": case.submitted_by_id, "name": case.submitted_by_name, "role": case.submitted_by_role},
         "form": doc.get("form", {}), "materials": doc.get("materials", []), "links": doc.get("links", {}),
         "delivery_address": case.app.delivery_address, "tracking_number": case.tracking_number,
@@ -102,6 +100,29 @@ async def staff_view(svc: Services, tenant: str, number: str, principal: dict,
         "due_explanation": doc.get("due_explanation", ""), "version": case.version,
         "timeline": [_event_view(e, names, public=False) for e in case.events],
     }
+
+
+def read_scope(principal: dict, case: Case, doc: dict) -> str:
+    """How much of a case this staff member may read: ``contact`` (the full phone, to reach the
+    applicant: the window of the case's centre, its departments' approvers, the information officer
+    who filed it, the operator for a case from a hotline call), ``masked`` (supervisors, centre
+    managers, the administrator), or Forbidden."""
+    held, me = set(principal.get("roles", [])), principal.get("id")
+    centre = principal.get("centre") or "county"
+    if ("window_clerk" in held and centre == case.app.centre) or case.submitted_by_id == me or (
+            "dept_approver" in held and principal.get("department") in case.app.departments) or (
+            "operator" in held and (case.app.channel == "hotline" or (doc.get("links") or {}).get("ticket"))):
+        return "contact"
+    if held & {"supervisor", "admin"} or ("centre_manager" in held and centre in ("county", case.app.centre)):
+        return "masked"
+    raise Forbidden("您无权查看该办件", code="case_out_of_scope")
+
+
+def _applicant(case: Case, reading: str) -> dict:
+    phone, id_number = case.app.applicant_phone, case.app.applicant_id_number
+    return {"name": case.app.applicant_name if reading == "contact" else mask_name(case.app.applicant_name),
+            "id_number": mask_id_number(id_number) if id_number else "",
+            "phone": (phone if reading == "contact" else mask_phone(phone)) if phone else ""}
 
 
 async def progress(svc: Services, tenant: str, number: str, principal: dict | None, query_code: str,
