@@ -27,7 +27,8 @@ def run(args, settings) -> int:
 
     async def work(svc):
         if not await svc.db.tenants.find_one({"_id": tenant}):
-            await svc.db.tenants.insert_one({"_id": tenant, "name": args.tenant_name or tenant, "created_at": svc.now()})
+            await svc.db.tenants.insert_one({"_id": tenant, "name": args.tenant_name or tenant, "kind": "county",
+                                             "created_at": svc.now()})
         try:
             staff = await accounts.create_staff(svc, tenant, args.username, password, args.name, ["admin"], actor="cli")
         except DomainError as exc:

@@ -1,7 +1,7 @@
 """Staff sign-in, sign-out, the current principal, and account management for admins."""
 
 from backend.handlers.base import SESSION_COOKIE, APIHandler
-from backend.services import accounts
+from backend.services import accounts, org_admin
 
 ERR = {"description": "错误（JSON 错误结构）"}
 
@@ -58,7 +58,9 @@ class StaffHandler(APIHandler):
                      "type": "object", "required": ["username", "password", "name", "roles"],
                      "properties": {"username": {"type": "string"}, "password": {"type": "string"},
                                     "name": {"type": "string"}, "roles": {"type": "array", "items": {"type": "string"}},
-                                    "department": {"type": "string"}, "centre": {"type": "string"}}}}}},
+                                    "department": {"type": "string", "description": "本县部门代码"},
+                                    "centre": {"type": "string", "description": "本县服务中心代码"},
+                                    "phone": {"type": "string"}}}}}},
                  "responses": {"201": {"description": "已创建"}, "403": ERR, "409": ERR, "422": ERR}},
     }
 
@@ -68,11 +70,4 @@ class StaffHandler(APIHandler):
 
     async def post(self) -> None:
         me = self.require_roles("admin")
-        body = self.json_body()
-        roles = body.get("roles") if isinstance(body.get("roles"), list) else []
-        staff = await accounts.create_staff(
-            self.svc, me["tenant"], str(body.get("username", "")), str(body.get("password", "")),
-            str(body.get("name", "")), [str(r) for r in roles],
-            department=str(body.get("department", "")), centre=str(body.get("centre", "")), actor=me["id"],
-        )
-        self.send_json(staff, status=201)
+        self.send_json(await org_admin.create_account(self.svc, me["tenant"], self.json_body(), me), status=201)
