@@ -3,7 +3,10 @@
 import getpass
 import os
 
+from backend.domain.roles import PROVINCE_ROLES
 from backend.services import accounts
+
+ROLES = ("province_supervisor",)
 
 NAME = "create-province"
 HELP = "创建省级监察账号（只读查看本省各县区统计） / create a provincial supervisor account"
@@ -25,6 +28,11 @@ def run(args, settings) -> int:
     password = os.environ.get(args.password_env) or getpass.getpass("新密码（至少 8 位）：")
 
     async def work(svc):
+        try:  # checked before the province is written, so a bad name leaves nothing behind
+            accounts.validate_account(args.username, password, args.person_name, list(ROLES), PROVINCE_ROLES)
+        except DomainError as exc:
+            print(f"创建失败：{exc.message}")
+            return 1
         existing = await svc.db.tenants.find_one({"_id": args.code})
         if existing and existing.get("kind") != "province":
             print(f"创建失败：{args.code} 已是县区代码，请换一个省级代码")
@@ -34,7 +42,7 @@ def run(args, settings) -> int:
                                              "created_at": svc.now()})
         try:
             staff = await accounts.create_staff(svc, args.code, args.username, password, args.person_name,
-                                                ["province_supervisor"], actor="cli")
+                                                list(ROLES), actor="cli")
         except DomainError as exc:
             print(f"创建失败：{exc.message}")
             return 1

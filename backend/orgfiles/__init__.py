@@ -47,10 +47,12 @@ def read_org(path: str | Path, progress=None) -> OrgBook:
             raise file_error(f"工作簿缺少「{'」「'.join(missing)}」表（可从空白模板复制）")
         book, errors = OrgBook(), []
         _read_profile(wb[PROFILE_SHEET], book, errors)
-        for done, (kind, (sheet, columns)) in enumerate(SHEETS.items(), start=1):
-            _read_entities(wb[sheet], kind, columns, book, errors)
+        for done, (kind, (sheet, columns)) in enumerate(SHEETS.items(), start=2):
             if progress:
-                progress(done, len(SHEETS))
+                progress(done - 1, len(SHEETS) + 1)
+            _read_entities(wb[sheet], kind, columns, book, errors)
+        if progress:
+            progress(len(SHEETS) + 1, len(SHEETS) + 1)
     finally:
         wb.close()
     if errors:

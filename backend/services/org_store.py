@@ -4,7 +4,7 @@ Documents are keyed ``{tenant}:{code}`` (staff ``{tenant}:{username}``) in ``dep
 ``townships``, ``centres``, ``posts`` and ``staff``; the profile is ``tenants/{tenant}`` and the
 rules ``tenant_settings/{tenant}``. A write inserts what is new (the unique ``_id`` decides a
 duplicate code), sets the fields of what changed (a rename keeps the old name in
-``former_names``), appends one ``org_history/{tenant}:{kind}:{code}:{time}:{random}`` document per
+``former_names``), appends one ``org_history/{tenant}:{kind}:{code}:{time}:{ns}:{random}`` document per
 change, and then marks the organisation changed so every process reloads it.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -148,7 +149,9 @@ async def _write_profile(svc: Services, tenant: str, before: OrgState, after: Or
 
 
 def _history(tenant: str, kind: str, code: str, old: dict | None, new: dict, actor_id: str, now) -> dict:
-    return {"_id": f"{tenant}:{kind}:{code}:{now.strftime('%Y%m%d%H%M%S%f')}:{secrets.token_hex(3)}",
+    # the service clock orders changes; the process's own nanoseconds order changes made at one instant
+    order = f"{now.strftime('%Y%m%d%H%M%S%f')}:{time.time_ns():020d}:{secrets.token_hex(3)}"
+    return {"_id": f"{tenant}:{kind}:{code}:{order}",
             "tenant": tenant, "kind": kind, "code": code, "at": now, "actor": actor_id, "before": old, "after": new}
 
 
