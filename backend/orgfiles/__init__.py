@@ -15,25 +15,34 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from backend.domain.org import PROFILE_FIELDS, SETTINGS_FIELDS, OrgState, Problem, clean
-from backend.itemfiles.tables import cell_error, file_error, import_failure, plain
+from backend.itemfiles.tables import cell_error, file_error, plain
 from backend.itemfiles.xlsx_format import sheet_rows
 from backend.orgfiles.layout import PROFILE_ROWS, PROFILE_SHEET, SHEETS, STATUS, column_header, write_org
 
-__all__ = ["OrgBook", "read_org", "write_org", "locate", "import_failure"]
+__all__ = ["OrgBook", "read_org", "write_org", "locate"]
 
 YES_NO = {"是": True, "否": False}
 
 
 @dataclass
 class OrgBook:
-    """What a workbook says, and the row each entity (and each profile item) was read from."""
+    """What a workbook says, the row each entity (and each profile item) was read from, and the cells
+    that could not be read (``errors``) on the rows they spoil (``faulty``)."""
 
     state: OrgState = field(default_factory=OrgState)
     rows: dict[tuple[str, str], int] = field(default_factory=dict)
+    errors: list[dict] = field(default_factory=list)
+    faulty: set[tuple[str, str]] = field(default_factory=set)
+
+    def report(self, found: list[Problem]) -> list[dict]:
+        """The unreadable cells, then each problem of a row that was read whole, on its sheet, row and column."""
+        return self.errors + [locate(p, self) for p in dict.fromkeys(found) if (p.kind, p.code) not in self.faulty]
 
 
 def read_org(path: str | Path, progress=None) -> OrgBook:
-    """Every sheet of an organisation workbook; one ValidationFailed names every unreadable cell."""
+    """Every sheet of an organisation workbook. A file that cannot be one (wrong type, a sheet or a column
+    missing) raises ValidationFailed; unreadable cells are collected in ``errors`` to be reported together
+    with the rules the rows break (``OrgBook.report``)."""
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise file_error(f"不支持的文件类型「{path.suffix}」，机构设置表请使用 .xlsx")
@@ -45,7 +54,8 @@ def read_org(path: str | Path, progress=None) -> OrgBook:
         missing = [s for s in (PROFILE_SHEET, *(sheet for sheet, _ in SHEETS.values())) if s not in wb.sheetnames]
         if missing:
             raise file_error(f"工作簿缺少「{'」「'.join(missing)}」表（可从空白模板复制）")
-        book, errors = OrgBook(), []
+        book = OrgBook()
+        errors = book.errors
         _read_profile(wb[PROFILE_SHEET], book, errors)
         for done, (kind, (sheet, columns)) in enumerate(SHEETS.items(), start=2):
             if progress:
@@ -55,8 +65,6 @@ def read_org(path: str | Path, progress=None) -> OrgBook:
             progress(len(SHEETS) + 1, len(SHEETS) + 1)
     finally:
         wb.close()
-    if errors:
-        raise import_failure(errors)
     return book
 
 
@@ -77,6 +85,7 @@ def _read_profile(ws, book: OrgBook, errors: list) -> None:
         values, problems = clean(kind, {key: value}, partial=True) if not message else ({}, {key: message})
         for problem in problems.values():
             errors.append(cell_error(PROFILE_SHEET, row, "值", key, problem))
+            book.faulty.add((kind, ""))
         (book.state.profile if kind == "profile" else book.state.settings).update(values)
 
 
@@ -102,10 +111,13 @@ def _read_entities(ws, kind: str, columns: list[tuple[str, str]], book: OrgBook,
                                      f"{key_header}「{code}」重复（与第 {book.rows[(kind, code)]} 行相同）"))
             continue
         data = {f: text for f, text in raw.items() if text != ""}
+        before = len(errors)
         data.update(_marks(data, sheet, row, errors))
         values, problems = clean(kind, {k: v for k, v in data.items() if k not in ("post", "slot")})
         for f, message in problems.items():
             errors.append(cell_error(sheet, row, column_header(kind, f), f, message))
+        if len(errors) > before:
+            book.faulty.add((kind, code))
         if kind == "staff":
             values.update(post=data.get("post", ""), slot=data.get("slot", ""))
         if kind == "posts":  # holders come from the people who claim the post

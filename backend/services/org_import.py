@@ -15,7 +15,8 @@ from pathlib import Path
 
 from backend.domain.errors import NotFound, ValidationFailed
 from backend.domain.org_rules import merge, problems
-from backend.orgfiles import OrgBook, import_failure, locate
+from backend.itemfiles.tables import import_failure
+from backend.orgfiles import OrgBook
 from backend.services import org_admin, org_store
 from backend.services.context import Services
 
@@ -33,8 +34,9 @@ async def import_org(svc: Services, tenant: str, book: OrgBook, actor: dict, *, 
     before = await org_store.load_state(svc, tenant)
     after, found = merge(before, book.state)
     found += problems(after) + await org_admin.blockers(svc, tenant, before, after)
-    if found:
-        raise import_failure([locate(p, book) for p in dict.fromkeys(found)])
+    errors = book.report(found)
+    if errors:
+        raise import_failure(errors)
     passwords = org_store.Passwords(initial_password)
     counts = await org_store.write(svc, tenant, before, after, actor["id"], passwords=passwords, progress=progress)
     handed_over = await org_admin.hand_over_moved(svc, tenant, before, after, actor)

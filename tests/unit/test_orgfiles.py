@@ -6,14 +6,12 @@ import pytest
 from backend.domain.errors import ValidationFailed
 from backend.domain.org import OrgState
 from backend.domain.org_rules import merge, problems
-from backend.orgfiles import locate, read_org, write_org
+from backend.orgfiles import read_org, write_org
 from backend.services.seed import SAMPLE_WORKBOOK, TEMPLATE_WORKBOOK, sample_book
 
 
 def errors_of(path) -> list[str]:
-    with pytest.raises(ValidationFailed) as caught:
-        read_org(path)
-    return [e["text"] for e in caught.value.details["errors"]]
+    return [e["text"] for e in read_org(path).errors]
 
 
 def test_the_blank_template_has_every_sheet_and_nothing_in_it():
@@ -24,6 +22,7 @@ def test_the_blank_template_has_every_sheet_and_nothing_in_it():
 
 
 def test_the_sample_county_is_whole_and_every_post_has_its_a_holder():
+    assert sample_book().errors == []
     after, found = merge(OrgState(), sample_book().state)
     assert found == [] and problems(after) == []
     assert after.profile["area_code"] == "610924" and len(after.townships) == 17
@@ -43,7 +42,9 @@ def test_a_missing_sheet_is_named_before_anything_else(tmp_path):
     del book["乡镇"]
     del book["人员"]
     book.save(tmp_path / "short.xlsx")
-    assert errors_of(tmp_path / "short.xlsx") == ["工作簿缺少「乡镇」「人员」表（可从空白模板复制）"]
+    with pytest.raises(ValidationFailed) as caught:
+        read_org(tmp_path / "short.xlsx")
+    assert caught.value.message == "工作簿缺少「乡镇」「人员」表（可从空白模板复制）"
 
 
 def test_unreadable_cells_and_duplicated_codes_are_named_by_sheet_row_and_column(tmp_path):
@@ -68,6 +69,6 @@ def test_a_rule_broken_across_sheets_is_put_back_on_its_row(tmp_path):
     book.save(tmp_path / "holderless.xlsx")
     parsed = read_org(tmp_path / "holderless.xlsx")
     after, _ = merge(OrgState(), parsed.state)
-    located = [locate(p, parsed) for p in problems(after)]
+    located = parsed.report(problems(after))
     w01 = next(r for r in range(2, 60) if book["窗口与岗位"].cell(row=r, column=1).value == "w01")
     assert [e["text"] for e in located] == [f"「窗口与岗位」表第 {w01} 行「岗位代码」：岗位「市场准入窗口」（w01）没有 A 岗人员"]

@@ -28,14 +28,14 @@ window.S365Org = (() => {
     centres: {
       head: ['代码', '名称', '层级', '所在乡镇', '可受理事项'],
       row: c => [esc(c.code), esc(c.name) + former(c), esc(c.level_label), ref(c.township_ref), c.items.length ? esc(list(c.items)) : '<span class="muted">本层级全部</span>'],
-      fields: [['code', '中心代码（县级为 county，乡镇中心同乡镇代码）'], ['name', '中心名称'], ['level', '层级', 'select', () => LEVELS],
+      fields: [['code', '中心代码（县级为 county，乡镇中心同乡镇代码）'], ['name', '中心名称'], ['level', '层级', 'choice', () => LEVELS],
         ['township', '所在乡镇', 'select', () => named('townships')], ['items', '可受理事项（实施编码，留空为全部）', 'list'], ['address', '地址']],
     },
     posts: {
       head: ['代码', '名称', '类型', '服务中心', '部门', 'A 岗', 'B 岗'],
       row: p => [esc(p.code), esc(p.name) + former(p), esc(p.kind_label), ref(p.centre_ref), p.department_refs.map(ref).join('、'),
         holder(p.holders.A) + assignButton(p, 'A'), holder(p.holders.B) + assignButton(p, 'B')],
-      fields: [['code', '岗位代码'], ['name', '岗位名称'], ['kind', '类型', 'select', () => POST_KINDS],
+      fields: [['code', '岗位代码'], ['name', '岗位名称'], ['kind', '类型', 'choice', () => POST_KINDS],
         ['centre', '服务中心', 'select', () => named('centres')], ['departments', '部门（代码，顿号分隔；审批岗填一个）', 'list'],
         ['holder_a', 'A 岗人员', 'select', () => named('staff')], ['holder_b', 'B 岗人员', 'select', () => named('staff')]],
     },
@@ -65,9 +65,10 @@ window.S365Org = (() => {
 
   // ---- one kind: table and form --------------------------------------------------------------------
   function input([name, label, type, options], value) {
-    if (type === 'select') {
+    if (type === 'select' || type === 'choice') {  // a choice has no empty option
       const choices = Object.entries(options()).map(([v, l]) => `<option value="${esc(v)}"${v === value ? ' selected' : ''}>${esc(l)}（${esc(v)}）</option>`);
-      return `<label>${esc(label)} <select name="${name}"><option value="">（无）</option>${choices.join('')}</select></label>`;
+      const empty = type === 'select' ? '<option value="">（无）</option>' : '';
+      return `<label>${esc(label)} <select name="${name}">${empty}${choices.join('')}</select></label>`;
     }
     if (type === 'roles') {
       return `<fieldset><legend>${esc(label)}</legend>${Object.entries(ROLES).map(([code, l]) =>
@@ -88,6 +89,7 @@ window.S365Org = (() => {
     if (entity && key) key.disabled = true;
     const cancel = form.querySelector('.cancel');
     if (cancel) cancel.onclick = () => renderForm(kind);
+    if (entity) form.scrollIntoView({ block: 'center' });
   }
   function formBody(kind, form) {
     const body = {};
