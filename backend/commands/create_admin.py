@@ -35,6 +35,7 @@ def run(args, settings) -> int:
             print(f"创建失败：{exc.message}")
             return 1
         print(f"已创建管理员 {staff['username']}（县区 {tenant}）")
+        print(f"下一步：python -m backend import-org 机构设置表.xlsx --tenant {tenant}（空白模板见 backend/seed/org-template.xlsx）")
         return 0
 
     return with_store(settings, work)

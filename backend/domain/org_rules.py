@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections import Counter
 
 from backend.domain.org import (
-    COUNTY_CENTRE, AREA_CODE_RE, CODE_RE, FIELDS, HOURS_RE, KIND_LABELS, KINDS, PHONE_RE, SLOTS, USERNAME_RE, OrgState, Problem,
-    county_roles, describe, with_defaults,
+    AREA_CODE_RE, CODE_RE, COUNTY_CENTRE, FIELDS, HOURS_RE, KIND_LABELS, KINDS, PHONE_RE, SLOTS, USERNAME_RE,
+    OrgState, Problem, county_roles, describe, with_defaults,
 )
 from backend.domain.roles import ROLE_LABELS
 
@@ -219,11 +219,6 @@ def _staff(state: OrgState) -> list[Problem]:
     return [p for p in out if p]
 
 
-def unknown_fields(kind: str, data: dict) -> list[str]:
-    """Keys of ``data`` that are not fields of ``kind`` (an API body with a typo)."""
-    return sorted(set(data) - set(FIELDS[kind]) - {"code", "username"})
-
-
 # -- a workbook (or any batch) laid over what is stored ------------------------------------------
 
 
@@ -261,7 +256,8 @@ def _claim(after: OrgState, username: str, code: str, slot: str) -> list[Problem
         return [_p("staff", username, "slot", f"{who}：请注明在岗位「{code}」任 A 岗还是 B 岗")]
     holder = post.get(SLOTS[slot])
     if holder and holder != username:
-        return [_p("staff", username, "post", f"{who}：{describe('posts', code, post)}的 {slot} 岗已由「{holder}」担任")]
+        taken = f"{describe('posts', code, post)}的 {slot} 岗已由「{holder}」担任"
+        return [_p("staff", username, "post", f"{who}：{taken}")]
     post[SLOTS[slot]] = username
     return []
 

@@ -31,7 +31,8 @@ def entity_view(state: OrgState, stored: dict, kind: str, code: str) -> dict:
 
 
 def _department(state: OrgState, code: str, entity: dict) -> dict:
-    posts = [c for c, p in sorted(state.posts.items()) if p.get("kind") == "approval" and p.get("departments") == [code]]
+    posts = [c for c, p in sorted(state.posts.items())
+             if p.get("kind") == "approval" and p.get("departments") == [code]]
     return {"approval_posts": posts, "staff_count": sum(s.get("department") == code for s in state.staff.values())}
 
 

@@ -26,7 +26,7 @@ async def list_posts(svc: Services, tenant: str, centre: str = "") -> list[dict]
     names = {staff_id: d.get("name", "") for staff_id, d in org.staff.items()}
     now = svc.now()
     posts = []
-    for doc in [d for d in org.posts.values() if not centre or d.get("centre") == centre]:
+    for doc in [d for d in org.active("posts").values() if not centre or d.get("centre") == centre]:
         post = casework.post_from_document(doc)
         posts.append({
             "code": doc["code"], "name": doc["name"], "kind": doc["kind"], "kind_label": KIND_LABELS.get(doc["kind"], ""),
