@@ -76,13 +76,19 @@ class ExportCommand:
     def add_arguments(parser) -> None:
         parser.add_argument("file", help="输出文件（.xlsx）")
         parser.add_argument("--tenant", default=None, help="县区代码")
+        parser.add_argument("--template", action="store_true", help="只写空白模板（不读数据库）")
 
     @staticmethod
     def run(args, settings) -> int:
         from backend.domain.errors import DomainError
+        from backend.domain.org import OrgState
         from backend.orgfiles import write_org
         from backend.services import org_import
 
+        if args.template:  # the shipped backend/seed/org-template.xlsx is this file
+            write_org(OrgState(), args.file)
+            print(f"已写入空白模板 {args.file}")
+            return 0
         tenant = args.tenant or settings.default_tenant
 
         async def work(svc):

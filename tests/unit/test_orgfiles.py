@@ -17,8 +17,15 @@ def errors_of(path) -> list[str]:
 def test_the_blank_template_has_every_sheet_and_nothing_in_it():
     book = read_org(TEMPLATE_WORKBOOK)
     assert book.state.departments == {} and book.state.staff == {} and book.state.profile == {}
-    sheets = openpyxl.load_workbook(TEMPLATE_WORKBOOK).sheetnames
-    assert sheets == ["县区信息", "部门", "乡镇", "服务中心", "窗口与岗位", "人员", "填写说明"]
+    shipped = openpyxl.load_workbook(TEMPLATE_WORKBOOK)
+    assert shipped.sheetnames == ["县区信息", "部门", "乡镇", "服务中心", "窗口与岗位", "人员", "填写说明"]
+
+
+def test_the_shipped_template_is_what_export_org_template_writes(tmp_path):
+    write_org(OrgState(), tmp_path / "fresh.xlsx")
+    fresh, shipped = openpyxl.load_workbook(tmp_path / "fresh.xlsx"), openpyxl.load_workbook(TEMPLATE_WORKBOOK)
+    for name in fresh.sheetnames:  # regenerate with: python -m backend export-org --template backend/seed/org-template.xlsx
+        assert list(fresh[name].values) == list(shipped[name].values), name
 
 
 def test_the_sample_county_is_whole_and_every_post_has_its_a_holder():
