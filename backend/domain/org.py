@@ -128,6 +128,15 @@ def clean(kind: str, data: dict, partial: bool = False) -> tuple[dict, dict[str,
     return values, errors
 
 
+def unknown_keys(data, *kinds: str) -> dict[str, str]:
+    """An error for the keys of ``data`` that are no field of ``kinds`` (a typo in a request body)."""
+    known = {"code", "username", "password"}
+    for kind in kinds:
+        known |= set(FIELDS.get(kind) or (PROFILE_FIELDS if kind == "profile" else SETTINGS_FIELDS))
+    extra = sorted(set(data) - known) if isinstance(data, dict) else []
+    return {"": f"不认识的字段：{'、'.join(extra)}"} if extra else {}
+
+
 def error_text(errors: dict[str, str]) -> list[str]:
     """``clean``'s errors as sentences: 「名称」过长（上限 60 字）."""
     return [f"「{FIELD_LABELS.get(k, k)}」{m}" if k else m for k, m in errors.items()]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from backend.domain.case_model import SYSTEM, Actor
 from backend.domain.errors import Conflict, NotFound, ValidationFailed
 from backend.domain.org import (
-    FIELDS, KIND_LABELS, SLOTS, OrgState, Problem, clean, describe, error_text, with_defaults,
+    FIELDS, KIND_LABELS, SLOTS, OrgState, Problem, clean, describe, error_text, unknown_keys, with_defaults,
 )
 from backend.domain.org_rules import new_problems
 from backend.services import accounts, casework, catalog, org_store, org_views, posts, tenant_config
@@ -40,7 +40,7 @@ async def create(svc: Services, tenant: str, kind: str, body: dict, actor: dict)
     key = "username" if _kind(kind) == "staff" else "code"
     code = str((body or {}).get(key) or "").strip() if isinstance(body, dict) else ""
     values, errors = clean(kind, body)
-    messages = error_text(errors)
+    messages = error_text({**errors, **unknown_keys(body, kind)})
     if not code:
         messages.insert(0, f"请填写{'用户名' if kind == 'staff' else '代码'}")
     password = str(body.get("password") or "") if isinstance(body, dict) else ""
@@ -68,6 +68,7 @@ async def create_account(svc: Services, tenant: str, body: dict, actor: dict) ->
 async def edit(svc: Services, tenant: str, kind: str, code: str, body: dict, actor: dict) -> dict:
     """Change some fields of one entity (``active: false`` deactivates it)."""
     values, errors = clean(_kind(kind), body, partial=True)
+    errors.update(unknown_keys(body, kind))
     if errors:
         raise ValidationFailed(f"{KIND_LABELS[kind]}信息有误：" + "；".join(error_text(errors)), code="bad_org_entity")
     before = await org_store.load_state(svc, tenant, with_items=kind == "centres" and "items" in values)
@@ -103,6 +104,7 @@ async def edit_profile(svc: Services, tenant: str, body: dict, actor: dict) -> d
     """The county's profile (name, area code, office hours) and its rules (warning days, closing time)."""
     profile, errors = clean("profile", body, partial=True)
     settings, more = clean("settings", body, partial=True)
+    more.update(unknown_keys(body, "profile", "settings"))
     if errors or more:
         raise ValidationFailed("县区信息有误：" + "；".join(error_text({**errors, **more})), code="bad_org_entity")
     before = await org_store.load_state(svc, tenant, with_items=False)

@@ -34,6 +34,8 @@ async def test_an_admin_lists_creates_and_edits_departments_with_chinese_message
     assert again.status == 409 and again.error["message"] == "部门代码「tjj」已存在"
     bad = await admin.post("/api/v1/org/departments", {"code": "tj j", "name": "紫阳县民政局", "active": "yes"})
     assert bad.status == 422 and bad.error["message"] == "部门信息有误：「状态」应为是或否"
+    typo = await admin.put("/api/v1/org/departments/tjj", {"nmae": "统计局"})
+    assert typo.status == 422 and typo.error["message"] == "部门信息有误：不认识的字段：nmae"
     clash = await admin.post("/api/v1/org/departments", {"code": "tj2", "name": "紫阳县民政局"})
     assert clash.status == 422 and clash.error["code"] == "org_invalid"
     assert clash.error["details"]["problems"][0]["message"] == "部门名称「紫阳县民政局」重复"
