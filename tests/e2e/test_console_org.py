@@ -1,41 +1,21 @@
-"""机构设置 and 全省概况 in headless Chromium, on one server for the whole module (the sample county loaded)."""
-
-import uuid
+"""机构设置 and 全省概况 in headless Chromium, on one in-process server for the whole module."""
 
 import openpyxl
 import pytest
-from pymongo import MongoClient
 
-from backend.config import load_settings
-from backend.services.context import Services
 from backend.services.seed import SAMPLE_WORKBOOK
-from backend.store.connection import make_client
 from tests import second_county as hanyin
-from tests.conftest import ServerProcess, backend_env, free_port
-from tests.e2e.conftest import sign_in, wait_for_sample
+from tests.e2e.axe import Sweep
+from tests.e2e.conftest import sign_in
 
 
-@pytest.fixture(scope="module")
-def database(store_uri):
-    name = f"e2eorg_{uuid.uuid4().hex[:8]}"
-    yield name
-    with MongoClient(store_uri) as client:
-        client.drop_database(name)
-
-
-@pytest.fixture(scope="module")
-def server(store_uri, database, tmp_path_factory):
-    port = free_port()
-    process = ServerProcess(backend_env(SUNSHINE_PORT=port, MONGODB_URI=store_uri, SUNSHINE_DB=database,
-                                        SUNSHINE_SEED_SAMPLE="true"), port,
-                            tmp_path_factory.mktemp("org-server") / "server.log")
-    process.wait_ready()
-    yield process
-    process.stop()
+@pytest.fixture
+def server(module_console):
+    """One in-process server for the module (tests add to its data and assume nothing empty)."""
+    return module_console
 
 
 async def open_tab(page, server, username: str, tab: str) -> None:
-    await wait_for_sample(page, server)
     await sign_in(page, server, username)
     await page.click("nav >> text=机构设置")
     await page.click(f"#org-tabs [data-tab={tab}]")
@@ -61,6 +41,10 @@ async def test_an_admin_adds_a_department_sees_every_problem_named_and_deactivat
     await page.wait_for_selector("#flash.error ul.details")
     problems = await page.locator("#flash ul.details li").all_text_contents()
     assert problems == ["岗位「统计窗口」（w06）：部门「nowhere」不存在", "岗位「统计窗口」（w06）没有 A 岗人员"]
+    assert await page.get_attribute("#form-posts input[name=departments]", "aria-invalid") == "true"
+    sweep = Sweep()
+    await sweep.check(page, "org: a post's problems listed and tied to its fields")
+    assert not sweep.findings, sweep.report()
     await page.screenshot(path=str(output_dir / "console-org-problems.png"), full_page=True)
 
     await page.click("#org-tabs [data-tab=departments]")
@@ -104,6 +88,9 @@ async def test_an_admin_uploads_a_workbook_sees_errors_by_sheet_row_and_column_t
     await page.wait_for_selector("#import-errors:not([hidden])")
     row = [await c.text_content() for c in await page.query_selector_all("#import-errors tbody tr:first-child td")]
     assert row[:3] == ["人员", str(book["人员"].max_row), "部门"] and "部门「hbzj」不存在" in row[3]
+    sweep = Sweep()
+    await sweep.check(page, "org: import errors by sheet, row and column")
+    assert not sweep.findings, sweep.report()
     await page.screenshot(path=str(output_dir / "console-org-import-errors.png"), full_page=True)
 
     await page.set_input_files("#import-form input[name=file]", str(good))
@@ -114,26 +101,17 @@ async def test_an_admin_uploads_a_workbook_sees_errors_by_sheet_row_and_column_t
     await page.screenshot(path=str(output_dir / "console-org-imported.png"), full_page=True)
 
 
-async def test_the_province_supervisor_sees_each_countys_figures_and_nothing_else(page, server, store_uri, database,
-                                                                                  tmp_path, output_dir):
-    settings = load_settings(env={}, mongodb_uri=store_uri, database=database, seed_sample=False, background=False)
-    client = make_client(store_uri, settings)
-    try:
-        await hanyin.set_up(Services(db=client[database], settings=settings), tmp_path)
-    finally:
-        await client.close()
-    await wait_for_sample(page, server)
-    await page.goto(server.base_url + "/console/login")
-    await page.fill("input[name=username]", "sx_supervisor")
-    await page.fill("input[name=password]", hanyin.PASSWORD)
-    await page.fill("input[name=tenant]", "shaanxi")
-    await page.click("button[type=submit]")
-    await page.wait_for_url(server.base_url + "/console/")
-    assert await page.locator(".sidenav a").all_text_contents() == ["工作台", "全省概况", "API 参考"]
+async def test_the_province_supervisor_sees_each_countys_figures_and_nothing_else(page, server, tmp_path, output_dir):
+    await hanyin.set_up(server.app.settings["services"], tmp_path)
+    await sign_in(page, server, "sx_supervisor", hanyin.PASSWORD, tenant="shaanxi")
+    assert (await page.locator(".sidenav a").all_text_contents())[:-1] == ["工作台", "全省概况"]  # and the API reference
     await page.click("nav >> text=全省概况")
     await page.wait_for_selector("#province-table tbody tr[data-tenant=hanyin]")
     names = await page.locator("#province-table tbody td:first-child").all_text_contents()
     assert names == ["汉阴县", "紫阳县"] and "陕西省合计" in await page.text_content("#province-table tfoot")
+    sweep = Sweep()
+    await sweep.check(page, "province view")
+    assert not sweep.findings, sweep.report()
     await page.screenshot(path=str(output_dir / "console-province.png"), full_page=True)
     assert (await page.goto(server.base_url + "/console/cases")).status == 403
     assert (await page.goto(server.base_url + "/console/org")).status == 403

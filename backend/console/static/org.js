@@ -53,7 +53,8 @@ window.S365Org = (() => {
   function assignButton(post, slot) {
     return post.active ? ` <button type="button" data-assign="${esc(slot)}" data-post="${esc(post.code)}">调整</button>` : '';
   }
-  function showProblems(err) {
+  /** Every problem in the message box; those about the entity in ``form`` also beside their fields. */
+  function showProblems(err, form, code) {
     const problems = (err.details && err.details.problems) || [];
     flash(err.message);
     const box = document.getElementById('flash');
@@ -61,6 +62,7 @@ window.S365Org = (() => {
       box.textContent = '机构设置有误，请逐条处理：';
       box.insertAdjacentHTML('beforeend', `<ul class="details">${problems.map(p => `<li>${esc(p.message)}</li>`).join('')}</ul>`);
     }
+    if (form) S365.fieldErrors(form, { code: err.code, details: { errors: problems.filter(p => p.code === code) } });
   }
 
   // ---- one kind: table and form --------------------------------------------------------------------
@@ -136,14 +138,15 @@ window.S365Org = (() => {
     });
     document.getElementById(`form-${kind}`).addEventListener('submit', async event => {
       event.preventDefault();
-      const body = formBody(kind, event.target);
+      const form = event.target;
+      const body = formBody(kind, form);
       try {
         if (editing[kind]) await api('PUT', `/api/v1/org/${kind}/${encodeURIComponent(editing[kind])}`, body);
         else await api('POST', `/api/v1/org/${kind}`, body);
         flash(editing[kind] ? '已保存' : '已新增', 'ok');
         await refresh(...Object.keys(KINDS));
         renderForm(kind);
-      } catch (err) { showProblems(err); }
+      } catch (err) { showProblems(err, form, editing[kind] || body[keyOf(kind)]); }
     });
   }
 
@@ -211,12 +214,14 @@ window.S365Org = (() => {
       table.hidden = !passwords.length;
       result.hidden = false;
       flash('机构设置已导入', 'ok');
+      S365.focusOn(document.getElementById('import-summary'));
       await Promise.all([loadProfile(), refresh(...Object.keys(KINDS))]);
     } catch (err) {
       flash(err.message.split('\n')[0]);
       const rows = (err.details && err.details.errors) || [];
       errors.tBodies[0].innerHTML = rows.map(e => `<tr><td>${esc(e.sheet)}</td><td>${esc(e.row ?? '')}</td><td>${esc(e.column ?? '')}</td><td>${esc(e.message)}</td></tr>`).join('');
       errors.hidden = !rows.length;
+      if (rows.length) S365.focusOn(errors);
     }
   }
   function show(tab) {
