@@ -12,7 +12,7 @@ import tornado.web
 from backend.config import Settings
 from backend.console.handlers import CONSOLE_DIR, console_routes
 from backend.handlers import auth, cases, citizens, documents, health, items, meta, posts, supervision, uploads
-from backend.handlers import calendar_admin, supervision_reports
+from backend.handlers import calendar_admin, org, province, supervision_reports
 from backend.handlers.base import NotFoundHandler
 from backend.openapi import build_document
 from backend.services.context import Services, system_clock
@@ -49,6 +49,8 @@ FEATURE_ROUTES: list = [
     supervision_reports.default_handlers, calendar_admin.default_handlers,
     hotline_handlers.default_handlers,
     hotline_edges.default_handlers,
+    org.default_handlers,
+    province.default_handlers,
 ]
 
 

@@ -69,11 +69,14 @@ CONSOLE_BEGIN, CONSOLE_END = "<!-- console:begin -->", "<!-- console:end -->"
 def console_verdict(entry_roles: frozenset[str], caller: str) -> str:
     """A console page opens for staff holding one of its menu entry's roles; others are refused
     (staff) or sent to the sign-in page (citizens, anonymous)."""
+    from backend.domain.roles import PROVINCE_ROLES
+
     if caller in ("anonymous", "citizen"):
         return "refused"
+    county_page = not entry_roles <= PROVINCE_ROLES  # a county's administrator opens every county page
     if caller == "other_tenant":
-        return "scoped"
-    return "allowed" if caller in entry_roles or caller == "admin" else "refused"
+        return "scoped" if county_page else "refused"
+    return "allowed" if caller in entry_roles or (caller == "admin" and county_page) else "refused"
 
 
 def console_markdown() -> str:

@@ -73,7 +73,8 @@ async def services(svc: Services, tenant: str) -> list[dict]:
              "metadata": False, "type": "realtime", "keywords": domain.TYPES[code], "group": "诉求类型"}
             for code in TYPE_SERVICES]
     words = _keywords()
-    departments = sorted((await tenant_config.org(svc, tenant)).departments.values(), key=lambda d: d["code"])
+    in_use = (await tenant_config.org(svc, tenant)).active("departments")
+    departments = sorted(in_use.values(), key=lambda d: d["code"])
     rows += [{"service_code": d["code"], "service_name": d["name"], "description": d.get("duties", ""),
               "metadata": False, "type": "realtime", "keywords": ",".join(words.get(d["code"], [])[:12]),
               "group": "承办部门"} for d in departments]

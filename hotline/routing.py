@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from backend.domain.clock import to_shanghai
 from backend.domain.errors import ValidationFailed
+from backend.domain.org import split_list
 from backend.services import catalog, tenant_config
 from backend.services.context import Services
 from backend.store import lease
@@ -56,17 +57,24 @@ def ticket_types() -> list[dict]:
 
 
 async def tenant_departments(svc: Services, tenant: str) -> list[Department]:
-    """Routing targets: the tenant's departments, with the bundled duty keywords where the code matches."""
+    """Routing targets: the tenant's departments in use. Their duties (职责, as the county wrote them)
+    are the duty keywords, joined by the bundled keywords where the code is one of the sample's."""
     bundled = {d.code: d for d in load_departments()}
-    rows = list((await tenant_config.org(svc, tenant)).departments.values())
+    rows = list((await tenant_config.org(svc, tenant)).active("departments").values())
     if not rows:
         return list(bundled.values())
     out = []
     for row in sorted(rows, key=lambda r: r["code"]):
         known = bundled.get(row["code"])
-        keywords = known.keywords if known else tuple(k for k in row.get("duties", "").split("、") if k)
+        own = tuple(split_list(row.get("duties", "")))
+        keywords = tuple(dict.fromkeys(own + (known.keywords if known else ())))
         out.append(Department(row["code"], row["name"], row.get("duties", ""), keywords))
     return out
+
+
+async def is_department(svc: Services, tenant: str, code: str) -> dict | None:
+    """The tenant's department ``code`` if it is in use."""
+    return (await tenant_config.org(svc, tenant)).active("departments").get(code)
 
 
 async def _items(svc: Services, tenant: str) -> tuple[int, list[PowerItem]]:
@@ -78,7 +86,7 @@ async def model_for(svc: Services, tenant: str) -> Classifier:
     """The tenant's classifier: the stored one, else one trained on the seed tickets."""
     head = await svc.db[MODELS].find_one({"_id": tenant}, {"revision": 1})
     item_revision, items = await _items(svc, tenant)
-    key = ((head or {}).get("revision", ""), item_revision)
+    key = ((head or {}).get("revision", ""), item_revision, (await tenant_config.tokens(svc, tenant))["org"])
     cache = svc.extras.setdefault(_CACHE, {})
     if tenant in cache and cache[tenant][0] == key:
         return cache[tenant][1]
@@ -146,7 +154,7 @@ async def record_correction(svc: Services, tenant: str, correction_id: str, text
                             suggested: str = "") -> dict:
     """Store one correction (one insert) and teach the stored model at once."""
     text = _check_text(text)
-    if not await svc.db.departments.find_one({"_id": f"{tenant}:{department}"}):
+    if not await is_department(svc, tenant, department):
         raise ValidationFailed(f"承办部门“{department}”不存在或不属于本县", code="unknown_department")
     label = TYPES.get(ticket_type, "")
     doc = {"_id": f"{tenant}:{correction_id}", "tenant": tenant, "text": text, "department": department,

@@ -109,7 +109,7 @@ async def _registration(svc: Services, tenant: str, payload: dict, number: str) 
         photos=_photos(payload), location_lat=lat, location_lng=lng, location_address=address)
     domain.check_registration(reg)
     reg = replace(reg, caller_phone=domain.normalise_phone(reg.caller_phone))
-    if reg.township and reg.township not in (await tenant_config.org(svc, tenant)).townships:
+    if reg.township and reg.township not in (await tenant_config.org(svc, tenant)).active("townships"):
         raise ValidationFailed(f"乡镇“{reg.township}”不存在或不属于本县", code="unknown_township")
     return reg
 
@@ -330,9 +330,8 @@ async def _target(svc: Services, tenant: str, body: dict) -> tuple[str, str, str
     if bool(department) == bool(township):
         raise ValidationFailed("请选择一个承办部门或一个乡镇", code="target_required")
     kind, code = ("department", department) if department else ("township", township)
-    collection = svc.db.departments if department else svc.db.townships
-    found = await collection.find_one({"_id": f"{tenant}:{code}"})
-    if not found or found.get("tenant") != tenant:
+    found = (await tenant_config.org(svc, tenant)).active(f"{kind}s").get(code)
+    if not found:
         what = "承办部门" if department else "乡镇"
         raise ValidationFailed(f"{what}“{code}”不存在或不属于本县", code=f"unknown_{kind}")
     return kind, code, found["name"]

@@ -23,6 +23,9 @@ COMMAND_MODULES = [
     "backend.commands.calendar_cmd",
     "backend.commands.items_io:ImportCommand",
     "backend.commands.items_io:ExportCommand",
+    "backend.commands.org_io:ImportCommand",
+    "backend.commands.org_io:ExportCommand",
+    "backend.commands.create_province",
     "backend.commands.verify_trail",
     "backend.commands.security_matrix",
 ]

@@ -27,13 +27,15 @@ def run(args, settings) -> int:
 
     async def work(svc):
         if not await svc.db.tenants.find_one({"_id": tenant}):
-            await svc.db.tenants.insert_one({"_id": tenant, "name": args.tenant_name or tenant, "created_at": svc.now()})
+            await svc.db.tenants.insert_one({"_id": tenant, "name": args.tenant_name or tenant, "kind": "county",
+                                             "created_at": svc.now()})
         try:
             staff = await accounts.create_staff(svc, tenant, args.username, password, args.name, ["admin"], actor="cli")
         except DomainError as exc:
             print(f"创建失败：{exc.message}")
             return 1
         print(f"已创建管理员 {staff['username']}（县区 {tenant}）")
+        print(f"下一步：python -m backend import-org 机构设置表.xlsx --tenant {tenant}（空白模板见 backend/seed/org-template.xlsx）")
         return 0
 
     return with_store(settings, work)

@@ -9,14 +9,11 @@ from backend.commands import Progress, with_store
 ACTOR_ROLES = ["admin"]
 
 
-def _print_errors(exc) -> None:
-    print(f"导入失败，未导入任何事项：{exc.message}", file=sys.stderr)
+def _print_errors(exc, nothing: str = "未导入任何事项") -> None:
+    print(f"导入失败，{nothing}：{exc.message}", file=sys.stderr)
     errors = (exc.details or {}).get("errors", [])
     for error in errors:
-        where = "".join(p for p in (f"「{error.get('sheet')}」表" if error.get("sheet") else "",
-                                    f"第 {error['row']} 行" if error.get("row") else "",
-                                    f"「{error.get('column')}」" if error.get("column") else ""))
-        print(f"  - {where}：{error.get('message')}", file=sys.stderr)
+        print(f"  - {error.get('text') or error.get('message')}", file=sys.stderr)
     total = (exc.details or {}).get("total", len(errors))
     if total > len(errors):
         print(f"  ……共 {total} 处错误，仅列出前 {len(errors)} 处", file=sys.stderr)

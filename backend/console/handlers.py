@@ -6,7 +6,7 @@ from pathlib import Path
 
 import tornado.web
 
-from backend.domain.roles import NAVIGATION, ROLE_LABELS, navigation_for
+from backend.domain.roles import NAVIGATION, PROVINCE_ROLES, ROLE_LABELS, navigation_for
 from backend.handlers.base import BaseHandler
 
 CONSOLE_DIR = Path(__file__).resolve().parent
@@ -31,7 +31,8 @@ class ConsolePage(BaseHandler):
         if not principal or principal.get("kind") != "staff":
             self.redirect("/console/login?next=" + tornado.escape.url_escape(self.request.uri))
             return
-        if not set(principal["roles"]) & (self.roles | {"admin"}):
+        county_admin = set() if self.roles <= PROVINCE_ROLES else {"admin"}  # province pages are not a county's
+        if not set(principal["roles"]) & (self.roles | county_admin):
             raise tornado.web.HTTPError(403)
         if not self.title:
             self.title = next(entry.label for entry in NAVIGATION if entry.key == self.nav_key)
@@ -144,6 +145,20 @@ class CalendarPage(ConsolePage):
     nav_key = "calendar"
 
 
+class OrgPage(ConsolePage):
+    """机构设置: profile, departments, townships, centres, posts and staff; the workbook."""
+
+    template = "org.html"
+    nav_key = "org"
+
+
+class ProvincePage(ConsolePage):
+    """全省概况: read-only figures of the province's counties."""
+
+    template = "province.html"
+    nav_key = "province"
+
+
 class VendorFileHandler(tornado.web.StaticFileHandler):
     """Browser libraries installed by npm into backend/console/node_modules (never a CDN)."""
 
@@ -175,6 +190,8 @@ def console_routes() -> list:
         (r"/console/hotline", HotlinePage),
         (r"/console/supervision", SupervisionPage),
         (r"/console/calendar", CalendarPage),
+        (r"/console/org", OrgPage),
+        (r"/console/province", ProvincePage),
         (r"/console/vendor/(echarts\.min\.js)", VendorFileHandler, {"path": str(VENDOR_DIR)}),
         (r"/api/docs", ApiReferencePage),
     ]

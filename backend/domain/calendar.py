@@ -21,9 +21,10 @@ days between two dates is two lookups. No day-by-day loops after construction.
 from __future__ import annotations
 
 import bisect
+import copy
 import functools
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Any, Iterable, Mapping, Sequence
 
 from backend.domain.errors import ValidationFailed
@@ -78,7 +79,13 @@ def _first_ordinal_with_weekdays(count: int) -> int:
 
 
 class WorkCalendar:
-    """工作日历: answers "is this a working day" and does working-day arithmetic in O(log n)."""
+    """工作日历: answers "is this a working day" and does working-day arithmetic in O(log n).
+
+    ``closing_time`` (None: 24:00) is when a working day ends for deadlines: a county that counts a
+    limit to the hall's closing time (下班时间) sets it, and every deadline on its clock uses it.
+    """
+
+    closing_time: time | None = None
 
     def __init__(self, special_days: Iterable[SpecialDay] = (), covered_years: Iterable[int] = ()):
         self._special = {s.day: s for s in special_days}
@@ -109,6 +116,12 @@ class WorkCalendar:
     def from_chinesecalendar(cls) -> "WorkCalendar":
         """The State Council calendar as published in the ``chinesecalendar`` package (cached)."""
         return _seed_calendar()
+
+    def with_closing_time(self, closing: time | None) -> "WorkCalendar":
+        """A copy whose deadlines fall due at ``closing`` on their last working day (None: 24:00)."""
+        calendar = copy.copy(self)
+        calendar.closing_time = closing
+        return calendar
 
     def with_overrides(self, days: Mapping[date, bool], notes: Mapping[date, str] | None = None) -> "WorkCalendar":
         """A copy with local days (本地调整): ``True`` = working, ``False`` = day off."""

@@ -268,14 +268,17 @@ def resume(case: Case, actor: Actor, now: datetime, note: str = "") -> Step:
 
 
 def hand_over(case: Case, post: Post, actor: Actor, now: datetime) -> Step:
-    """AB岗: moves the post's open tasks from a holder who is away to whoever covers now."""
+    """AB岗: moves the post's open tasks from a holder who is away, or who no longer holds the post
+    (调岗), to whoever covers now."""
     _need_role(actor, {"centre_manager", "system"}, "移交任务")
     now, specs = _utc(now), []
     for task in case.open_tasks:
-        if task.post_id == post.post_id and post.is_away(task.assignee_id, now):
+        moved = task.assignee_id not in (post.holder_a, post.holder_b)
+        if task.post_id == post.post_id and (moved or post.is_away(task.assignee_id, now)):
             new = route_task(post, now)
-            specs.append(_spec("TaskHandedOver", case.state, "AB岗顶岗", department=task.department,
-                               post_id=post.post_id, from_assignee=task.assignee_id, to_assignee=new))
+            specs.append(_spec("TaskHandedOver", case.state, "人员调岗移交" if moved else "AB岗顶岗",
+                               department=task.department, post_id=post.post_id, from_assignee=task.assignee_id,
+                               to_assignee=new))
     return _commit(case, actor, now, specs) if specs else Step(case, ())
 
 

@@ -147,9 +147,11 @@ def _checked_pauses(started_at: datetime, pauses: Iterable[Pause]) -> list[Pause
 def compute_deadline(calendar: WorkCalendar, started_at: datetime, working_days: int,
                      pauses: Sequence[Pause] = (), closing_time: time | None = None,
                      label: str = "时限") -> Deadline:
-    """The deadline ``working_days`` working days after ``started_at``, with reasons in Chinese."""
+    """The deadline ``working_days`` working days after ``started_at``, with reasons in Chinese; it falls
+    due at ``closing_time``, else at the calendar's closing time, else at 24:00 of the last day."""
     if isinstance(working_days, bool) or not isinstance(working_days, int) or working_days < 0:
         raise ValidationFailed("时限应为不小于 0 的整数个工作日", code="invalid_working_days")
+    closing_time = closing_time if closing_time is not None else getattr(calendar, "closing_time", None)
     started_at = to_shanghai(started_at)
     start_date = started_at.date()
     checked = _checked_pauses(started_at, pauses)
@@ -173,6 +175,7 @@ def working_days_used(calendar: WorkCalendar, started_at: datetime, finished_at:
     The finish day counts when it is a working day outside every pause (work was
     done on it), so a case finished on its due day used exactly its limit.
     """
+    closing_time = closing_time if closing_time is not None else getattr(calendar, "closing_time", None)
     started_at, finished_at = to_shanghai(started_at), to_shanghai(finished_at)
     start_date, finish_date = started_at.date(), finished_at.date()
     used = calendar.working_days_between(start_date, finish_date)

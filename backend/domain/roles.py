@@ -18,9 +18,12 @@ ROLE_LABELS: dict[str, str] = {
     "info_officer": "信息员（代办员）",
     "fee_window": "银行收费窗口",
     "admin": "系统管理员",
+    "province_supervisor": "省级监察（只读）",
 }
 
-STAFF_ROLES = frozenset(ROLE_LABELS)
+PROVINCE_ROLES = frozenset({"province_supervisor"})
+COUNTY_ROLES = frozenset(ROLE_LABELS) - PROVINCE_ROLES
+STAFF_ROLES = COUNTY_ROLES  # the roles of a county's staff (a province's accounts hold PROVINCE_ROLES)
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ class NavEntry:
 
 
 NAVIGATION: list[NavEntry] = [
-    NavEntry("home", "工作台", "/console/", STAFF_ROLES),
+    NavEntry("home", "工作台", "/console/", STAFF_ROLES | PROVINCE_ROLES),
     NavEntry("intake", "窗口受理", "/console/intake", frozenset({"window_clerk", "centre_manager"})),
     NavEntry("tasks", "审批任务", "/console/tasks", frozenset({"dept_approver", "centre_manager"})),
     NavEntry("cases", "办件查询", "/console/cases", STAFF_ROLES - {"fee_window"}),
@@ -41,6 +44,8 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("hotline", "热线工单", "/console/hotline", frozenset({"operator", "centre_manager"})),
     NavEntry("supervision", "电子监察", "/console/supervision", frozenset({"supervisor", "centre_manager"})),
     NavEntry("calendar", "工作日历", "/console/calendar", frozenset({"admin", "centre_manager"})),
+    NavEntry("org", "机构设置", "/console/org", frozenset({"admin", "centre_manager"})),
+    NavEntry("province", "全省概况", "/console/province", PROVINCE_ROLES),
     NavEntry("accounts", "账号管理", "/console/accounts", frozenset({"admin", "centre_manager"})),
 ]
 
@@ -56,10 +61,11 @@ def add_navigation(entry: NavEntry, before: str = "accounts") -> None:
 def navigation_for(roles: list[str] | set[str] | tuple[str, ...]) -> list[NavEntry]:
     """The console entries a person holding ``roles`` may open, in menu order."""
     held = set(roles)
-    if "admin" in held:
-        return list(NAVIGATION)
+    if "admin" in held:  # a county's administrator: every county page, none of the province's
+        return [entry for entry in NAVIGATION if not entry.roles <= PROVINCE_ROLES]
     return [entry for entry in NAVIGATION if entry.roles & held]
 
 
-def unknown_roles(roles) -> list[str]:
-    return [r for r in roles if r not in STAFF_ROLES]
+def unknown_roles(roles, allowed: frozenset[str] = COUNTY_ROLES) -> list[str]:
+    """The roles in ``roles`` an account of this kind of tenant cannot hold (county by default)."""
+    return [r for r in roles if r not in allowed]

@@ -4,7 +4,7 @@ from pydantic import BaseModel, Field
 
 from backend.handlers.base import SESSION_COOKIE, APIHandler
 from backend.handlers.operations import ANY_SIGNED_IN, PUBLIC, Op, staff
-from backend.services import accounts
+from backend.services import accounts, org_admin
 
 TAGS = ("账号",)
 
@@ -22,6 +22,7 @@ class NewStaffBody(BaseModel):
     roles: list[str] = Field(title="角色", max_length=20)
     department: str = Field("", title="部门代码", max_length=40)
     centre: str = Field("", title="服务中心", max_length=40)
+    phone: str = Field("", title="手机号码", max_length=11)
 
 
 class LoginHandler(APIHandler):
@@ -69,7 +70,5 @@ class StaffHandler(APIHandler):
         self.send_json({"staff": await accounts.list_staff(self.svc, me["tenant"])})
 
     async def post(self) -> None:
-        me, body = self.principal, self.payload
-        staff = await accounts.create_staff(self.svc, me["tenant"], body.username, body.password, body.name, body.roles,
-                                            department=body.department, centre=body.centre, actor=me["id"])
-        self.send_json(staff, status=201)
+        me = self.principal
+        self.send_json(await org_admin.create_account(self.svc, me["tenant"], self.body, me), status=201)

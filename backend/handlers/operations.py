@@ -28,6 +28,7 @@ ANYONE, SIGNED_IN, CITIZEN = "*", "signed_in", "citizen"
 SCOPES = {
     "public": "公开", "tenant": "本县区", "own": "本人", "centre": "本服务中心", "department": "本部门",
     "case": "办件相关人员（受理中心窗口、办理部门、提交人、申请人）", "ticket": "热线工单相关单位",
+    "province": "本省各县区（仅统计数字）", "key": "凭接口密钥", "signature": "凭签名",
 }
 
 
@@ -37,6 +38,7 @@ class Access:
 
     roles: frozenset[str]
     scope: str = "tenant"
+    admin_override: bool = True  # a county's administrator may call it too
 
     def allows(self, principal: dict | None) -> bool:
         if ANYONE in self.roles:
@@ -48,7 +50,7 @@ class Access:
         held = set(principal.get("roles", []))
         if principal.get("kind") == "citizen":
             held.add(CITIZEN)
-        staff_operation = bool(self.roles - {CITIZEN, SIGNED_IN, ANYONE})
+        staff_operation = bool(self.roles - {CITIZEN, SIGNED_IN, ANYONE}) and self.admin_override
         return bool(held & self.roles) or (staff_operation and "admin" in held and principal.get("kind") == "staff")
 
     @property
@@ -75,6 +77,9 @@ def staff(*roles: str, scope: str = "tenant") -> Access:
 def roles(*names: str, scope: str = "tenant") -> Access:
     """Any of ``names``, which may include ``citizen`` and staff roles."""
     return Access(frozenset(names), scope)
+
+
+PROVINCE = Access(frozenset({"province_supervisor"}), "province", admin_override=False)
 
 
 @dataclass(frozen=True)

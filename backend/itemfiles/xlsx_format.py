@@ -22,7 +22,7 @@ from backend.itemfiles.tables import (
 # --- reading ------------------------------------------------------------------------------
 
 
-def _sheet_rows(ws, required: tuple[str, ...]) -> Iterable[tuple[int, dict]]:
+def sheet_rows(ws, required: tuple[str, ...]) -> Iterable[tuple[int, dict]]:
     rows = ws.iter_rows(values_only=True)
     header = [plain(h) for h in next(rows, ())]
     missing = [h for h in required if h not in header]
@@ -55,7 +55,7 @@ def read_xlsx(path: Path) -> list[Parsed]:
 
 def _read_main_sheet(ws) -> tuple[list[Parsed], dict[str, Parsed]]:
     parsed, by_code = [], {}
-    for row, cells in _sheet_rows(ws, ("实施编码", "事项名称")):
+    for row, cells in sheet_rows(ws, ("实施编码", "事项名称")):
         entry = Parsed({}, Origin(MAIN_SHEET, row))
         entry.data = read_cells(MAIN_COLUMNS, cells, MAIN_SHEET, row, entry.errors)
         for list_field in SUB_TABLES:
@@ -67,7 +67,7 @@ def _read_main_sheet(ws) -> tuple[list[Parsed], dict[str, Parsed]]:
 
 
 def _read_sub_sheet(ws, list_field: str, columns, by_code: dict[str, Parsed]) -> None:
-    for row, cells in _sheet_rows(ws, ("实施编码",)):
+    for row, cells in sheet_rows(ws, ("实施编码",)):
         code = plain(cells.get("实施编码"))
         owner = by_code.get(code)
         if owner is None:
@@ -84,7 +84,7 @@ def _read_sub_sheet(ws, list_field: str, columns, by_code: dict[str, Parsed]) ->
 # --- writing ------------------------------------------------------------------------------
 
 
-def _put_row(ws, values: list[Any]) -> None:
+def put_row(ws, values: list[Any]) -> None:
     ws.append(values)
     for cell in ws[ws.max_row]:
         if isinstance(cell.value, str):
@@ -94,7 +94,7 @@ def _put_row(ws, values: list[Any]) -> None:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
-def _start_sheet(ws, headers: list[str]) -> None:
+def start_sheet(ws, headers: list[str]) -> None:
     ws.append(headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
@@ -107,16 +107,16 @@ def write_xlsx(items: list[dict], path: Path) -> None:
     wb = Workbook()
     main = wb.active
     main.title = MAIN_SHEET
-    _start_sheet(main, [h for h, _, _ in MAIN_COLUMNS])
+    start_sheet(main, [h for h, _, _ in MAIN_COLUMNS])
     subs = {}
     for list_field, (sheet, _, columns) in SUB_TABLES.items():
         subs[list_field] = wb.create_sheet(sheet)
-        _start_sheet(subs[list_field], ["实施编码", *[h for h, _, _ in columns]])
+        start_sheet(subs[list_field], ["实施编码", *[h for h, _, _ in columns]])
     for item in items:
-        _put_row(main, list(item_row(item).values()))
+        put_row(main, list(item_row(item).values()))
         for list_field, ws in subs.items():
             for values in sub_rows(item, list_field):
-                _put_row(ws, [item["code"], *values])
+                put_row(ws, [item["code"], *values])
     _write_help_sheet(wb.create_sheet("填写说明"))
     wb.save(path)
 

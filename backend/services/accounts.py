@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pymongo.errors import DuplicateKeyError
 
 from backend.domain.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
-from backend.domain.roles import ROLE_LABELS, unknown_roles
+from backend.domain.roles import COUNTY_ROLES, PROVINCE_ROLES, ROLE_LABELS, unknown_roles
 from backend.services import audit, tenant_config
 from backend.services.context import Services
 
@@ -35,7 +35,18 @@ def _token_key(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def validate_account(username: str, password: str, name: str, roles: list[str]) -> None:
+def new_account_fields(password_hash: str, now) -> dict:
+    """What a new account starts with besides its organisation fields."""
+    return {"password_hash": password_hash, "failed_logins": 0, "locked_until": None, "created_at": now}
+
+
+def allowed_roles(tenant_doc: dict) -> frozenset[str]:
+    """A province's accounts hold the provincial role; a county's the county roles."""
+    return PROVINCE_ROLES if tenant_doc.get("kind") == "province" else COUNTY_ROLES
+
+
+def validate_account(username: str, password: str, name: str, roles: list[str],
+                     allowed: frozenset[str] = COUNTY_ROLES) -> None:
     problems = []
     if not USERNAME_RE.match(username or ""):
         problems.append({"field": "username", "message": "用户名须为 3-32 位小写字母、数字或 _ . -"})
@@ -45,7 +56,7 @@ def validate_account(username: str, password: str, name: str, roles: list[str]) 
         problems.append({"field": "name", "message": "请填写姓名"})
     if not roles:
         problems.append({"field": "roles", "message": "至少选择一个角色"})
-    bad = unknown_roles(roles or [])
+    bad = unknown_roles(roles or [], allowed)
     if bad:
         problems.append({"field": "roles", "message": f"未知角色：{'、'.join(bad)}"})
     if problems:
@@ -62,8 +73,9 @@ async def create_staff(
     ``password_hash`` lets the sample loader hash its one demo password once for all demo accounts;
     ``batch`` (a loader creating many) leaves marking the organisation changed to the caller.
     """
-    validate_account(username, password, name, roles)
-    if not await svc.db.tenants.find_one({"_id": tenant}):
+    tenant_doc = await svc.db.tenants.find_one({"_id": tenant})
+    validate_account(username, password, name, roles, allowed_roles(tenant_doc or {}))
+    if not tenant_doc:
         raise NotFound(f"未找到县区（租户）：{tenant}")
     doc = {
         "_id": staff_id(tenant, username),
@@ -74,11 +86,8 @@ async def create_staff(
         "department": department,
         "centre": centre,
         "phone": phone,
-        "password_hash": password_hash or hash_password(password),
         "active": True,
-        "failed_logins": 0,
-        "locked_until": None,
-        "created_at": svc.now(),
+        **new_account_fields(password_hash or hash_password(password), svc.now()),
     }
     try:
         await svc.db.staff.insert_one(doc)

@@ -9,17 +9,21 @@ from backend.services.context import Services
 from backend.store import batch
 
 
+def _entry(tenant: str, now, actor: str, action: str, data: dict) -> dict:
+    return {"_id": f"{tenant}:{now.strftime('%Y%m%d%H%M%S%f')}:{secrets.token_hex(4)}", "tenant": tenant, "at": now,
+            "actor": actor, "action": action, "data": data}
+
+
 async def record(svc: Services, tenant: str, actor: str, action: str, data: dict) -> None:
     """Append one entry (with other requests' inserts); entries are never updated or deleted by the application."""
-    now = svc.now()
-    await batch.insert_one(svc.db, "audit_log", {
-        "_id": f"{tenant}:{now.strftime('%Y%m%d%H%M%S%f')}:{secrets.token_hex(4)}",
-        "tenant": tenant,
-        "at": now,
-        "actor": actor,
-        "action": action,
-        "data": data,
-    })
+    await batch.insert_one(svc.db, "audit_log", _entry(tenant, svc.now(), actor, action, data))
+
+
+async def record_many(svc: Services, tenant: str, actor: str, entries: list[tuple[str, dict]]) -> None:
+    """Append several entries (action, data) in one write."""
+    if entries:
+        now = svc.now()
+        await batch.insert_new(svc.db, "audit_log", [_entry(tenant, now, actor, a, d) for a, d in entries])
 
 
 async def recent(svc: Services, tenant: str, limit: int = 50) -> list[dict]:

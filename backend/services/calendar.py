@@ -12,12 +12,13 @@ cannot. Every change is written to the audit log.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 from pymongo import ASCENDING, IndexModel
 
 from backend.domain.calendar import WorkCalendar, validate_import
 from backend.domain.errors import ValidationFailed
+from backend.domain.org import closing_time
 from backend.services import audit, tenant_config
 from backend.services.context import Services
 from backend.store.indexes import declare
@@ -40,13 +41,21 @@ def build_calendar(entries: list[dict]) -> WorkCalendar:
     return calendar
 
 
+def closing_of(profile: dict, settings: dict) -> time | None:
+    """The closing time deadlines fall due at, when the county counts limits to it (期限截至下班时间)."""
+    text = closing_time(profile.get("business_hours", "")) if settings.get("deadline_at_closing") else ""
+    return time.fromisoformat(text) if text else None
+
+
 async def load_calendar(svc: Services, tenant: str) -> WorkCalendar:
-    """The tenant's calendar; rebuilt only when it changed since the last call."""
+    """The tenant's calendar with its closing time; rebuilt only when either changed since the last call."""
     async def build() -> WorkCalendar:
         entries = await svc.db[ENTRIES].find({"_id": prefix_range(f"{tenant}:")}).to_list(None)
-        return build_calendar([e for e in entries if e.get("tenant") == tenant])
+        org = await tenant_config.org(svc, tenant)
+        calendar = build_calendar([e for e in entries if e.get("tenant") == tenant])
+        return calendar.with_closing_time(closing_of(org.tenant, org.settings))
 
-    return await tenant_config.cached(svc, tenant, "calendar", build)
+    return await tenant_config.cached(svc, tenant, "calendar", build, depends=("org",))
 
 
 async def _change(svc: Services, tenant: str, entry_id: str, entry: dict) -> str:

@@ -335,7 +335,7 @@ def post_from_document(doc: dict) -> Post:
 
 async def approval_posts(svc: Services, tenant: str, departments) -> dict[str, Post]:
     org = await tenant_config.org(svc, tenant)
-    docs = [org.posts[f"d-{d}"] for d in departments if f"d-{d}" in org.posts]
+    docs = org.approval_posts(departments)
     return {post.department: post for post in map(post_from_document, docs)}
 
 

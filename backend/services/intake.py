@@ -130,6 +130,15 @@ def _centre(item, channel: str, principal: dict, payload: dict) -> str:
     return town
 
 
+def _check_centre(org, centre: str, item) -> None:
+    """The centre is in use and, when it names the items it accepts (可受理事项), names this one."""
+    doc = org.centres.get(centre)
+    if not doc or not doc.get("active", True):
+        raise ValidationFailed("该服务中心未设立或已停用，不能受理", code="centre_inactive")
+    if doc.get("items") and item.code not in doc["items"]:
+        raise Forbidden(f"{doc.get('name', centre)}不受理该事项", code="item_not_accepted_here")
+
+
 async def submit(svc: Services, tenant: str, principal: dict, payload: dict, idempotency_key: str = "",
                  accept: bool = False) -> tuple[Case, dict]:
     """Open a case from any channel; with an idempotency key, a retried submission creates one case.
@@ -155,11 +164,12 @@ async def submit(svc: Services, tenant: str, principal: dict, payload: dict, ide
     method = _text(delivery, "method", 20) or "window"
     if method not in item.delivery_methods and item.delivery_methods:
         raise ValidationFailed("该事项不支持所选的送达方式", code="bad_delivery_method")
+    org = await tenant_config.org(svc, tenant)
     centre = _centre(item, channel, principal, payload)
+    _check_centre(org, centre, item)
     file_ids = [m["file_id"] for m in materials if m["file_id"]]
     if file_ids:
         await uploads.check_attachable(svc, tenant, file_ids, principal)
-    org = await tenant_config.org(svc, tenant)
     posts = await casework.approval_posts(svc, tenant, _departments(item)) if accept and item.kind != "immediate" else {}
 
     def application(number: str) -> Application:

@@ -26,7 +26,7 @@ async def list_posts(svc: Services, tenant: str, centre: str = "") -> list[dict]
     names = {staff_id: d.get("name", "") for staff_id, d in org.staff.items()}
     now = svc.now()
     posts = []
-    for doc in [d for d in org.posts.values() if not centre or d.get("centre") == centre]:
+    for doc in [d for d in org.active("posts").values() if not centre or d.get("centre") == centre]:
         post = casework.post_from_document(doc)
         posts.append({
             "code": doc["code"], "name": doc["name"], "kind": doc["kind"], "kind_label": KIND_LABELS.get(doc["kind"], ""),
@@ -70,7 +70,7 @@ async def mark_holder_away(svc: Services, tenant: str, code: str, slot: str, rea
     post = mark_away(post, holder, now, until, reason.strip())
     await svc.db.posts.update_one({"_id": doc["_id"]}, {"$set": {"absences": _absence_docs(post)}})
     await tenant_config.changed(svc, tenant, "org")
-    moved = await _hand_over_open_tasks(svc, tenant, post, actor)
+    moved = await hand_over_open_tasks(svc, tenant, post, await casework.staff_actor(svc, actor, "centre_manager"))
     await audit.record(svc, tenant, actor["id"], "post.away", {"post": code, "slot": slot, "reason": reason.strip(),
                                                                "handed_over": moved})
     return {"post": code, "handed_over": moved}
@@ -87,9 +87,9 @@ async def mark_holder_back(svc: Services, tenant: str, code: str, slot: str, act
     return {"post": code}
 
 
-async def _hand_over_open_tasks(svc: Services, tenant: str, post, actor: dict) -> int:
-    """Each case with an open task at this post gets a TaskHandedOver step (AB岗顶岗)."""
-    manager = await casework.staff_actor(svc, actor, "centre_manager")
+async def hand_over_open_tasks(svc: Services, tenant: str, post, manager) -> int:
+    """Each case with an open task at this post held by someone away or gone gets a TaskHandedOver
+    step (AB岗顶岗, 调岗移交) decided by ``manager`` (a domain Actor)."""
     moved = 0
     queue = await work.read_prefix(svc.db, casework.task_key(tenant, post.department, ""))
     for task in [t for t in queue if t.get("post") == post.post_id]:

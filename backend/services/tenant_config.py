@@ -50,17 +50,31 @@ class Org:
     _post_of: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
-        for code, post in sorted(self.posts.items()):
+        for code, post in sorted(self.active("posts").items()):
             for holder in (post.get("holder_a"), post.get("holder_b")):
                 if holder:
                     self._post_of.setdefault(holder, code)
 
     def post_of(self, staff_id: str) -> str:
-        """The code of the post a staff member holds (as A or B), or ""."""
+        """The code of the active post a staff member holds (as A or B), or ""."""
         return self._post_of.get(staff_id, "")
 
     def department_names(self) -> dict[str, str]:
+        """Every department's name, deactivated ones too (old cases still name them)."""
         return {code: d.get("name", code) for code, d in self.departments.items()}
+
+    def active(self, kind: str) -> dict[str, dict]:
+        """The documents of ``kind`` (departments, townships, centres, posts, staff) not deactivated."""
+        return {code: d for code, d in getattr(self, kind).items() if d.get("active", True)}
+
+    def approval_posts(self, departments) -> list[dict]:
+        """The active approval post (审批岗) of each department that has one: ``d-{code}`` first."""
+        found = []
+        for department in departments:
+            candidates = sorted((code != f"d-{department}", code) for code, p in self.active("posts").items()
+                                if p.get("kind") == "approval" and p.get("departments") == [department])
+            found += [self.posts[candidates[0][1]]] if candidates else []
+        return found
 
 
 @dataclass

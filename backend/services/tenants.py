@@ -1,4 +1,4 @@
-"""A county's public profile: its name, departments, townships and service centres."""
+"""A county's public profile: its name, and the departments, townships and service centres in use."""
 
 from backend.domain.errors import NotFound
 from backend.services import tenant_config
@@ -10,9 +10,11 @@ async def profile(svc: Services, tenant: str) -> dict:
     doc = org.tenant
     if not doc:
         raise NotFound(f"未找到县区：{tenant}", code="tenant_not_found")
-    departments = [{"code": d["code"], "name": d["name"], "duties": d.get("duties", "")} for d in org.departments.values()]
-    townships = [{"code": t["code"], "name": t["name"]} for t in org.townships.values()]
-    centres = [{"code": c["code"], "name": c["name"], "level": c["level"]} for c in org.centres.values()]
+    departments = [{"code": d["code"], "name": d["name"], "duties": d.get("duties", "")}
+                   for d in org.active("departments").values()]
+    townships = [{"code": t["code"], "name": t["name"], "villages": t.get("villages", [])}
+                 for t in org.active("townships").values()]
+    centres = [{"code": c["code"], "name": c["name"], "level": c["level"]} for c in org.active("centres").values()]
     return {
         "code": tenant, "name": doc.get("name", tenant), "area_code": doc.get("area_code", ""),
         "centre_name": doc.get("centre_name", ""), "hotline": doc.get("hotline", ""),

@@ -75,10 +75,11 @@ async def wait_for_sample(page, server) -> None:
     raise AssertionError("the sample county never finished loading")
 
 
-async def sign_in(page, server, username: str, password: str = "sunshine365") -> None:
+async def sign_in(page, server, username: str, password: str = "sunshine365", tenant: str = "") -> None:
     await page.goto(server.base_url + "/console/login")
     await page.fill("input[name=username]", username)
     await page.fill("input[name=password]", password)
+    await page.fill("input[name=tenant]", tenant)  # the browser remembers the last county: say it each time
     await page.click("button[type=submit]")
     await page.wait_for_url(server.base_url + "/console/")
 

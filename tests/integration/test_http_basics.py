@@ -4,7 +4,8 @@ import re
 
 from backend.openapi import api_routes, implemented_methods
 
-SAMPLE_PARAMS = {"number": "610924-20260101-00001", "version": "1", "fmt": "html"}
+SAMPLE_PARAMS = {"number": "610924-20260101-00001", "version": "1", "fmt": "html", "kind": "departments",
+                 "action": "deactivate", "which": "export"}
 
 
 async def test_liveness_and_readiness_answer_when_the_store_is_up(api):

@@ -55,6 +55,11 @@ async def _callers(api, svc) -> dict:
     other = api.as_anonymous()
     await other.login("hbadmin", "hanbin-pass-1", tenant="hanbin")
     clients["other_tenant"] = other
+    await svc.db.tenants.insert_one({"_id": "shaanxi", "name": "陕西省", "kind": "province"})
+    await accounts.create_staff(svc, "shaanxi", "sxsupervisor", "shaanxi-pass-1", "省级监察员", ["province_supervisor"])
+    province = api.as_anonymous()
+    await province.login("sxsupervisor", "shaanxi-pass-1", tenant="shaanxi")
+    clients["province_supervisor"] = province
     return clients
 
 
@@ -67,7 +72,7 @@ async def _resources(api) -> dict:
     return {"number": case["number"], "ticket": ticket["number"], "code": await code_of(api, "个体工商户设立登记"),
             "version": "1", "fmt": "html", "document": "receipt", "file_id": "nofile", "card_id": "ziyang:none",
             "violation_id": "ziyang:none", "report_id": "none", "shift_id": "none", "call_id": "call-1",
-            "phone": "13800001234", "token": "none"}
+            "phone": "13800001234", "token": "none", "kind": "departments", "which": "export", "action": "deactivate"}
 
 
 def _fill(path: str, values: dict) -> str:
@@ -75,6 +80,8 @@ def _fill(path: str, values: dict) -> str:
         name = match.group(1)
         if name == "number" and ("/hotline/" in path or "/open311/" in path):
             return values["ticket"]
+        if name == "code" and "/org/" in path:
+            return "w01" if "/posts/" in path else "scjgj"
         return values.get(name, "x")
     return re.sub(r"{(\w+)}", one, path)
 

@@ -155,3 +155,12 @@ def test_a_step_can_be_late_while_the_case_is_on_time():
     assert finished_late(review, finished_review)
     assert not finished_late(case, finished_review)
     assert "审查环节时限 1 个工作日" in review.explanation_zh
+
+
+def test_a_county_that_counts_to_closing_time_carries_it_on_its_calendar():
+    started = sh(2026, 11, 23, 9, 30)
+    closing = CAL.with_closing_time(time(17, 30))
+    at_closing = compute_deadline(closing, started, 3, label="承诺时限")
+    assert at_closing.due_at == sh(2026, 11, 26, 17, 30) and "17:30（办事大厅下班时间）" in at_closing.explanation_zh
+    assert compute_deadline(CAL, started, 3).due_at == end_of(date(2026, 11, 26))
+    assert CAL.closing_time is None  # the copy carries it; the shared calendar does not

@@ -1,21 +1,19 @@
 """Window documents: the acceptance receipt (受理回执), its QR code and the two notices."""
 
 import io
-import json
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pypdf
 import pytest
 
+from backend.services.seed import sample_profile
 from backend.reports.qr import case_link, qr_drawing, qr_matrix, qr_png, qr_svg
 from backend.reports.receipt import (receipt_html, receipt_pdf, rejection_notice_html,
                                      supplement_notice_html)
 
-SEED = Path(__file__).resolve().parents[2] / "backend" / "seed"
-TENANT = json.loads((SEED / "county.json").read_text(encoding="utf-8"))["tenant"]
+TENANT = sample_profile()
 BASE = "https://zwfw.ziyang.gov.cn"
 SVG = "{http://www.w3.org/2000/svg}"
 

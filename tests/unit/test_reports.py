@@ -15,12 +15,12 @@ from backend.reports.flowchart import flowchart_svg
 from backend.reports.guide import business_manual_html, compression_report_html, service_guide_html
 from backend.reports.pdf import business_manual_pdf, compression_report_pdf, service_guide_pdf
 from backend.reports.scene import wrap
+from backend.services.seed import sample_book, sample_profile
 
 SEED = Path(__file__).resolve().parents[2] / "backend" / "seed"
 CATALOGUE = json.loads((SEED / "catalogue.json").read_text(encoding="utf-8"))["items"]
-COUNTY = json.loads((SEED / "county.json").read_text(encoding="utf-8"))
-TENANT = COUNTY["tenant"]
-DEPARTMENTS = {d["code"]: d["name"] for d in COUNTY["departments"]}
+TENANT = sample_profile()
+DEPARTMENTS = {code: d["name"] for code, d in sample_book().state.departments.items()}
 
 
 def stored(name: str) -> dict:

@@ -2,7 +2,10 @@
 window.S365 = (() => {
   async function api(method, path, body) {
     const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
-    if (body !== undefined) {
+    if (body instanceof Blob) {  // a file sent as it is (uploads, workbooks)
+      init.headers['Content-Type'] = body.type || 'application/octet-stream';
+      init.body = body;
+    } else if (body !== undefined) {
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
