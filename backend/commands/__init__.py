@@ -24,6 +24,9 @@ COMMAND_MODULES = [
     "backend.commands.items_io:ImportCommand",
     "backend.commands.items_io:ExportCommand",
     "backend.commands.verify_trail",
+    "backend.commands.backup",
+    "backend.commands.backup:RestoreCommand",
+    "backend.commands.migrate",
 ]
 
 
