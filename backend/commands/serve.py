@@ -36,14 +36,18 @@ async def _prepare_store(app) -> None:
     store answers. ``/readyz`` answers 200 only when this is done."""
     from pymongo.errors import PyMongoError
 
+    from backend.ops.migrations import migrate_at_start
     from backend.services import seed
     from backend.store.indexes import ensure_indexes
+    from backend.store.lease import default_holder
 
     svc, readiness = app.settings["services"], app.settings["readiness"]
     while True:
         try:
             readiness["warming"] = "indexes"
             await ensure_indexes(svc.db)
+            readiness["warming"] = "migrations"
+            await migrate_at_start(svc, default_holder())
             if svc.settings.seed_sample and await seed.is_empty(svc):
                 readiness["warming"] = "sample"
                 counts = await seed.seed_sample(svc)

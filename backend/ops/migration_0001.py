@@ -29,7 +29,7 @@ def old_collections(names: list[str]) -> list[str]:
 
 
 async def run(svc: Services, progress) -> None:
-    tenants = sorted(d["_id"] async for d in svc.db.tenants.find({}, {"_id": 1}))
+    tenants = sorted([d["_id"] async for d in svc.db.tenants.find({}, {"_id": 1})])
     for tenant in tenants:
         await _rederive_open_cases(svc, progress, tenant)
     await _move_touched_heads(svc)

@@ -10,6 +10,7 @@ recorded in ``schema_versions`` (see ``backend.store.schema``) and its progress 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -136,3 +137,22 @@ async def _finish(svc: Services, migration: Migration) -> None:
     await svc.db[schema.VERSIONS].replace_one({"_id": schema.migration_id(migration.ident)},
                                               {"applied_at": now, "summary": migration.summary}, upsert=True)
     log.info("migration %s applied", migration.ident)
+
+
+async def migrate_at_start(svc: Services, holder: str, retry_s: float = 2.0) -> None:
+    """For ``serve``: apply pending migrations, or wait while another process applies them.
+
+    A store newer than this code is never served: the error is logged and this waits forever, so
+    ``/readyz`` stays 503 and the load balancer sends nobody here.
+    """
+    while True:
+        try:
+            done = await migrate(svc, holder, report=log.info)
+            if done:
+                log.info("store migrated: %s", ", ".join(done))
+            return
+        except MigrationError as exc:
+            if not await pending(svc) and not schema.newer_than_code(await schema.stored_versions(svc.db)):
+                return  # another process finished them meanwhile
+            log.error("%s", exc)
+        await asyncio.sleep(retry_s)

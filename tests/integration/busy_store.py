@@ -32,5 +32,8 @@ async def fill(api, svc, clock) -> dict:
     clock.advance(days=5)
     await sweep_now(svc)
     assert await supervision.open_entries(svc, "ziyang")
+    approver = await staff(api, "scjgj_a")  # sessions last hours, not days
+    answer = await approver.post(f"/api/v1/cases/{joint}/approve", {"opinion": "同意"})  # journalled, not checkpointed
+    assert answer.status == 200, answer.json
     await accounts.open_session(svc, "ziyang", "citizen", "openid-1")
     return {"finished": finished, "waiting": waiting, "joint": joint, "ticket": ticket, "files": files}
