@@ -8,6 +8,7 @@ partial backup and a store that holds data, naming what is wrong, and verifies t
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -19,11 +20,12 @@ def add_arguments(parser) -> None:
     parser.add_argument("directory", type=Path, help="备份目录（须为新目录或空目录）")
     parser.add_argument("--tenant", default=None, help="只备份该县区")
     parser.add_argument("--sqlite", action="store_true", help="内置存储：在线复制 SQLite 数据文件（服务运行中也安全）")
+    parser.add_argument("--scheduled", action="store_true", help=argparse.SUPPRESS)  # the daily task records it
 
 
 def run(args, settings) -> int:
     from backend.commands import Progress, with_store
-    from backend.ops import backup, sqlite_copy
+    from backend.ops import backup, scheduled_backup, sqlite_copy
 
     try:
         if args.sqlite:
@@ -38,6 +40,8 @@ def run(args, settings) -> int:
                                        progress=bar.update)
             bar.finish()
             print(backup.summary_zh(result))
+            if not args.scheduled:
+                await scheduled_backup.record_manual(svc.db, result.directory, result.manifest, svc.now())
             return 1 if result.manifest["uploads"]["problems"] else 0
 
         return with_store(settings, work)
