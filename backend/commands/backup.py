@@ -9,6 +9,7 @@ partial backup and a store that holds data, naming what is wrong, and verifies t
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -60,6 +61,8 @@ class RestoreCommand:
         parser.add_argument("--force", action="store_true",
                             help="按县区备份：恢复到已有其他县区数据的存储（该县区必须为空）")
         parser.add_argument("--check", action="store_true", help="只校验备份目录，不写入存储")
+        parser.add_argument("--drill", action="store_true",
+                            help="恢复演练：恢复到临时数据库 {SUNSHINE_DB}_drill，校验后删除，不影响正式数据")
 
     @staticmethod
     def run(args, settings) -> int:
@@ -74,16 +77,25 @@ class RestoreCommand:
         if args.check:
             print(f"备份完整：{len(manifest['collections'])} 个文件校验通过（{manifest['finished_at']}）")
             return 0
+        if args.drill:
+            settings = dataclasses.replace(settings, database=f"{settings.database}_drill")
         bar = Progress(1, "恢复")
 
         async def work(svc) -> int:
+            if args.drill:  # a scratch database: whatever an earlier drill left goes first
+                await svc.db.client.drop_database(svc.db.name)
             try:
                 report = await restore.restore(svc, args.directory, force=args.force, progress=bar.update)
             except (restore.RestoreRefused, backup_files.BackupDamaged) as exc:
                 print(exc, file=sys.stderr)
                 return 2
+            finally:
+                if args.drill:
+                    await svc.db.client.drop_database(svc.db.name)
             bar.finish()
             print(restore.summary_zh(report))
+            if args.drill:
+                print(f"恢复演练{'通过' if report.ok else '未通过'}：临时数据库 {svc.db.name} 已删除")
             return 0 if report.ok else 1
 
         return with_store(settings, work)

@@ -31,7 +31,7 @@ async def lived_in(api, seeded, svc, clock):
 
 async def counts(db) -> dict[str, int]:
     return {name: await db[name].count_documents({}) for name in await db.list_collection_names()
-            if name not in ("sessions", "leases", "lease_claims") and await db[name].count_documents({})}
+            if name not in ("sessions", "leases", "lease_claims", "backups") and await db[name].count_documents({})}
 
 
 def backend_cli(settings, *args, database=None):
@@ -56,6 +56,9 @@ async def test_a_lived_in_county_is_backed_up_and_restored_with_equal_counts_and
     assert await counts(target.db) == {k: v for k, v in (await counts(svc.db)).items()}
     answer = await backend_cli(settings, "verify-trail", database=target.db.name)
     assert answer.returncode == 0 and "校验办件 4 件" in answer.stdout, answer.stdout
+    answer = await backend_cli(settings, "restore", str(tmp_path / "b"), "--drill")
+    assert answer.returncode == 0 and "恢复演练通过" in answer.stdout, answer.stdout + answer.stderr
+    assert settings.database + "_drill" not in await svc.db.client.list_database_names()
 
 
 async def test_the_restored_county_reads_its_uploads_byte_for_byte_and_keeps_working(lived_in, svc, target, tmp_path,

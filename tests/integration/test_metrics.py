@@ -119,3 +119,8 @@ async def test_the_client_address_comes_from_a_configured_proxy_only(seeded, app
     await (await app_with(trusted_proxies="127.0.0.1")).get("/healthz", headers=forged)
     ips = [e["ip"] for e in log_lines() if e.get("path") == "/healthz"]
     assert ips == ["127.0.0.1", "198.51.100.7"]
+
+
+async def test_writes_are_acknowledged_by_a_majority_journal(store):
+    assert store.db.write_concern.document == {"w": "majority", "j": True, "wtimeout": 10000}
+    await store.db.probe.insert_one({"_id": "x"})  # the embedded store accepts it as well
