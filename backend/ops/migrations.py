@@ -88,9 +88,14 @@ class Progress:
 
 
 async def pending(svc: Services) -> list[Migration]:
-    """The migrations this store still needs (none for an empty store, which is stamped instead)."""
-    applied = await schema.applied_migrations(svc.db)
-    return [m for m in MIGRATIONS if m.ident not in applied]
+    """The migrations this store still needs: those whose collection versions it has not reached.
+
+    The versions decide, not the ledger alone, so a store restored from a county's backup (which
+    carries the versions in its manifest, not the ledger) is not migrated again.
+    """
+    applied, stored = await schema.applied_migrations(svc.db), await schema.stored_versions(svc.db)
+    return [m for m in MIGRATIONS if m.ident not in applied
+            and any(stored.get(name, 1) < version for name, version in m.raises.items())]
 
 
 async def _stamp_if_empty(svc: Services) -> bool:

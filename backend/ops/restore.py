@@ -169,6 +169,8 @@ async def restore(svc: Services, directory: Path, *, force: bool = False,
         await svc.db[schema.VERSIONS].delete_many({})
     for entry in entries:
         await _load(svc.db, directory, entry, moved, tick)
+    if not await schema.stored_versions(svc.db):  # a county's backup carries its versions in the manifest
+        await schema.record(svc.db, manifest.get("schema", {}), svc.now(), "restore")
     report = RestoreReport(manifest)
     for entry in entries:
         report.counts[entry["name"]] = (entry["count"], await _count(svc.db, entry["name"], manifest["tenant"]))
