@@ -38,7 +38,7 @@ class JsonFormatter(logging.Formatter):
         message = record.getMessage()
         if message.startswith("{") and message.endswith("}"):  # a structured line (the access log)
             try:
-                entry.update(json.loads(message))
+                entry.update({k: v for k, v in json.loads(message).items() if k != "ts"})
                 message = ""
             except ValueError:
                 pass

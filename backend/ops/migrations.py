@@ -98,7 +98,8 @@ async def pending(svc: Services) -> list[Migration]:
             and any(stored.get(name, 1) < version for name, version in m.raises.items())]
 
 
-async def _stamp_if_empty(svc: Services) -> bool:
+async def stamp_if_empty(svc: Services) -> bool:
+    """Record the current versions in a store that holds nothing yet (True when it did)."""
     if await schema.stored_versions(svc.db) or await svc.db.tenants.find_one({}):
         return False
     now = svc.now()
@@ -120,7 +121,7 @@ async def migrate(svc: Services, holder: str, *, after_item=None, report=print) 
     if held is None:
         raise MigrationError("另一个进程正在升级数据（租约 schema-migrate 被占用）；请稍后再试")
     try:
-        if await _stamp_if_empty(svc):
+        if await stamp_if_empty(svc):
             return []
         done = []
         for migration in await pending(svc):
