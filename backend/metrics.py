@@ -14,8 +14,6 @@ import asyncio
 import os
 import re
 import time
-from datetime import datetime, timezone
-
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 from prometheus_client import REGISTRY
 
@@ -84,10 +82,6 @@ def observe_request(handler) -> None:
     REQUEST_SECONDS.labels(route, method).observe(handler.request.request_time())
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 class StoreFigures:
     """The gauges read from the store, refreshed at most every ``REFRESH_S`` seconds."""
 
@@ -101,7 +95,7 @@ class StoreFigures:
                 return
             from backend.ops import figures
 
-            await figures.fill_gauges(svc, self)
+            await figures.fill_gauges(svc)
             self.at = time.monotonic()
 
 

@@ -16,7 +16,7 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-async def fill_gauges(svc, _cache=None) -> None:
+async def fill_gauges(svc) -> None:
     """Set every store-derived gauge from the working sets (called at most once a minute)."""
     now = svc.now()
     tenants = [d["_id"] async for d in svc.db.tenants.find({}, {"_id": 1})]
