@@ -100,6 +100,9 @@ class Settings:
         "SMS template codes per notice: accepted=SMS_1,supplement=SMS_2,... (default=CODE covers the rest); "
         "variables ${item} ${number} ${state} ${note} ${time}",
     )
+    sweep_seconds: int = _setting(
+        "SUNSHINE_SWEEP_SECONDS", 30, "Seconds between warning sweeps (the sweep lease lapses after four)"
+    )
     cti_secret: str = _setting(
         "SUNSHINE_CTI_SECRET", "", "Shared secret of the CTI webhook (HMAC-SHA256 signatures); empty turns the webhook off",
         secret=True,
@@ -146,6 +149,8 @@ def _check(settings: Settings) -> list[str]:
         problems.append(f"SUNSHINE_PORT: 端口应在 1-65535 之间 / port must be 1-65535, got {settings.port}")
     if settings.store_timeout_ms < 100:
         problems.append("SUNSHINE_STORE_TIMEOUT_MS: 至少 100 毫秒 / at least 100 ms")
+    if not 1 <= settings.sweep_seconds <= 3600:
+        problems.append("SUNSHINE_SWEEP_SECONDS: 应在 1-3600 秒之间 / must be 1-3600")
     if settings.session_hours < 1:
         problems.append("SUNSHINE_SESSION_HOURS: 至少 1 小时 / at least 1 hour")
     if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:

@@ -11,4 +11,6 @@ module.exports = {
   pageSize: 20,
   popularCount: 6,
   searchDebounceMs: 300,
+  // 长辈模式's big call button dials this (the 12345 government service hotline).
+  hotlineNumber: '12345',
 }

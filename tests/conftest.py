@@ -124,8 +124,11 @@ class ApiClient:
             headers.setdefault("Content-Type", "application/json")
         if data is None and method in ("POST", "PUT", "PATCH"):
             data = b""
+        # Requests queued behind max_clients time out after connect_timeout (20 s by default), not
+        # request_timeout: 200 concurrent submissions on a loaded machine wait longer than that.
         response = await self.http.fetch(self.base_url + path, method=method, body=data, headers=headers,
-                                         raise_error=False, request_timeout=180, allow_nonstandard_methods=True)
+                                         raise_error=False, request_timeout=180, connect_timeout=180,
+                                         allow_nonstandard_methods=True)
         return Response(response)
 
     async def get(self, path, **kw):

@@ -22,6 +22,8 @@ BACKGROUND_TASKS: list = [notification_task, sweep_task, hotline_nightly_task, r
 
 def add_arguments(parser) -> None:
     parser.add_argument("--port", type=int, default=None, help="端口（默认 SUNSHINE_PORT）")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="工作进程数，共用一个端口（默认 1；可设为 CPU 核数）")
 
 
 def run(args, settings) -> int:
@@ -29,6 +31,13 @@ def run(args, settings) -> int:
         from dataclasses import replace
 
         settings = replace(settings, port=args.port)
+    if args.processes < 1:
+        print("工作进程数至少为 1")
+        return 2
+    if args.processes > 1:
+        from backend.commands import prefork
+
+        return prefork.run(settings, args.processes)
     return asyncio.run(serve(settings))
 
 
@@ -73,7 +82,8 @@ async def warm_up(svc) -> None:
         await knowledge.index_for(svc, tenant)
 
 
-async def serve(settings) -> int:
+async def serve(settings, sockets=None, worker: int | None = None) -> int:
+    """Serve until SIGTERM/SIGINT; ``sockets`` and ``worker`` when started by ``serve --processes``."""
     import tornado.httpserver
 
     from backend.app import make_app
@@ -84,7 +94,10 @@ async def serve(settings) -> int:
     app.settings["readiness"]["warming"] = "store"  # until _prepare_store has run
     limit = max(settings.max_body_bytes, settings.max_upload_bytes) + 1024 * 1024
     server = tornado.httpserver.HTTPServer(app, max_body_size=limit, xheaders=True)
-    server.listen(settings.port, settings.host)
+    if sockets is not None:
+        server.add_sockets(sockets)
+    else:
+        server.listen(settings.port, settings.host)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -95,11 +108,13 @@ async def serve(settings) -> int:
     if settings.background:
         tasks += [asyncio.create_task(task(app.settings["services"], stop)) for task in BACKGROUND_TASKS]
     where = "内置 FerretDB" if store.embedded else "MongoDB"
-    print(f"阳光365 已启动：http://{settings.host}:{settings.port}/console/ （存储：{where}；Ctrl-C 停止）", flush=True)
+    if worker is None:
+        print(f"阳光365 已启动：http://{settings.host}:{settings.port}/console/ （存储：{where}；Ctrl-C 停止）", flush=True)
     try:
         await stop.wait()
     finally:
-        print("正在停止……", flush=True)
+        if worker is None:
+            print("正在停止……", flush=True)
         server.stop()
         for task in tasks:
             task.cancel()

@@ -119,7 +119,7 @@ class CaseDocumentHandler(DocumentHandler):
                     "responses": {**DOC_RESPONSES, "401": ERR, "409": ERR}}}
 
     async def get(self, number: str, document: str, fmt: str) -> None:
-        from backend.domain.errors import Conflict, ValidationFailed
+        from backend.domain.errors import Conflict
         from backend.reports import receipt
         from backend.services import case_views
 
@@ -132,11 +132,12 @@ class CaseDocumentHandler(DocumentHandler):
             await self.render_document(fmt, f"受理回执-{number}", lambda: receipt.receipt_html(view, county, base),
                                        lambda: receipt.receipt_pdf(view, county, base))
             return
-        if fmt == "pdf":
-            raise ValidationFailed("通知书目前提供 HTML 打印版", code="html_only")
         state = (await case_views.staff_view(self.svc, me["tenant"], number, me))["state"]
         if state != NOTICE_STATES[document]:
             raise Conflict("办件当前状态不需要该通知书", code="wrong_state")
-        maker = receipt.supplement_notice_html if document == "supplement-notice" else receipt.rejection_notice_html
-        await self.render_document(fmt, f"{document}-{number}", lambda: maker(view, county, base), None)
+        supplement = document == "supplement-notice"
+        html = receipt.supplement_notice_html if supplement else receipt.rejection_notice_html
+        pdf = receipt.supplement_notice_pdf if supplement else receipt.rejection_notice_pdf
+        await self.render_document(fmt, f"{document}-{number}", lambda: html(view, county, base),
+                                   lambda: pdf(view, county, base))
 

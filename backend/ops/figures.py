@@ -1,12 +1,12 @@
-"""The store-derived metrics: working sets counted by ``_id`` prefix, lags read by ``_id``."""
+"""The store-derived metrics: the dashboard's live counts (``services.journal``: the folded state plus
+the entries not yet folded), working sets counted by ``_id`` prefix, lags read by ``_id``."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 from backend import metrics
-from backend.services import supervision
-from backend.services.supervision_dashboard import live_level
+from backend.services import journal
 from backend.store import timers, work
 
 QUEUES = {"tasks": "task", "intake": "intake"}
@@ -28,11 +28,10 @@ async def fill_gauges(svc) -> None:
 
 
 async def _tenant_gauges(svc, tenant: str, now: datetime) -> None:
-    entries = await supervision.open_entries(svc, tenant)
-    levels = [live_level(e, now) for e in entries]
-    metrics.OPEN_CASES.labels(tenant).set(len(entries))
-    metrics.OVERDUE_CASES.labels(tenant).set(levels.count("red"))
-    metrics.DUE_SOON_CASES.labels(tenant).set(levels.count("yellow"))
+    county = (await journal.read(svc, tenant)).counts.county.figures(now)  # the dashboard's own figures
+    metrics.OPEN_CASES.labels(tenant).set(county["open"])
+    metrics.OVERDUE_CASES.labels(tenant).set(county["overdue"])
+    metrics.DUE_SOON_CASES.labels(tenant).set(county["due_soon"])
     for queue, kind in QUEUES.items():
         found = await work.read_prefix(svc.db, work.key(tenant, kind, ""), {"_id": 1})
         metrics.QUEUE_LENGTH.labels(tenant, queue).set(len(found))

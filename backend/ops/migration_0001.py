@@ -7,17 +7,20 @@ journal ``trail_touched`` and claimed numbers in ``case_numbers``. The current c
 them. For each tenant, every case not finished is loaded (steps a dead writer left are applied)
 and everything its steps derive is written again into ``work`` (queues, open entry, timers filed
 anew, journal head), with the snapshot's derived fields (deadline, filed timers). Heads still
-waiting in ``trail_touched`` for a checkpoint are moved into the journal, then the old
-collections are dropped. Every write is a whole-document upsert or a delete by ``_id``.
+waiting in ``trail_touched`` for a checkpoint are moved into the journal (as entries that change
+no count), then the old
+collections are dropped. Every write is a whole-document upsert or a delete by ``_id``. The open
+counts need nothing: a store from before the journal has no ``journal_state``, and the sweep's
+first fold recounts it from the open cases (``services.journal.recount``); a rederived case whose
+snapshot already holds ``counted`` journals a change of zero.
 """
 
 from __future__ import annotations
 
 from pymongo.errors import BulkWriteError
 
-from backend.services import casework
+from backend.services import casework, journal
 from backend.services.context import Services
-from backend.services.supervision import journal_key
 from backend.store import work
 
 OLD = ("task_queue", "intake_queue", "open_cases", "supervision_timers", "trail_touched", "case_numbers")
@@ -70,7 +73,7 @@ async def _move_touched_heads(svc: Services) -> None:
     """Heads journalled for the next checkpoint: into ``work`` first, then out of ``trail_touched``."""
     async for doc in svc.db[TOUCHED].find({}):
         changes = work.Changes()
-        changes.put(journal_key(doc["tenant"], doc["number"], doc["seq"]), {
+        changes.put(journal.entry_key(doc["tenant"], doc["number"], f"{doc['seq']:06d}"), {
             "tenant": doc["tenant"], "number": doc["number"], "seq": doc["seq"], "hash": doc["hash"],
             "at": doc.get("at") or svc.now()})
         await work.apply(svc.db, changes)

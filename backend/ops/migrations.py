@@ -32,6 +32,10 @@ class MigrationError(Exception):
     """Migration cannot proceed (the store is newer than the code, another process holds the lease)."""
 
 
+class MigrationBusy(MigrationError):
+    """Another process holds the lease and is migrating."""
+
+
 @dataclass(frozen=True)
 class Migration:
     ident: str
@@ -119,7 +123,7 @@ async def migrate(svc: Services, holder: str, *, after_item=None, report=print) 
         raise MigrationError(f"存储中的数据格式比本程序新：{listed}。请安装较新版本的程序，不要用旧版本打开它")
     held = await leases.acquire(svc.db, LEASE, holder, LEASE_TTL_S, svc.now())
     if held is None:
-        raise MigrationError("另一个进程正在升级数据（租约 schema-migrate 被占用）；请稍后再试")
+        raise MigrationBusy("另一个进程正在升级数据（租约 schema-migrate 被占用）；请稍后再试")
     try:
         if await stamp_if_empty(svc):
             return []
@@ -160,5 +164,5 @@ async def migrate_at_start(svc: Services, holder: str, retry_s: float = 2.0) -> 
         except MigrationError as exc:
             if not await pending(svc) and not schema.newer_than_code(await schema.stored_versions(svc.db)):
                 return  # another process finished them meanwhile
-            log.error("%s", exc)
+            (log.info if isinstance(exc, MigrationBusy) else log.error)("%s", exc)
         await asyncio.sleep(retry_s)

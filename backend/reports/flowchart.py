@@ -3,7 +3,8 @@
 Each box shows the step number, the performing role as a coloured lane tag, the
 step name (wrapped), a short description and the step's day limit. ``flowchart_svg``
 needs nothing but the standard library; ``flowchart_drawing`` draws the same layout
-with reportlab for the PDFs.
+with reportlab for the PDFs, and ``flowchart_drawings`` splits a long one into parts
+that each fit a page at full size, so no text is printed below 13 pt (large print).
 """
 
 from __future__ import annotations
@@ -13,20 +14,20 @@ from typing import Any, Iterable, Mapping
 from backend.domain.items import ROLES
 from backend.reports.scene import Line, Polygon, Rect, Scene, Text, text_width, to_svg, wrap
 
-ROLE_COLOURS = {
-    "window_clerk": "#c8501e",
-    "dept_approver": "#2563eb",
-    "centre_manager": "#16a34a",
-    "higher_authority": "#7c3aed",
-    "fee_window": "#b45309",
+ROLE_COLOURS = {  # white lane text on each keeps 4.5:1
+    "window_clerk": "#b4461a",
+    "dept_approver": "#1d4ed8",
+    "centre_manager": "#15803d",
+    "higher_authority": "#6d28d9",
+    "fee_window": "#0f766e",
 }
-OTHER_COLOUR = "#6b7280"
-INK, MUTED, LINE = "#1f2329", "#6b7280", "#9ca3af"
+OTHER_COLOUR = "#4b5563"
+INK, MUTED, LINE = "#1f2329", "#4b5563", "#6b7280"
 
 MARGIN, INNER, DAYS_COL = 10, 14, 92
 TEXT_MAX, MIN_TEXT = 300, 170
-NAME_SIZE, DESC_SIZE, TAG_SIZE = 15, 12, 11
-NAME_LEAD, DESC_LEAD, TAG_H = 20, 17, 18
+NAME_SIZE, DESC_SIZE, TAG_SIZE, SMALL_SIZE = 15, 13, 13, 13
+NAME_LEAD, DESC_LEAD, TAG_H = 20, 18, 20
 ARROW, TERMINAL_H, TERMINAL_W = 30, 30, 96
 
 
@@ -69,7 +70,7 @@ def _box_height(row: dict) -> float:
 
 
 def _content_width(row: dict, number: int) -> float:
-    tag = text_width(row["role_label"], TAG_SIZE) + 16 + 8 + text_width(f"第{number}步", 12)
+    tag = text_width(row["role_label"], TAG_SIZE) + 16 + 8 + text_width(f"第{number}步", SMALL_SIZE)
     names = [text_width(s, NAME_SIZE) for s in row["name_lines"]]
     descs = [text_width(s, DESC_SIZE) for s in row["desc_lines"]]
     return max([tag, MIN_TEXT, *names, *descs])
@@ -81,9 +82,9 @@ def _arrow(scene: Scene, x: float, y1: float, y2: float) -> None:
 
 
 def _terminal(scene: Scene, cx: float, y: float, label: str) -> None:
-    scene.add(Rect(cx - TERMINAL_W / 2, y, TERMINAL_W, TERMINAL_H, fill="#fdf1ea", stroke="#c8501e",
+    scene.add(Rect(cx - TERMINAL_W / 2, y, TERMINAL_W, TERMINAL_H, fill="#fdf1ea", stroke="#b4461a",
                    radius=TERMINAL_H / 2, css="terminal"),
-              Text(cx, y + 20, label, size=13, fill="#9c3d14", anchor="middle"))
+              Text(cx, y + 20, label, size=14, fill="#8f3512", anchor="middle"))
 
 
 def _box(scene: Scene, row: dict, number: int, x: float, y: float, w: float, h: float) -> None:
@@ -92,9 +93,9 @@ def _box(scene: Scene, row: dict, number: int, x: float, y: float, w: float, h: 
                    css="step", data={"order": row["order"]}))
     tag_w = text_width(row["role_label"], TAG_SIZE) + 16
     tx, ty = x + INNER, y + INNER
-    scene.add(Rect(tx, ty, tag_w, TAG_H, fill=colour, radius=9, css="role"),
-              Text(tx + tag_w / 2, ty + 13, row["role_label"], size=TAG_SIZE, fill="#ffffff", anchor="middle"),
-              Text(tx + tag_w + 8, ty + 13, f"第{number}步", size=12, fill=MUTED))
+    scene.add(Rect(tx, ty, tag_w, TAG_H, fill=colour, radius=10, css="role"),
+              Text(tx + tag_w / 2, ty + 15, row["role_label"], size=TAG_SIZE, fill="#ffffff", anchor="middle"),
+              Text(tx + tag_w + 8, ty + 15, f"第{number}步", size=SMALL_SIZE, fill=MUTED))
     ty += TAG_H + 8
     for line in row["name_lines"]:
         scene.add(Text(tx, ty + 15, line, size=NAME_SIZE, fill=INK, bold=True, css="step-name"))
@@ -107,7 +108,7 @@ def _box(scene: Scene, row: dict, number: int, x: float, y: float, w: float, h: 
     big, small = days_label(row["days"])
     scene.add(Line(divider, y + 10, divider, y + h - 10, stroke="#e5e7eb"),
               Text(divider + DAYS_COL / 2, y + h / 2 + 2, big, size=20, fill=colour, anchor="middle", bold=True),
-              Text(divider + DAYS_COL / 2, y + h / 2 + 20, small, size=11, fill=MUTED, anchor="middle"))
+              Text(divider + DAYS_COL / 2, y + h / 2 + 21, small, size=SMALL_SIZE, fill=MUTED, anchor="middle"))
 
 
 def flowchart_scene(steps: Iterable[Any]) -> Scene:
@@ -117,21 +118,49 @@ def flowchart_scene(steps: Iterable[Any]) -> Scene:
         scene = Scene(260, 44, title="办理流程图", css="flowchart")
         scene.add(Text(130, 27, "暂无办理流程", size=13, fill=MUTED, anchor="middle"))
         return scene
-    box_w = max(_content_width(r, n) for n, r in enumerate(rows, 1)) + 2 * INNER + DAYS_COL + 8
-    heights = [_box_height(r) for r in rows]
-    total = 2 * MARGIN + 2 * (TERMINAL_H + ARROW) + sum(heights) + ARROW * (len(rows) - 1)
-    scene = Scene(box_w + 2 * MARGIN, total, title="办理流程图", css="flowchart")
+    return _scene(rows, _box_width(rows), first=1, start=True, end=True)
+
+
+def _box_width(rows: list[dict]) -> float:
+    return max(_content_width(r, n) for n, r in enumerate(rows, 1)) + 2 * INNER + DAYS_COL + 8
+
+
+def _scene_height(rows: list[dict], start: bool, end: bool) -> float:
+    ends = int(start) + int(end)
+    return 2 * MARGIN + TERMINAL_H * ends + ARROW * (len(rows) - 1 + ends) + sum(_box_height(r) for r in rows)
+
+
+def _scene(rows: list[dict], box_w: float, first: int, start: bool, end: bool) -> Scene:
+    """Steps ``first``.. of a chart: with the 开始 terminal if ``start``, the 办结 one if ``end``."""
+    scene = Scene(box_w + 2 * MARGIN, _scene_height(rows, start, end), title="办理流程图", css="flowchart")
     cx, y = MARGIN + box_w / 2, MARGIN
-    _terminal(scene, cx, y, "开始")
-    y += TERMINAL_H
-    for number, (row, h) in enumerate(zip(rows, heights), 1):
-        _arrow(scene, cx, y, y + ARROW)
-        y += ARROW
-        _box(scene, row, number, MARGIN, y, box_w, h)
+    if start:
+        _terminal(scene, cx, y, "开始")
+        y += TERMINAL_H
+    for index, row in enumerate(rows):
+        if start or index:
+            _arrow(scene, cx, y, y + ARROW)
+            y += ARROW
+        h = _box_height(row)
+        _box(scene, row, first + index, MARGIN, y, box_w, h)
         y += h
-    _arrow(scene, cx, y, y + ARROW)
-    _terminal(scene, cx, y + ARROW, "办结")
+    if end:
+        _arrow(scene, cx, y, y + ARROW)
+        _terminal(scene, cx, y + ARROW, "办结")
     return scene
+
+
+def _parts(rows: list[dict], max_height: float) -> list[list[dict]]:
+    """Consecutive runs of steps, each as long as fits ``max_height`` at full size."""
+    parts: list[list[dict]] = [[]]
+    for index, row in enumerate(rows):
+        trial = parts[-1] + [row]
+        last = index == len(rows) - 1
+        if parts[-1] and _scene_height(trial, len(parts) == 1, last) > max_height:
+            parts.append([row])
+        else:
+            parts[-1] = trial
+    return parts
 
 
 def flowchart_svg(steps: Iterable[Any]) -> str:
@@ -144,3 +173,20 @@ def flowchart_drawing(steps: Iterable[Any], max_width: float | None = None, max_
     from backend.reports.pdfdraw import to_drawing
 
     return to_drawing(flowchart_scene(steps), max_width=max_width, max_height=max_height)
+
+
+def flowchart_drawings(steps: Iterable[Any], max_width: float, max_height: float) -> list:
+    """The flowchart for large print: one Drawing per part that fits ``max_height`` unshrunk (the parts
+    continue each other's step numbers; only a single step taller than a page is shrunk)."""
+    from backend.reports.pdfdraw import to_drawing
+
+    rows = _prepared(steps)
+    if not rows:
+        return [flowchart_drawing(steps, max_width, max_height)]
+    box_w, drawings, first = _box_width(rows), [], 1
+    parts = _parts(rows, max_height)
+    for n, part in enumerate(parts):
+        scene = _scene(part, box_w, first, start=n == 0, end=n == len(parts) - 1)
+        drawings.append(to_drawing(scene, max_width=max_width, max_height=max_height))
+        first += len(part)
+    return drawings

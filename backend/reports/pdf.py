@@ -15,8 +15,8 @@ from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from backend.reports.charts import hbar_chart_drawing
-from backend.reports.flowchart import flowchart_drawing
-from backend.reports.pdfkit import (FRAME_H, FRAME_W, MUTED, OK, OVER, ReportDoc, columns, grid, para,
+from backend.reports.flowchart import flowchart_drawings
+from backend.reports.pdfkit import (BRAND, FRAME_H, FRAME_W, MUTED, OK, OVER, ReportDoc, columns, grid, para,
                                     styles)
 from backend.reports.views import (GENERATED_BY, MANUAL_GENERATED_BY, compression_view, department_names,
                                    guide_view, manual_groups, tenant_view)
@@ -54,7 +54,7 @@ def _limits(g: Mapping, st: dict) -> list:
     lim = g["limits"]
     ratio_colour = (OK if lim["meets_target"] else OVER) if lim["ratio"] is not None else MUTED
     head = [para(t, st["center"]) for t in ("法定时限", "承诺时限", "承诺/法定（压缩比）")]
-    values = [para(lim["statutory"], st["big"]), para(lim["promised"], st["big"], "#c8501e"),
+    values = [para(lim["statutory"], st["big"]), para(lim["promised"], st["big"], BRAND),
               para(lim["ratio_text"], st["big"], ratio_colour)]
     notes = [para("", st["center"]), para("", st["center"]),
              para(lim["saved_text"] or "法律法规未规定办理时限", st["center"])]
@@ -109,13 +109,13 @@ def _item_story(g: Mapping, tenant: Mapping, st: dict) -> list:
     result = g["result"]["name"] or "—"
     if g["result"]["type"]:
         result += f"（{g['result']['type']}）"
-    flow = flowchart_drawing(g["steps"], max_width=FRAME_W, max_height=FRAME_H - 40)
+    flows = flowchart_drawings(g["steps"], max_width=FRAME_W, max_height=FRAME_H - 40)
     return [
         *_meta(g, st),
         para("办理时限", st["h3"]), *_limits(g, st),
         para("受理条件", st["h3"]), *_list(g["conditions"], st, "无特别条件"),
         para("申请材料", st["h3"]), *_materials(g, st),
-        CondPageBreak(min(flow.height + 30, FRAME_H)), para("办理流程", st["h3"]), flow,
+        CondPageBreak(min(flows[0].height + 30, FRAME_H)), para("办理流程", st["h3"]), *flows,
         para("收费标准", st["h3"]), *_fees(g, st),
         para("设定依据", st["h3"]), *_list(g["legal_basis"], st),
         *_relations(g, st),
@@ -157,7 +157,7 @@ def _internal_story(g: Mapping, st: dict) -> list:
 def _toc(st: dict) -> TableOfContents:
     toc = TableOfContents(dotsMinLevel=0)
     toc.levelStyles = [st["h3"].clone("toc0", spaceBefore=6, leftIndent=0),
-                       st["body"].clone("toc1", fontSize=10, leading=15, leftIndent=18)]
+                       st["body"].clone("toc1", fontSize=12, leading=18, leftIndent=18)]
     return toc
 
 

@@ -1,7 +1,8 @@
 """Building blocks of the PDF documents (PDF 版式): styles, escaped paragraphs, tables, page frame.
 
 All text uses the built-in CID font STSong-Light with CJK line breaking, so no
-font file is needed. The document template numbers pages, prints the footer line
+font file is needed. Large print (适老化): no style is smaller than 12 pt (``MIN_PT``), so
+receipts, notices and guides read without a magnifier; colours keep 4.5:1 on white. The document template numbers pages, prints the footer line
 and turns headings into PDF bookmarks and table-of-contents entries.
 """
 
@@ -19,8 +20,9 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from backend.reports.pdfdraw import cjk_font
 
-BRAND, BRAND_DARK, INK, MUTED, LINE = "#c8501e", "#9c3d14", "#1f2329", "#6b7280", "#e5e7eb"
-OK, OVER = "#16a34a", "#dc2626"
+BRAND, BRAND_DARK, INK, MUTED, LINE = "#b4461a", "#8f3512", "#1f2329", "#4b5563", "#e5e7eb"
+OK, OVER = "#15803d", "#b91c1c"
+MIN_PT = 12
 PAGE_W, PAGE_H = A4
 MARGIN = 16 * mm
 FRAME_W = PAGE_W - 2 * MARGIN
@@ -30,7 +32,7 @@ FRAME_H = PAGE_H - 2 * MARGIN - 8 * mm
 def styles() -> dict[str, ParagraphStyle]:
     """Paragraph styles keyed by role: title, org, h1, h2, h3, body, small, cell, cell_head, big."""
     font = cjk_font()
-    base = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=16, textColor=colors.HexColor(INK),
+    base = ParagraphStyle("body", fontName=font, fontSize=MIN_PT, leading=18, textColor=colors.HexColor(INK),
                           wordWrap="CJK")
 
     def style(name: str, **kw: Any) -> ParagraphStyle:
@@ -39,16 +41,16 @@ def styles() -> dict[str, ParagraphStyle]:
     return {
         "body": base,
         "title": style("title", fontSize=20, leading=28, spaceAfter=4),
-        "org": style("org", fontSize=10, textColor=colors.HexColor(BRAND_DARK)),
-        "sub": style("sub", fontSize=9, textColor=colors.HexColor(MUTED), spaceAfter=6),
+        "org": style("org", fontSize=MIN_PT, textColor=colors.HexColor(BRAND_DARK)),
+        "sub": style("sub", fontSize=MIN_PT, textColor=colors.HexColor(MUTED), spaceAfter=6),
         "h1": style("h1", fontSize=16, leading=24, spaceBefore=6, spaceAfter=6, keepWithNext=1, textColor=colors.HexColor(BRAND_DARK)),
         "h2": style("h2", fontSize=14, leading=20, spaceBefore=6, spaceAfter=6, keepWithNext=1),
-        "h3": style("h3", fontSize=12, leading=18, spaceBefore=10, spaceAfter=4, keepWithNext=1, textColor=colors.HexColor(BRAND_DARK)),
-        "small": style("small", fontSize=8.5, leading=12, textColor=colors.HexColor(MUTED)),
-        "cell": style("cell", fontSize=9, leading=13),
-        "cell_head": style("cell_head", fontSize=9, leading=13, textColor=colors.HexColor(MUTED)),
-        "big": style("big", fontSize=15, leading=21, alignment=TA_CENTER),
-        "center": style("center", fontSize=9, leading=13, alignment=TA_CENTER, textColor=colors.HexColor(MUTED)),
+        "h3": style("h3", fontSize=13.5, leading=20, spaceBefore=10, spaceAfter=4, keepWithNext=1, textColor=colors.HexColor(BRAND_DARK)),
+        "small": style("small", fontSize=MIN_PT, leading=17, textColor=colors.HexColor(MUTED)),
+        "cell": style("cell", fontSize=MIN_PT, leading=16),
+        "cell_head": style("cell_head", fontSize=MIN_PT, leading=16, textColor=colors.HexColor(MUTED)),
+        "big": style("big", fontSize=16, leading=22, alignment=TA_CENTER),
+        "center": style("center", fontSize=MIN_PT, leading=16, alignment=TA_CENTER, textColor=colors.HexColor(MUTED)),
     }
 
 
@@ -109,10 +111,10 @@ class ReportDoc(SimpleDocTemplate):
 
     def decorate(self, canvas, doc) -> None:
         canvas.saveState()
-        canvas.setFont(cjk_font(), 8)
+        canvas.setFont(cjk_font(), MIN_PT)
         canvas.setFillColor(colors.HexColor(MUTED))
         canvas.setStrokeColor(colors.HexColor(LINE))
         canvas.line(MARGIN, MARGIN, PAGE_W - MARGIN, MARGIN)
-        canvas.drawString(MARGIN, MARGIN - 11, self.footer)
-        canvas.drawRightString(PAGE_W - MARGIN, MARGIN - 11, f"第 {doc.page} 页")
+        canvas.drawString(MARGIN, MARGIN - 15, self.footer)
+        canvas.drawRightString(PAGE_W - MARGIN, MARGIN - 15, f"第 {doc.page} 页")
         canvas.restoreState()

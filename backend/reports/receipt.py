@@ -1,8 +1,11 @@
 """The documents a window prints for a case (窗口文书): the acceptance receipt and two notices.
 
 - ``receipt_html`` / ``receipt_pdf``: 受理通知书（回执）, handed over when a case is accepted;
-- ``supplement_notice_html``: 一次性告知补正通知书, every missing material in one go;
-- ``rejection_notice_html``: 不予受理通知书, the reason and the applicant's remedies.
+- ``supplement_notice_html`` / ``supplement_notice_pdf``: 一次性告知补正通知书, every missing material in one go;
+- ``rejection_notice_html`` / ``rejection_notice_pdf``: 不予受理通知书, the reason and the applicant's remedies.
+
+Large print: the PDFs print no text below 12 pt (A5 included), and every document has the
+case number and query code in text beside its QR code.
 
 Pure renderers: a ``case_view`` dict and the tenant document in, one self-contained
 page out (inline CSS and QR SVG, no scripts; values escaped by the template engine).
@@ -49,7 +52,7 @@ from tornado.template import Loader
 from backend.domain.identity import mask_name, mask_phone
 from backend.domain.item_rules import KINDS
 from backend.domain.numbering import CHINA_TIME, display_query_code
-from backend.reports.pdfkit import LINE, columns, grid, para, styles
+from backend.reports.pdfkit import LINE, MIN_PT, columns, grid, para, styles
 from backend.reports.qr import case_link, qr_drawing, qr_svg
 from backend.reports.guide import TEMPLATES, _css, _loader
 from backend.reports.views import days_text, tenant_view
@@ -159,11 +162,12 @@ def rejection_notice_html(case_view: Mapping, tenant: Mapping | None, base_url: 
 # -- PDF -------------------------------------------------------------------------------------
 
 def _pdf_styles(paper: str) -> dict[str, ParagraphStyle]:
-    """The report styles, a sixth smaller on A5 so the receipt keeps to one page."""
+    """The report styles; on A5 headings shrink by a sixth and spacing tightens, but no text goes below 12 pt."""
     st = styles()
     if paper == "A4":
         return st
-    return {k: ParagraphStyle(f"{k}-a5", parent=v, fontSize=v.fontSize * 0.82, leading=v.leading * 0.8,
+    smaller = {k: max(MIN_PT, v.fontSize * 0.82) for k, v in st.items()}
+    return {k: ParagraphStyle(f"{k}-a5", parent=v, fontSize=smaller[k], leading=max(v.leading * 0.8, smaller[k] * 1.3),
                               spaceBefore=v.spaceBefore * 0.6, spaceAfter=v.spaceAfter * 0.6)
             for k, v in st.items()}
 
@@ -210,8 +214,30 @@ def _pdf_sign(r: Mapping, st: dict, width: float) -> Table:
     return table
 
 
-def receipt_pdf(case_view: Mapping, tenant: Mapping | None, base_url: str, paper: str = "A4") -> bytes:
-    """The receipt as a one-page PDF (same content as ``receipt_html``)."""
+def _receipt_body(r: Mapping, st: dict, width: float) -> list:
+    return [para(f"{r['applicant_name']}：您申请办理的「{r['item_name']}」，申请材料齐全、符合法定形式，"
+                 "本中心已予受理，特此回执。", st["body"]), Spacer(1, 3 * mm),
+            _pdf_meta(r, st, width), para("已收材料", st["h3"]), *_pdf_materials(r, st, width),
+            para("温馨提示", st["h3"]), *[para(f"{n}. {t}", st["small"]) for n, t in enumerate(RECEIPT_NOTES, 1)]]
+
+
+def _supplement_body(r: Mapping, st: dict, width: float) -> list:
+    story = [para(f"{r['applicant_name']}：您申请办理的「{r['item_name']}」（{r['kind_label']}），经审查，申请材料不齐全"
+                  "或者不符合法定形式。现将需要补正的全部材料一次性告知如下：", st["body"]), Spacer(1, 2 * mm)]
+    story += [para(f"{n}. {m}", st["body"]) for n, m in enumerate(r["missing_materials"], 1)]
+    if r["reason"]:
+        story += [Spacer(1, 2 * mm), para(f"补正说明：{r['reason']}", st["body"])]
+    return story + [para("温馨提示", st["h3"]), *[para(f"{n}. {t}", st["small"]) for n, t in enumerate(SUPPLEMENT_NOTES, 1)]]
+
+
+def _rejection_body(r: Mapping, st: dict, width: float) -> list:
+    return [para(f"{r['applicant_name']}：您申请办理的「{r['item_name']}」（{r['kind_label']}），经审查，决定不予受理。",
+                 st["body"]), Spacer(1, 2 * mm), para(f"不予受理理由：{r['reason'] or '—'}", st["body"]),
+            Spacer(1, 2 * mm), para(RIGHTS, st["body"])]
+
+
+def _document_pdf(title: str, body, case_view: Mapping, tenant: Mapping | None, base_url: str, paper: str) -> bytes:
+    """A window document: centre and title, number and query code beside the QR code, ``body``, signature."""
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {sorted(PAPERS)}")
     page_w, _ = PAPERS[paper]
@@ -220,16 +246,27 @@ def receipt_pdf(case_view: Mapping, tenant: Mapping | None, base_url: str, paper
     r, st = document_view(case_view, tenant), _pdf_styles(paper)
     link = case_link(base_url, case_view["number"], case_view["query_code"])
     centred = {k: ParagraphStyle(f"{k}-centred", parent=st[k], alignment=TA_CENTER) for k in ("org", "title")}
-    story = [para(r["centre_name"], centred["org"]), para(RECEIPT_TITLE, centred["title"]), Spacer(1, 2 * mm),
-             _pdf_ids(r, link, st, width), Spacer(1, 4 * mm),
-             para(f"{r['applicant_name']}：您申请办理的「{r['item_name']}」，申请材料齐全、符合法定形式，"
-                  "本中心已予受理，特此回执。", st["body"]), Spacer(1, 3 * mm),
-             _pdf_meta(r, st, width), para("已收材料", st["h3"]), *_pdf_materials(r, st, width),
-             para("温馨提示", st["h3"]), *[para(f"{n}. {t}", st["small"]) for n, t in enumerate(RECEIPT_NOTES, 1)],
+    story = [para(r["centre_name"], centred["org"]), para(title, centred["title"]), Spacer(1, 2 * mm),
+             _pdf_ids(r, link, st, width), Spacer(1, 4 * mm), *body(r, st, width),
              Spacer(1, 6 * mm), _pdf_sign(r, st, width)]
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=PAPERS[paper], leftMargin=margin, rightMargin=margin,
-                            topMargin=margin, bottomMargin=margin, title=f"{RECEIPT_TITLE} {r['number']}",
+                            topMargin=margin, bottomMargin=margin, title=f"{title} {r['number']}",
                             author="阳光365", creator="阳光365")
     doc.build(story)
     return buffer.getvalue()
+
+
+def receipt_pdf(case_view: Mapping, tenant: Mapping | None, base_url: str, paper: str = "A4") -> bytes:
+    """The receipt as a PDF (same content as ``receipt_html``); one A4 page."""
+    return _document_pdf(RECEIPT_TITLE, _receipt_body, case_view, tenant, base_url, paper)
+
+
+def supplement_notice_pdf(case_view: Mapping, tenant: Mapping | None, base_url: str, paper: str = "A4") -> bytes:
+    """一次性告知补正通知书 as a PDF (same content as ``supplement_notice_html``)."""
+    return _document_pdf(SUPPLEMENT_TITLE, _supplement_body, case_view, tenant, base_url, paper)
+
+
+def rejection_notice_pdf(case_view: Mapping, tenant: Mapping | None, base_url: str, paper: str = "A4") -> bytes:
+    """不予受理通知书 as a PDF (same content as ``rejection_notice_html``)."""
+    return _document_pdf(REJECTION_TITLE, _rejection_body, case_view, tenant, base_url, paper)

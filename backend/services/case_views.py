@@ -106,9 +106,14 @@ async def staff_view(svc: Services, tenant: str, number: str, principal: dict,
 
 async def progress(svc: Services, tenant: str, number: str, principal: dict | None, query_code: str,
                    loaded: tuple[Case, dict] | None = None) -> dict:
-    """The public progress page: the applicant, or anyone with the receipt's query code; masked name only."""
+    """The public progress page: the applicant, or anyone with the receipt's query code; masked name only.
+
+    One read: the snapshot as stored (a step whose writer died before rewriting the snapshot is
+    applied by the next step or staff view of the case; until then the page shows the case as it
+    was before that step).
+    """
     try:
-        case, doc = loaded or await casework.load(svc, tenant, number)
+        case, doc = loaded or await casework.load(svc, tenant, number, catch_up=False)
     except NotFound:
         raise NotFound("未找到该办件，请核对办件编号", code="case_not_found") from None
     own = principal and principal.get("kind") == "citizen" and (

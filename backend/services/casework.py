@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Awaitable, Callable
 
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from backend.domain import cases
 from backend.domain.case_model import Actor, Case, Step, apply
@@ -39,7 +39,7 @@ from backend.domain.trail import event_from_document, event_to_document
 from backend.services import notifications, supervision, tenant_config
 from backend.services.context import Services
 from backend.services.deadlines import deadline_fields
-from backend.store import work
+from backend.store import batch, work
 
 log = logging.getLogger("sunshine.cases")
 # ``async deriver(svc, effects)``, after the queues: notices, then supervision (timers, open cases, journal)
@@ -62,8 +62,8 @@ def step_document(step: Step, **fields) -> dict:
 
 
 async def insert_step(svc: Services, step: Step, **fields) -> None:
-    """Insert the step; ``DuplicateKeyError`` when another step took its place first."""
-    await svc.db.case_steps.insert_one(step_document(step, **fields))
+    """Insert the step (with other requests' inserts); ``DuplicateKeyError`` when another step took its place first."""
+    await batch.insert_one(svc.db, "case_steps", step_document(step, **fields))
 
 
 # -- what a step derives ----------------------------------------------------------------------
@@ -108,11 +108,7 @@ async def _write_effects(svc: Services, effects: Effects) -> None:
     try:
         await work.apply(svc.db, effects.work)
         for collection, docs in effects.inserts.items():
-            try:
-                await svc.db[collection].insert_many(docs, ordered=False)
-            except BulkWriteError as exc:
-                if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
-                    raise
+            await batch.insert_new(svc.db, collection, docs)
         for later in effects.later:
             await later()
     except Exception:  # the case is stored; what follows is repaired by the next step or a sweep
@@ -132,8 +128,13 @@ def _snapshot_fields(case: Case, effects: Effects, extra: dict | None) -> dict:
     return doc
 
 
-async def _write_snapshot(svc: Services, case: Case, fields: dict) -> None:
-    """Write the snapshot unless a newer one is there (created when missing)."""
+async def _write_snapshot(svc: Services, case: Case, fields: dict, new: bool = False) -> None:
+    """Write the snapshot unless a newer one is there (created when missing; ``new``: inserted)."""
+    if new:
+        try:
+            return await batch.insert_one(svc.db, "cases", {"_id": case_id(case.app.tenant, case.number), **fields})
+        except DuplicateKeyError:
+            pass  # a repair wrote it first: bring it up to date below
     try:
         await svc.db.cases.update_one({"_id": case_id(case.app.tenant, case.number), "version": {"$lt": case.version}},
                                       {"$set": fields}, upsert=True)
@@ -159,7 +160,7 @@ async def store(svc: Services, before: Case | None, before_doc: dict | None, ste
 
 async def _finish(svc: Services, case: Case, before_doc: dict | None, effects: Effects, extra: dict | None) -> dict:
     fields = _snapshot_fields(case, effects, extra)
-    await _write_snapshot(svc, case, fields)
+    await _write_snapshot(svc, case, fields, new=effects.new and not effects.repair)
     await _write_effects(svc, effects)
     return {**(before_doc or {}), **fields, "_id": case_id(case.app.tenant, case.number)}
 
@@ -261,15 +262,17 @@ async def _queues(svc: Services, effects: Effects) -> None:
     was_open = {t.department for t in before.open_tasks} if before and not effects.repair else set(case.app.departments)
     for dept in was_open - set(open_by_dept):
         effects.work.drop(task_key(tenant, dept, number))
+    opened = {t.department for t in case.open_tasks} - ({t.department for t in before.open_tasks} if before else set())
     for dept, task in open_by_dept.items():
-        effects.work.put(task_key(tenant, dept, number), {
+        place = effects.work.add if dept in opened and not effects.repair else effects.work.put
+        place(task_key(tenant, dept, number), {
             "tenant": tenant, "department": dept, "post": task.post_id, "assignee": task.assignee_id,
             "number": number, "item_name": case.app.item_name, "kind": case.kind, "state": case.state,
             "applicant": mask_name(case.app.applicant_name), "opened_at": task.opened_at,
             "centre": case.app.centre, "due_at": effects.snapshot.get("due_at")})
     waiting_before = before is not None and before.state in WAITING_STATES
     if case.state in WAITING_STATES:
-        effects.work.put(intake_key(tenant, case.app.centre, number), {
+        (effects.work.put if waiting_before or effects.repair else effects.work.add)(intake_key(tenant, case.app.centre, number), {
             "tenant": tenant, "number": number, "centre": case.app.centre, "state": case.state,
             "item_name": case.app.item_name, "item_code": case.app.item_code,
             "applicant": mask_name(case.app.applicant_name), "channel": case.app.channel,

@@ -3,9 +3,10 @@
 A number is claimed by inserting the matter's first step ``case_steps/{tenant}:{number}:000001``:
 the unique ``_id`` decides which of any number of racing submissions gets it, on MongoDB and on
 FerretDB v1 alike, and the number exists exactly when its matter does (no gap can open between
-claiming a number and storing the matter). Which number to try first is only a guess kept in the
-process (the day's next sequence); a process that loses a race, or starts fresh, looks ahead
-with one ``$in`` lookup of the next ``PROBE`` first steps and tries the first free one. The
+claiming a number and storing the matter). Which number to try is handed out by the process (the
+day's next sequence, without waiting for earlier inserts, so concurrent submissions are written
+together); a process that loses a race, or starts fresh, looks ahead with one ``$in`` lookup of
+the next ``PROBE`` first steps and goes on from the first free one. The
 ``counters/case-seq:{tenant}:{day}`` hint, written every ``HINT_EVERY`` claims, lets a fresh
 process start near the end of the day's numbers instead of at 1.
 """
@@ -23,8 +24,7 @@ from backend.services.context import Services
 PROBE = 64
 HINT_EVERY = 16
 MAX_TRIES = 1000
-_NEXT = "numbering_next"
-_LOCKS = "numbering_locks"
+_NEXT = "numbering_days"
 
 
 def first_step_id(tenant: str, number: str) -> str:
@@ -47,28 +47,51 @@ async def _first_free(svc: Services, tenant: str, area_code: str, day, seq: int)
         seq += PROBE
 
 
+class _Day:
+    """This process's view of one tenant's day: the next sequence to hand out, and returned ones."""
+
+    def __init__(self) -> None:
+        self.next: int | None = None
+        self.returned: list[int] = []
+        self.starting = asyncio.Lock()
+
+    def take(self) -> int:
+        if self.returned:
+            return self.returned.pop(0)
+        seq, self.next = self.next, self.next + 1
+        return seq
+
+
 async def claim(svc: Services, tenant: str, area_code: str,
                 insert_first_step: Callable[[str], Awaitable[None]]) -> str:
     """Claim the next number by ``await insert_first_step(number)``, which must insert the first
-    step (raising ``DuplicateKeyError`` when that number is taken); returns the number it got."""
+    step (raising ``DuplicateKeyError`` when that number is taken); returns the number it got.
+
+    Numbers are handed out without waiting for each other's inserts (so concurrent submissions are
+    written together); a number whose insert failed for another reason is handed out again, so a
+    failure leaves no gap.
+    """
     day = local_day(svc.now())
     hint_id = counter_id(tenant, day)
-    following = svc.extras.setdefault(_NEXT, {})
-    lock = svc.extras.setdefault(_LOCKS, {}).setdefault(hint_id, asyncio.Lock())
-    async with lock:  # within a process, numbers are handed out in order without collisions
-        seq = following.get(hint_id) or await _first_free(svc, tenant, area_code, day,
-                                                          await _start(svc, tenant, hint_id))
-        for _ in range(MAX_TRIES):
-            number = format_case_number(area_code, day, seq)
-            try:
-                await insert_first_step(number)
-            except DuplicateKeyError:  # another process took it: look ahead
-                seq = await _first_free(svc, tenant, area_code, day, seq + 1)
-                continue
-            following[hint_id] = seq + 1
-            if seq % HINT_EVERY == 0 or seq == 1:
-                await _write_hint(svc, tenant, hint_id, seq)
-            return number
+    state = svc.extras.setdefault(_NEXT, {}).setdefault(hint_id, _Day())
+    if state.next is None:
+        async with state.starting:
+            if state.next is None:
+                state.next = await _first_free(svc, tenant, area_code, day, await _start(svc, tenant, hint_id))
+    for _ in range(MAX_TRIES):
+        seq = state.take()
+        number = format_case_number(area_code, day, seq)
+        try:
+            await insert_first_step(number)
+        except DuplicateKeyError:  # another process took it: look ahead past what it took
+            state.next = max(state.next, await _first_free(svc, tenant, area_code, day, seq + 1))
+            continue
+        except BaseException:
+            state.returned = sorted(state.returned + [seq])
+            raise
+        if seq % HINT_EVERY == 0 or seq == 1:
+            await _write_hint(svc, tenant, hint_id, seq)
+        return number
     raise RuntimeError(f"no free case number after {MAX_TRIES} tries")
 
 

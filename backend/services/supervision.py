@@ -38,7 +38,8 @@ from pymongo import ASCENDING, IndexModel
 from backend.domain.case_model import FINISHED_STATES, Case, Task
 from backend.domain.errors import NotFound
 from backend.domain.clock import SHANGHAI, Deadline, Pause, compute_deadline, finished_late, to_shanghai, working_days_used
-from backend.services import catalog, tenant_config
+from backend.domain.open_counts import contribution
+from backend.services import catalog, journal, tenant_config
 from backend.services.calendar import load_calendar
 from backend.services.context import Services
 from backend.store import timers, work
@@ -58,10 +59,6 @@ declare(FINISHED, IndexModel([("tenant", ASCENDING), ("day", ASCENDING)], name="
 
 def open_key(tenant: str, number: str) -> str:
     return work.key(tenant, "open", number)
-
-
-def journal_key(tenant: str, number: str, seq: int) -> str:
-    return work.key(tenant, "journal", number, f"{seq:06d}")
 
 
 async def open_entries(svc: Services, tenant: str, projection: dict | None = None) -> list[dict]:
@@ -206,15 +203,23 @@ async def on_step(svc: Services, effects) -> None:
     if any(e.type in REFUSAL_EVENTS for e in effects.events):  # 不予受理/不予办理: the sweep checks the reason
         timers.plan_schedule(effects.work, tenant, effects.now, f"{case.number}:check:refusal", TIMER_KIND,
                              {"number": case.number, "scope": "check"}, not_before=effects.now)
+    finished = None
     if case.state in FINISHED_STATES:
         effects.work.drop(open_key(tenant, case.number))
-        effects.insert(FINISHED, {"_id": _case_key(tenant, case.number), **finished_entry(calendar, case)})
+        counted = None
+        if not (effects.before_doc or {}).get("finished"):
+            finished = finished_entry(calendar, case)
+            effects.insert(FINISHED, {"_id": _case_key(tenant, case.number), **finished})
     else:
-        effects.work.put(open_key(tenant, case.number), open_entry(calendar, case, rules))
+        entry = open_entry(calendar, case, rules)
+        (effects.work.add if effects.new else effects.work.put)(open_key(tenant, case.number), entry)
+        counted = contribution(entry).to_doc()
+    effects.snapshot["counted"] = counted
     if case.events:
-        effects.work.put(journal_key(tenant, case.number, case.version), {
+        (effects.work.put if effects.repair else effects.work.add)(journal.entry_key(tenant, case.number, f"{case.version:06d}"), {
             "tenant": tenant, "number": case.number, "seq": case.version, "hash": case.head_hash,
-            "at": effects.now})
+            "at": effects.now, "before": (effects.before_doc or {}).get("counted"), "after": counted,
+            "finished": finished})
     scopes = _cards_to_close(effects)
     if scopes:
         effects.later.append(lambda: close_cards(svc, tenant, case.number, scopes))
@@ -233,8 +238,10 @@ def refile_timers(effects, wanted: dict) -> list[dict]:
             timers.plan_cancel(effects.work, entry["key"], entry["bucket"])
     for key, (due, data) in wanted.items():
         previous = next((e for e in (effects.before_doc or {}).get("timers", []) if e["key"] == key), None)
-        if previous is None or previous["bucket"] != buckets[key] or previous.get("due_at") != due or effects.repair:
-            timers.plan_schedule(effects.work, tenant, due, key, TIMER_KIND, data, not_before=now)
+        moved = previous is None or previous["bucket"] != buckets[key]
+        if moved or previous.get("due_at") != due or effects.repair:
+            timers.plan_schedule(effects.work, tenant, due, key, TIMER_KIND, data, not_before=now,
+                                 new=moved and not effects.repair)
     return [{"key": k, "bucket": b, "due_at": wanted[k][0]} for k, b in buckets.items()]
 
 
@@ -321,9 +328,19 @@ def settled_scopes(case: Case, events=()) -> list[str]:
 
 
 async def close_cards(svc: Services, tenant: str, number: str, scopes: list[str]) -> None:
-    """Close the open or acknowledged cards of ``scopes`` (one update over their ``_id``s)."""
+    """Close the open or acknowledged cards of ``scopes``; the journal is told which, for the counts."""
     ids = [f"{tenant}:{number}:{scope}:{level}" for scope in dict.fromkeys(scopes)
            for level in (("yellow", "red") if scope == "case" else ("red",))]
-    await svc.db[CARDS].update_many({"_id": {"$in": ids}, "status": {"$in": ["open", "acknowledged"]}},
-                                    {"$set": {"status": "closed", "closed_at": svc.now()}})
+    still_open = {"$in": ["open", "acknowledged"]}
+    found = await svc.db[CARDS].find({"_id": {"$in": ids}, "status": still_open}, {"kind": 1, "level": 1}).to_list(None)
+    if not found:
+        return
+    now = svc.now()
+    await svc.db[CARDS].update_many({"_id": {"$in": [c["_id"] for c in found]}, "status": still_open},
+                                    {"$set": {"status": "closed", "closed_at": now}})
+    closed: dict[str, int] = {}
+    for card in found:
+        closed[f"{card['kind']}:{card['level']}"] = closed.get(f"{card['kind']}:{card['level']}", 0) - 1
+    await work.insert_once(svc.db, {"_id": journal.entry_key(tenant, number, f"cards-closed-{now.timestamp():.6f}"),
+                                    "tenant": tenant, "number": number, "seq": 0, "at": now, "cards": closed})
 

@@ -35,10 +35,10 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from backend.domain.case_model import Case
 from backend.domain.errors import Forbidden, NotFound
-from backend.services import casework, supervision, tenant_config, trail_check, violations
+from backend.services import casework, journal, supervision, tenant_config, trail_check, violations
 from backend.services.calendar import load_calendar
 from backend.services.context import Services
-from backend.store import timers
+from backend.store import timers, work
 from backend.store.indexes import declare
 from backend.store.lease import Lease, default_holder, run_under_lease
 
@@ -46,7 +46,6 @@ log = logging.getLogger("sunshine.supervision")
 
 CARDS = supervision.CARDS
 FIRST_SWEEP = datetime(2020, 1, 1, tzinfo=timezone.utc)
-INTERVAL_S = 30.0
 KIND_LABELS = {"due_soon": "即将超期", "overdue": "超期未办结", "step_overdue": "审批环节超期",
                "acceptance_waiting": "网上申请超时未受理", "refused_without_reason": "不予受理/办理未说明理由",
                "fee_outside_standard": "收费不符合标准"}
@@ -207,6 +206,10 @@ async def raise_card(svc: Services, ctx: SweepContext, case: Case, spec: CardSpe
         new = True
     except DuplicateKeyError:
         new = False
+    if new:  # counted once: the journal entry is keyed by the card
+        await work.insert_once(svc.db, {"_id": journal.entry_key(ctx.tenant, case.number, f"card-{spec.scope}-{spec.level}"),
+                                        "tenant": ctx.tenant, "number": case.number, "seq": 0, "at": now,
+                                        "cards": {f"{spec.kind}:{spec.level}": 1}})
     if spec.level == "red":  # also after a duplicate: a killed sweep may have stopped between the two inserts
         await violations.open_candidate(svc, card, responsible_levels(ctx, case, card))
     return card, new
@@ -240,13 +243,15 @@ async def sweep(svc: Services, tenant: str, lease: Lease, *, after_card=None,
                 if after_card is not None:
                     await after_card(counts)
         counts["advanced"] = await timers.advance_cursor(svc.db, tenant, until, lease.token)
-    counts["checkpoint"] = await trail_check.maybe_checkpoint(svc, tenant, now, checkpoint_interval)
+    counts["folded"] = await journal.fold(svc, tenant, lease.token)
+    counts["checkpoint"] = await trail_check.maybe_checkpoint(svc, tenant, now, checkpoint_interval, lease.token)
     return counts
 
 
 async def sweep_task(svc: Services, stop_event: asyncio.Event) -> None:
-    """For ``serve.BACKGROUND_TASKS``: every 30 s, per tenant, one sweep under the lease ``sweep:{tenant}``."""
-    holder, running = default_holder(), {}
+    """For ``serve.BACKGROUND_TASKS``: every ``sweep_seconds`` (30), per tenant, one sweep under the lease
+    ``sweep:{tenant}``."""
+    holder, running, interval = default_holder(), {}, float(svc.settings.sweep_seconds)
 
     def work_for(tenant: str):
         async def work(lease: Lease) -> None:
@@ -265,10 +270,10 @@ async def sweep_task(svc: Services, stop_event: asyncio.Event) -> None:
             for tenant in tenants:
                 if tenant not in running:
                     running[tenant] = asyncio.create_task(run_under_lease(
-                        svc, f"sweep:{tenant}", holder, work_for(tenant), interval_s=INTERVAL_S,
-                        ttl_s=INTERVAL_S * 4, stop_event=stop_event))
+                        svc, f"sweep:{tenant}", holder, work_for(tenant), interval_s=interval,
+                        ttl_s=interval * 4, stop_event=stop_event))
             try:
-                await asyncio.wait_for(stop_event.wait(), timeout=60)
+                await asyncio.wait_for(stop_event.wait(), timeout=min(60.0, interval * 2))
             except asyncio.TimeoutError:
                 pass
     finally:

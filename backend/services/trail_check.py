@@ -7,10 +7,9 @@ by event, so a changed byte, a deleted event or step, or a reordering in either 
 with its case number and event seq.
 
 A chain cannot show that its newest events were cut off. Every stored step puts its case's head
-into the journal (``work/{tenant}:journal:{number}:{seq}``, see ``supervision.on_step``); the sweep
-periodically inserts ``trail_checkpoints/{tenant}:{n}`` committing to the heads journalled since
-checkpoint n-1 and to that checkpoint's hash (``trail.checkpoint``), then removes those journal
-entries. A unique ``_id`` makes each n final: two sweepers racing for n cannot both write it.
+into the journal (``services.journal``); the sweep folds the journal and periodically inserts
+``trail_checkpoints/{tenant}:{n}`` committing to the heads folded since checkpoint n-1 and to that
+checkpoint's hash (``trail.checkpoint``), then forgets those heads. A unique ``_id`` makes each n final: two sweepers racing for n cannot both write it.
 ``trail_checkpoints/{tenant}:head`` points at the latest n (it may lag; readers step forward).
 Verification checks the checkpoint chain and that every head a checkpoint saw is still in its
 case's chain.
@@ -24,6 +23,7 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from backend.domain import trail
+from backend.services import journal
 from backend.services.context import Services
 from backend.store import work
 from backend.store.indexes import declare
@@ -33,10 +33,6 @@ CHECKPOINT_INTERVAL = timedelta(minutes=10)
 SOURCES = {"case_steps": "办件记录（case_steps）", "cases": "办件快照（cases）", "checkpoints": "存证点"}
 
 declare(CHECKPOINTS, IndexModel([("tenant", ASCENDING), ("n", ASCENDING)], name="tenant_n"))
-
-
-def _journal_prefix(tenant: str) -> str:
-    return work.key(tenant, "journal", "")
 
 
 async def _latest_checkpoint(svc: Services, tenant: str) -> dict | None:
@@ -58,15 +54,17 @@ async def _checkpoint_docs(svc: Services, tenant: str) -> list[dict]:
 
 
 async def maybe_checkpoint(svc: Services, tenant: str, now: datetime,
-                           min_interval: timedelta = CHECKPOINT_INTERVAL) -> int | None:
-    """Insert the next checkpoint when ``min_interval`` has passed and some case changed; its n or None."""
+                           min_interval: timedelta = CHECKPOINT_INTERVAL, token: int = 0) -> int | None:
+    """Insert the next checkpoint when ``min_interval`` has passed and some case changed; its n or None.
+
+    The heads come from the journal as the sweep folded it (``journal.folded_heads``).
+    """
     latest = await _latest_checkpoint(svc, tenant)
     if latest and now - _aware(latest["at"]) < min_interval:
         return None
-    journal = await work.read_prefix(svc.db, _journal_prefix(tenant), {"number": 1, "seq": 1, "hash": 1})
-    if not journal:
+    heads = await journal.folded_heads(svc, tenant)
+    if not heads:
         return None
-    heads = {doc["number"]: doc["hash"] for doc in sorted(journal, key=lambda d: d["seq"])}
     n = (latest["n"] + 1) if latest else 1
     prev = latest["hash"] if latest else trail.checkpoint_genesis(tenant)
     try:
@@ -74,9 +72,9 @@ async def maybe_checkpoint(svc: Services, tenant: str, now: datetime,
             "_id": f"{tenant}:{n}", "tenant": tenant, "n": n, "at": now, "prev_hash": prev,
             "hash": trail.checkpoint(heads, prev), "heads": [{"number": k, "hash": v} for k, v in sorted(heads.items())]})
     except DuplicateKeyError:
-        return None  # another sweeper wrote checkpoint n; the journalled heads go into the next one
+        return None  # another sweeper wrote checkpoint n; the folded heads go into the next one
     await svc.db[CHECKPOINTS].update_one({"_id": f"{tenant}:head"}, {"$set": {"tenant": tenant, "n": n}}, upsert=True)
-    await svc.db[work.WORK].delete_many({"_id": {"$in": [doc["_id"] for doc in journal]}})
+    await journal.clear_heads(svc, tenant, token, heads)
     return n
 
 
@@ -120,16 +118,27 @@ def _step_order(number: str, steps: list[dict], findings: list) -> list[dict]:
 
 
 def compare_case(number: str, steps: list[dict], snapshot: dict | None, heads: set[str]) -> list[dict]:
-    """Every finding for one case: both chains, their differences, and the checkpoint heads."""
+    """Every finding for one case: both chains, their differences, and the checkpoint heads.
+
+    A snapshot that holds an intact prefix of an intact step chain (or is missing while the steps
+    are intact) is a crash remnant, not tampering: the writer died between storing its step and
+    rewriting the snapshot. It is reported as one ``remnant`` finding (see ``verify_tenant``).
+    """
     findings: list[dict] = []
     step_docs = _step_order(number, steps, findings)
     from_steps = _events(number, step_docs, "case_steps", findings)
     findings += [_finding(p, "case_steps") for p in trail.verify_chain(number, from_steps)]
+    snap_docs = (snapshot.get("events") or []) if snapshot is not None else []
+    if not findings and _behind(step_docs, snap_docs, snapshot):
+        snap_events = _events(number, snap_docs, "cases", [])
+        if not trail.verify_chain(number, snap_events):
+            first = len(snap_docs) + 1
+            return [_problem(number, first, "remnant", "cases",
+                             f"第 {first}–{len(step_docs)} 条记录已存入办件记录，快照尚未更新"
+                             "（写入中断的残留，办件记录完整，不是篡改）")]
     if snapshot is None:
         findings.append(_problem(number, None, "missing", "cases", "办件快照被删除"))
-        snap_docs = []
     else:
-        snap_docs = snapshot.get("events") or []
         snap_events = _events(number, snap_docs, "cases", findings)
         findings += [_finding(p, "cases") for p in trail.verify_chain(number, snap_events)]
     findings += _differences(number, step_docs, snap_docs if snapshot is not None else None)
@@ -138,6 +147,13 @@ def compare_case(number: str, steps: list[dict], snapshot: dict | None, heads: s
         findings.append(_problem(number, None, "truncated", "checkpoints",
                                  f"存证点记录的哈希 {head[:12]}… 在办件记录中找不到（记录被截断或改写）"))
     return findings
+
+
+def _behind(step_docs: list, snap_docs: list, snapshot: dict | None) -> bool:
+    """The snapshot is missing, or holds exactly the first events of the steps and fewer of them."""
+    if not isinstance(snap_docs, list) or len(snap_docs) >= len(step_docs):
+        return False
+    return snapshot is None or snap_docs == step_docs[:len(snap_docs)]
 
 
 def _differences(number: str, step_docs: list, snap_docs: list | None) -> list[dict]:
@@ -173,47 +189,85 @@ def _checkpoint_findings(tenant: str, docs: list[dict]) -> tuple[list[dict], dic
     return findings, heads
 
 
-async def verify_tenant(svc: Services, tenant: str) -> dict:
-    """Check every case of ``tenant`` and its checkpoints; ``ok`` is False when anything was found."""
+async def verify_tenant(svc: Services, tenant: str, repair: bool = False) -> dict:
+    """Check every case of ``tenant`` and its checkpoints; ``ok`` is False when anything was found.
+
+    Crash remnants (a step stored, its snapshot not rewritten) are reported apart and do not make
+    the result fail; with ``repair`` their snapshots are rebuilt from the steps. A stored document
+    too damaged to read is reported as such, never as a crash of the check.
+    """
     checkpoint_docs = await _checkpoint_docs(svc, tenant)
     findings, heads = _checkpoint_findings(tenant, checkpoint_docs)
-    seen, checked = set(), 0
+    seen, checked, remnants, repaired = set(), 0, [], []
     group: list[dict] = []
 
     async def finish_group() -> None:
         nonlocal checked
         if group:
-            number = group[0]["number"]
-            snapshots = svc.db.hotline_tickets if group[0].get("kind") == "ticket" else svc.db.cases
-            snapshot = await snapshots.find_one({"_id": f"{tenant}:{number}"}, {"events": 1})
-            findings.extend(compare_case(number, list(group), snapshot, heads.get(number, set())))
+            number = str(group[0].get("number"))
+            found = await _check_group(svc, tenant, number, list(group), heads.get(number, set()))
+            for finding in found:
+                (remnants if finding["kind"] == "remnant" else findings).append(finding)
+            if repair and any(f["kind"] == "remnant" for f in found):
+                repaired.append(await _repair(svc, tenant, number, group[0].get("kind")))
             seen.add(number)
             checked += 1
             group.clear()
 
     async for step in svc.db.case_steps.find({"_id": work.prefix_range(f"{tenant}:")}).sort("_id", ASCENDING):
-        if group and group[0]["number"] != step["number"]:
+        if group and group[0].get("number") != step.get("number"):
             await finish_group()
         group.append(step)
     await finish_group()
-    snapshots = [doc for collection in (svc.db.cases, svc.db.hotline_tickets)
-                 for doc in await collection.find({"tenant": tenant}, {"number": 1}).to_list(None)]
-    for doc in snapshots:
-        if doc["number"] not in seen:
-            checked += 1
-            findings.append(_problem(doc["number"], None, "missing", "case_steps", "办件记录全部缺失（case_steps 被删除）"))
+    for collection in (svc.db.cases, svc.db.hotline_tickets):
+        for doc in await collection.find({"_id": work.prefix_range(f"{tenant}:")}, {"number": 1}).to_list(None):
+            number = str(doc.get("number") or doc["_id"].split(":", 1)[-1])
+            if number not in seen:
+                checked += 1
+                findings.append(_problem(number, None, "missing", "case_steps", "办件记录全部缺失（case_steps 被删除）"))
     for number in sorted(set(heads) - seen):
         findings.append(_problem(number, None, "missing", "checkpoints", "存证点记录的办件已不存在"))
     return {"tenant": tenant, "ok": not findings, "cases_checked": checked,
-            "checkpoints_checked": len(checkpoint_docs), "problems": findings}
+            "checkpoints_checked": len(checkpoint_docs), "problems": findings, "remnants": remnants,
+            "repaired": [n for n in repaired if n]}
+
+
+async def _check_group(svc: Services, tenant: str, number: str, steps: list[dict], heads: set[str]) -> list[dict]:
+    try:
+        snapshots = svc.db.hotline_tickets if steps[0].get("kind") == "ticket" else svc.db.cases
+        snapshot = await snapshots.find_one({"_id": f"{tenant}:{number}"}, {"events": 1})
+        return compare_case(number, steps, snapshot, heads)
+    except Exception:  # a document damaged beyond what the comparison expects
+        return [_problem(number, None, "unreadable", "case_steps", "办件记录或快照的结构被破坏，无法校验")]
+
+
+async def _repair(svc: Services, tenant: str, number: str, kind: str | None) -> str:
+    """Rebuild a remnant's snapshot from its steps; the number, or "" when it could not be done."""
+    try:
+        if kind == "ticket":
+            from hotline import service as hotline_service  # hotline builds on the case pipeline
+
+            await hotline_service.load(svc, tenant, number)
+        else:
+            from backend.services import casework
+
+            await casework.load(svc, tenant, number)
+        return number
+    except Exception:
+        return ""
 
 
 def report_zh(result: dict) -> str:
     """The verification result as Chinese text for the command line."""
     lines = [f"租户 {result['tenant']}：校验办件 {result['cases_checked']} 件，存证点 {result['checkpoints_checked']} 个。"]
     if result["ok"]:
-        lines.append("未发现篡改：全部记录链完整，快照与办件记录一致。")
+        lines.append("未发现篡改：全部记录链完整。" + ("" if result.get("remnants") else "快照与办件记录一致。"))
     else:
         lines.append(f"发现 {len(result['problems'])} 处问题：")
         lines += [f"  - {p['message']}" for p in result["problems"]]
+    if result.get("remnants"):
+        lines.append(f"写入中断的残留 {len(result['remnants'])} 件（不是篡改）：")
+        lines += [f"  - {p['message']}" for p in result["remnants"]]
+        if result.get("repaired"):
+            lines.append(f"已按办件记录修复快照：{'、'.join(result['repaired'])}")
     return "\n".join(lines)

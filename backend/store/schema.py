@@ -21,7 +21,7 @@ VERSIONS = "schema_versions"
 CURRENT: dict[str, int] = {
     # cases and their trail
     "cases": 1, "case_steps": 1, "case_index": 1, "counters": 1, "finished_cases": 1, "idempotency": 1,
-    "trail_checkpoints": 1, "timer_cursors": 1,
+    "trail_checkpoints": 1, "timer_cursors": 1, "journal_state": 1, "journal_days": 1,
     # 2: every working set (queues, open cases, timers, journal) lives here (decision 0005, migration 0001)
     "work": 2,
     # supervision

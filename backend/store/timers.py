@@ -68,13 +68,16 @@ def _check_data(data: dict | None) -> dict:
 
 
 def plan_schedule(changes: Changes, tenant: str, due_at: datetime, key: str, kind: str, data: dict | None = None, *,
-                  not_before: datetime | None = None) -> str:
-    """Add the timer to ``changes``; returns its bucket (give it to :func:`plan_cancel` later)."""
+                  not_before: datetime | None = None, new: bool = False) -> str:
+    """Add the timer to ``changes``; returns its bucket (give it to :func:`plan_cancel` later).
+
+    ``new``: the key was never filed in that minute before (it is inserted rather than replaced).
+    """
     if not isinstance(key, str) or not key:
         raise ValueError("a timer key must be a non-empty string")
     bucket = bucket_id(tenant, max(due_at, not_before) if not_before is not None else due_at)
-    changes.put(f"{bucket}:{key}", {**_check_data(data), "tenant": tenant, "bucket": bucket, "key": key,
-                                    "kind": kind, "due_at": due_at})
+    doc = {**_check_data(data), "tenant": tenant, "bucket": bucket, "key": key, "kind": kind, "due_at": due_at}
+    (changes.add if new else changes.put)(f"{bucket}:{key}", doc)
     return bucket
 
 

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pymongo import ReplaceOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from backend.store import batch
+
 WORK = "work"
 
 
@@ -45,30 +47,56 @@ async def read_prefix(db, prefix: str, projection: dict | None = None) -> list[d
 
 @dataclass
 class Changes:
-    """The documents one step (or one batch) puts into or takes out of the working sets."""
+    """The documents one step (or one batch) puts into or takes out of the working sets.
 
+    ``add`` a document that is new (a fresh task, timer or journal entry: inserted, together with
+    other requests' inserts), ``put`` one that may exist (replaced whole), ``drop`` one to delete.
+    """
+
+    inserts: dict[str, dict] = field(default_factory=dict)
     upserts: dict[str, dict] = field(default_factory=dict)
     deletes: set[str] = field(default_factory=set)
 
+    def add(self, doc_id: str, doc: dict) -> None:
+        self.deletes.discard(doc_id)
+        self.upserts.pop(doc_id, None)
+        self.inserts[doc_id] = doc
+
     def put(self, doc_id: str, doc: dict) -> None:
         self.deletes.discard(doc_id)
-        self.upserts[doc_id] = doc
+        if doc_id in self.inserts:
+            self.inserts[doc_id] = doc
+        else:
+            self.upserts[doc_id] = doc
 
     def drop(self, doc_id: str) -> None:
+        self.inserts.pop(doc_id, None)
         self.upserts.pop(doc_id, None)
         self.deletes.add(doc_id)
 
     def __bool__(self) -> bool:
-        return bool(self.upserts or self.deletes)
+        return bool(self.inserts or self.upserts or self.deletes)
 
 
 async def apply(db, changes: Changes) -> None:
-    """Write ``changes``: one bulk of whole-document upserts, then one delete by ``_id``.
+    """Write ``changes``: new documents in the next group insert, replaced ones in one bulk of
+    upserts, then one delete by ``_id``.
 
-    Upserts replace whole documents, so applying the same changes twice is harmless. Two writers
-    upserting one new ``_id`` at once may both try to insert it (FerretDB v1 upserts are a read
-    then an insert); the loser's document is then written again as a plain replace.
+    Writes are whole documents, so applying the same changes twice is harmless: a "new" document
+    found already there is replaced. Two writers upserting one new ``_id`` at once may both try to
+    insert it (FerretDB v1 upserts are a read then an insert); the loser's document is then written
+    again as a plain replace.
     """
+    if changes.inserts:
+        docs = [{"_id": doc_id, **doc} for doc_id, doc in changes.inserts.items()]
+        outcomes = await batch.insert(db, WORK, docs)
+        taken = {doc["_id"]: changes.inserts[doc["_id"]] for doc, outcome in zip(docs, outcomes)
+                 if isinstance(outcome, DuplicateKeyError)}
+        failed = [o for o in outcomes if o is not None and not isinstance(o, DuplicateKeyError)]
+        if failed:
+            raise failed[0]
+        if taken:
+            await _replace_each(db, taken)
     if changes.upserts:
         ops = [ReplaceOne({"_id": doc_id}, doc, upsert=True) for doc_id, doc in changes.upserts.items()]
         try:
@@ -97,7 +125,7 @@ async def _replace_each(db, docs: dict[str, dict]) -> None:
 async def insert_once(db, doc: dict) -> bool:
     """Insert a working-set document decided by its ``_id``; False when it was already there."""
     try:
-        await db[WORK].insert_one(doc)
+        await batch.insert_one(db, WORK, doc)
         return True
     except DuplicateKeyError:
         return False

@@ -43,6 +43,17 @@ module.exports = {
       scan: '扫码查件',
       hotline: '热线留言',
     },
+    elder: {
+      switchLabel: '长辈模式',
+      switchHint: '字更大、按钮更大、颜色更清楚',
+      on: '已开启长辈模式',
+      off: '已关闭长辈模式',
+      usualTitle: '常用事项',
+      myCases: '我的办件',
+      myCasesLabel: '打开我的办件，查看办理进度',
+      call: (number) => `拨打 ${number} 热线`,
+      callLabel: (number) => `拨打政务服务热线 ${number}，有人工接听`,
+    },
   },
 
   catalogue: {

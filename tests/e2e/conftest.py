@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import uuid
+from datetime import datetime, timezone
 
 import pytest
+import tornado.httpserver
 from playwright.async_api import async_playwright
+
+from backend.app import make_app
+from backend.config import load_settings
+from backend.services import seed
+from backend.store.connection import StoreHandle, make_client
+from backend.store.indexes import ensure_indexes
+from tests.conftest import ApiClient, MovableClock
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -69,3 +81,30 @@ async def sign_in(page, server, username: str, password: str = "sunshine365") ->
     await page.fill("input[name=password]", password)
     await page.click("button[type=submit]")
     await page.wait_for_url(server.base_url + "/console/")
+
+
+@pytest.fixture(scope="module")
+async def module_console(store_uri):
+    """One in-process server shared by a whole test module: the sample county on its own database and a clock
+    the module can move. Tests in the module see each other's data, so they add to it and never assume it empty."""
+    settings = load_settings(env={}, mongodb_uri=store_uri, database=f"m{os.getpid()}_{uuid.uuid4().hex[:8]}",
+                             seed_sample=False, background=False)
+    client = make_client(settings.mongodb_uri, settings)
+    handle = StoreHandle(client=client, db=client[settings.database], embedded=None)
+    await ensure_indexes(handle.db)
+    clock = MovableClock(datetime(2026, 11, 23, 1, 30, tzinfo=timezone.utc))  # Monday 09:30 in Shanghai
+    app = make_app(settings, handle, clock=clock)
+    server = tornado.httpserver.HTTPServer(app)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    sock.setblocking(False)
+    server.add_sockets([sock])
+    api = ApiClient(f"http://127.0.0.1:{sock.getsockname()[1]}")
+    api.app, api.clock = app, clock
+    await seed.seed_sample(app.settings["services"])
+    yield api
+    server.stop()
+    await server.close_all_connections()
+    await client.drop_database(settings.database)
+    await client.close()

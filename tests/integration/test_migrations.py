@@ -3,7 +3,7 @@
 import pytest
 
 from backend.ops import migrations
-from backend.services import supervision, trail_check
+from backend.services import journal, supervision, trail_check
 from backend.store import schema, work
 from tests.integration.busy_store import fill
 from tests.integration.test_case_pipeline import staff
@@ -23,6 +23,8 @@ async def to_previous_shape(svc) -> set[str]:
             minute, key = rest.split(":", 1)
             await svc.db[f"timers_{tenant}_{minute[:10]}"].insert_one({**doc, "_id": f"{minute}:{key}"})
             filed.setdefault(doc["number"], []).append({"key": key, "bucket": minute})
+        elif kind == "journal" and "hash" not in doc:
+            continue  # a card's entry for the counts: there were no counts before 0005
         elif kind == "journal":
             number, seq = rest.rsplit(":", 1)
             await svc.db.trail_touched.insert_one({"_id": f"{tenant}:{number}:{seq}", "tenant": tenant,
@@ -32,8 +34,10 @@ async def to_previous_shape(svc) -> set[str]:
     for number, entries in filed.items():
         await svc.db.supervision_timers.insert_one({"_id": f"{TENANT}:{number}", "tenant": TENANT, "timers": entries})
     await svc.db[work.WORK].delete_many({})
-    await svc.db.cases.update_many({}, {"$unset": {"timers": ""}})
-    return {d["_id"] for d in docs if ":timer:" not in d["_id"]}
+    await svc.db.cases.update_many({}, {"$unset": {"timers": "", "counted": ""}})
+    for later in ("journal_state", "journal_days"):  # folded figures came after decision 0005
+        await svc.db.drop_collection(later)
+    return {d["_id"] for d in docs if ":timer:" not in d["_id"] and ":journal:" not in d["_id"]}
 
 
 @pytest.fixture
@@ -59,6 +63,7 @@ async def test_a_store_from_before_the_work_collection_is_read_and_migrated(old_
     clock.advance(hours=1)
     assert (await sweep_now(svc))["checkpoint"] is not None  # the moved journal heads are committed
     assert (await trail_check.verify_tenant(svc, TENANT))["ok"]
+    assert (await journal.read(svc, TENANT)).counts.county.figures(clock())["open"] == 2  # counted once each
     assert await migrations.migrate(svc, "test", report=lambda _: None) == []
 
 
@@ -82,6 +87,8 @@ async def test_a_migration_interrupted_halfway_resumes_and_applies_nothing_twice
     assert {n: await svc.db[n].count_documents({}) for n in counted} == counted
     assert await svc.db[migrations.RUNS].count_documents({}) == 0
     assert (await trail_check.verify_tenant(svc, TENANT))["ok"]
+    await sweep_now(svc)
+    assert (await journal.read(svc, TENANT)).counts.county.figures(svc.now())["open"] == 2
 
 
 async def test_an_empty_store_is_stamped_current_and_a_newer_store_is_refused(svc):
@@ -94,4 +101,5 @@ async def test_an_empty_store_is_stamped_current_and_a_newer_store_is_refused(sv
 
 async def test_every_collection_a_working_store_holds_has_a_schema_version(old_store, svc):
     await migrations.migrate(svc, "test", report=lambda _: None)
+    await sweep_now(svc)  # folds the journal: its state and day tallies
     assert set(await svc.db.list_collection_names()) - set(schema.CURRENT) == set()

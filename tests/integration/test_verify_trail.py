@@ -152,3 +152,35 @@ async def test_hotline_tickets_share_the_trail_and_a_tampered_ticket_is_named(ap
     await svc.db.hotline_tickets.update_one({"_id": f"ziyang:{number}"}, {"$set": {"events.0.reason": "改过"}})
     tampered = await trail_check.verify_tenant(svc, "ziyang")
     assert not tampered["ok"] and any(p["number"] == number for p in tampered["problems"])
+
+
+async def test_a_writer_killed_between_its_step_and_its_snapshot_leaves_a_remnant_not_an_alarm(api, seeded, svc):
+    from backend.domain import cases
+    from backend.services import casework
+
+    clerk = await staff(api, "clerk_a")
+    number = (await walk_in(api, clerk, PROMISED_1_DAY))["number"]
+    case, _ = await casework.load(svc, TENANT, number)
+    me = (await clerk.get("/api/v1/auth/me")).json
+    step = cases.withdraw(case, await casework.staff_actor(svc, me, "window_clerk"), svc.now(), "申请人要求")
+    await casework.insert_step(svc, step)  # ...and the process is killed before the snapshot
+    result = await trail_check.verify_tenant(svc, TENANT)
+    assert result["ok"] and result["problems"] == []
+    assert [(p["number"], p["kind"]) for p in result["remnants"]] == [(number, "remnant")]
+    assert "不是篡改" in trail_check.report_zh(result)
+    repaired = await trail_check.verify_tenant(svc, TENANT, repair=True)
+    assert repaired["repaired"] == [number]
+    assert (await svc.db.cases.find_one({"_id": f"{TENANT}:{number}"}))["state"] == "withdrawn"
+    assert (await trail_check.verify_tenant(svc, TENANT))["remnants"] == []
+
+
+async def test_a_submission_killed_before_its_snapshot_is_a_remnant_and_a_damaged_document_is_reported(api, seeded, svc):
+    number = await finished_case(api)
+    await svc.db.cases.delete_one({"_id": f"{TENANT}:{number}"})
+    result = await trail_check.verify_tenant(svc, TENANT)
+    assert result["ok"] and [p["kind"] for p in result["remnants"]] == ["remnant"]
+    other = await finished_case(api)
+    await svc.db.case_steps.update_one({"_id": (await steps_of(svc, other))[1]["_id"]}, {"$set": {"events": "x"}})
+    await svc.db.cases.update_one({"_id": f"{TENANT}:{other}"}, {"$set": {"events": 7}})
+    damaged = await trail_check.verify_tenant(svc, TENANT)
+    assert not damaged["ok"] and any(p["number"] == other for p in damaged["problems"])

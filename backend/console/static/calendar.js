@@ -39,7 +39,7 @@
         date: form.elements.date.value, working: form.elements.working.value === 'true', note: form.elements.note.value.trim() });
       flash(`已添加 ${day.date}：${day.working ? '调整上班' : '本地放假'}（${day.note}）`, 'ok');
       await loadStatus();
-    } catch (err) { fail(err); }
+    } catch (err) { fail(err); window.S365.fieldErrors(form, err); }
   }
 
   async function importNotice(event) {
@@ -51,7 +51,7 @@
       const result = await api('POST', '/api/v1/calendar/import', { year: Number(form.elements.year.value), rows });
       flash(`已导入 ${result.year} 年节假日安排：${result.rows} 行，${result.days} 天`, 'ok');
       await loadStatus();
-    } catch (err) { fail(err); }
+    } catch (err) { fail(err); window.S365.fieldErrors(form, err); }
   }
 
   $('#local-day').addEventListener('submit', addDay);

@@ -107,7 +107,12 @@ window.S365CasePages = (() => {
       event.preventDefault();
       const number = form.number.value.trim();
       const code = form.code.value.trim();
-      if (!NUMBER.test(number)) { flash('办件编号格式应为“610924-20261123-00001”'); return; }
+      if (!NUMBER.test(number)) {
+        const message = '办件编号格式应为“610924-20261123-00001”';
+        flash(message);
+        window.S365.fieldErrors(form, { message, details: { errors: [{ field: 'number', message }] } });
+        return;
+      }
       if (!code) { window.location.href = `/console/cases/${encodeURIComponent(number)}`; return; }
       try {
         const v = await api('GET', caseUrl(number, '/progress?code=' + encodeURIComponent(code)));
@@ -117,7 +122,8 @@ window.S365CasePages = (() => {
           ${row('状态', `<span class="tag">${esc(v.state_label)}</span>`)}${row('办结期限', dueTime(v.due_at))}</dl>
           <ol class="trail">${v.timeline.map(e => `<li>${time(e.at)} ${esc(e.label)}（${esc(e.state_label)}）${esc(e.reason || '')}</li>`).join('')}</ol>`;
         box.hidden = false;
-      } catch (err) { fail(err); }
+        window.S365.focusOn(box.querySelector('h2'));
+      } catch (err) { fail(err); window.S365.fieldErrors(form, err); }
     });
     let page = 1;
     async function load() {
@@ -151,7 +157,7 @@ window.S365CasePages = (() => {
       <td>${esc(t.item_name)}</td><td>${esc(KINDS[t.kind] || t.kind)}</td><td>${esc(t.applicant)}</td>
       <td>${esc(postName(dir, t.post))}</td><td>${esc(person(dir, t.assignee))}</td><td>${time(t.opened_at)}</td>
       <td>${dueTime(t.due_at)}</td><td>${remaining(t.due_at, t.case_state)}</td>
-      <td><a class="button" href="/console/cases/${encodeURIComponent(t.number)}">办理</a></td></tr>`).join('')
+      <td><a class="button" href="/console/cases/${encodeURIComponent(t.number)}">办理<span class="sr-only">（${esc(t.number)}）</span></a></td></tr>`).join('')
       || '<tr><td colspan="10" class="muted">暂无待办审批任务</td></tr>';
     document.getElementById('task-count').textContent = `共 ${queue.total} 件待审批`;
   }

@@ -52,13 +52,11 @@ window.S365Cases = (() => {
   }
   /** Printable window documents that exist in the case's current state. */
   function documentLinks(view) {
-    const links = [`<a class="button" data-doc="receipt" target="_blank" href="${caseUrl(view.number, '/receipt.html')}">打印受理回执</a>`];
-    if (view.state === 'supplement_requested') {
-      links.push(`<a class="button" data-doc="supplement" target="_blank" href="${caseUrl(view.number, '/supplement-notice.html')}">打印补正通知书</a>`);
-    }
-    if (view.state === 'rejected') {
-      links.push(`<a class="button" data-doc="rejection" target="_blank" href="${caseUrl(view.number, '/rejection-notice.html')}">打印不予受理通知书</a>`);
-    }
+    const doc = (key, path, label) => `<a class="button" data-doc="${key}" target="_blank" href="${caseUrl(view.number, path + '.html')}">${label}<span class="sr-only">（在新窗口打开）</span></a>
+      <a class="button" data-doc="${key}-pdf" target="_blank" href="${caseUrl(view.number, path + '.pdf')}">${label}（大字 PDF）<span class="sr-only">（在新窗口打开）</span></a>`;
+    const links = [doc('receipt', '/receipt', '打印受理回执')];
+    if (view.state === 'supplement_requested') links.push(doc('supplement', '/supplement-notice', '打印补正通知书'));
+    if (view.state === 'rejected') links.push(doc('rejection', '/rejection-notice', '打印不予受理通知书'));
     return links.join(' ');
   }
 
@@ -93,7 +91,7 @@ window.S365Cases = (() => {
     reject: { title: '不予受理', fields: textarea('reason', '不予受理理由（告知申请人）'),
       buttons: [{ label: '不予受理', action: 'reject', cls: 'danger', body: f => ({ reason: value(f, 'reason') }), done: '已作出不予受理决定' }] },
     supplement: { title: '一次性告知补正', setup: fillSupplementChecklist,
-      fields: '<div class="checklist"></div>' + textarea('other', '其他需补正的材料（每行一项）') + input('reason', '说明'),
+      fields: '<fieldset><legend>需补正的材料（勾选）</legend><div class="checklist"></div></fieldset>' + textarea('other', '其他需补正的材料（每行一项）') + input('reason', '说明'),
       buttons: [{ label: '一次性告知补正', action: 'supplement', body: supplementBody, done: '已一次性告知补正材料' }] },
     resubmit: { title: '补正后重新提交', fields: input('note', '补正说明'),
       buttons: [{ label: '补正材料已收齐，重新提交', action: 'resubmit', body: f => ({ note: value(f, 'note') }), done: '已重新提交，等待受理' }] },
@@ -159,13 +157,16 @@ window.S365Cases = (() => {
   /** Render step forms into ``box``; each posts its step and hands the returned view to ``onView``. */
   function renderActions(box, view, me, onView, only) {
     const keys = blocksFor(view, me).filter(k => !only || only.includes(k));
-    box.innerHTML = keys.map(key => `<form class="action" data-block="${key}" novalidate><h3>${esc(BLOCKS[key].title)}</h3>
+    const uid = `${box.id || 'actions'}-${view.number}`;
+    box.innerHTML = keys.map(key => `<form class="action" data-block="${key}" novalidate aria-labelledby="${uid}-${key}">
+      <h3 id="${uid}-${key}">${esc(BLOCKS[key].title)}</h3>
       ${BLOCKS[key].fields || ''}<div class="toolbar">${BLOCKS[key].buttons.map((b, i) =>
         `<button type="button" data-btn="${i}" class="${b.cls || ''}">${esc(b.label)}</button>`).join('')}</div></form>`).join('')
       || '<p class="muted" data-testid="no-actions">当前状态下您没有可执行的办件操作。</p>';
+    const setups = [];
     box.querySelectorAll('form.action').forEach(form => {
       const block = BLOCKS[form.dataset.block];
-      if (block.setup) Promise.resolve(block.setup(form, view)).catch(fail);
+      if (block.setup) setups.push(Promise.resolve(block.setup(form, view)).catch(fail));
       form.addEventListener('submit', event => event.preventDefault());
       form.querySelectorAll('[data-btn]').forEach(button => {
         button.onclick = async () => {
@@ -175,10 +176,12 @@ window.S365Cases = (() => {
             const next = await api('POST', caseUrl(view.number, '/' + spec.action), spec.body ? spec.body(form) : {});
             flash(`${spec.done}（办件 ${next.number}，当前状态：${next.state_label}）`, 'ok');
             onView(next);
-          } catch (err) { fail(err); } finally { button.disabled = false; }
+            window.S365.focusOn(document.getElementById('flash'));
+          } catch (err) { fail(err); window.S365.fieldErrors(form, err); } finally { button.disabled = false; }
         };
       });
     });
+    box.ready = Promise.all(setups);  // forms whose fields load later (the supplement checklist) are complete then
     return keys;
   }
 

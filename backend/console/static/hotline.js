@@ -2,7 +2,7 @@
 // as-you-type knowledge base and routing suggestion, dispatch or answer on the spot, queue,
 // handover notes and today's figures.
 (() => {
-  const { api, flash, esc } = window.S365;
+  const { api, flash, esc, fieldErrors, focusOn } = window.S365;
   const { time, fail } = window.S365Cases;
   const $ = (selector) => document.querySelector(selector);
   const form = $('#intake');
@@ -24,15 +24,28 @@
       ${call.duration_s !== null ? ` · 通话 ${call.duration_s} 秒` : ''}</span>
       ${call.recording_url ? ` <a href="${esc(call.recording_url)}" target="_blank">录音</a>` : ''}
       <div class="muted">历史诉求 ${call.history.length} 件</div>${tickets}
-      <button type="button" data-take="${esc(call.call_id)}">${chosen ? '正在受理' : '受理此来电'}</button></div>`;
+      <button type="button" data-take="${esc(call.call_id)}">${chosen ? '正在受理' : '受理此来电'}<span class="sr-only">（${esc(call.caller || '未知号码')}）</span></button></div>`;
   }
   async function pollCalls() {
     try {
       const live = await api('GET', '/api/v1/hotline/calls/live');
       state.calls = live.calls;
-      $('#calls').innerHTML = live.calls.map(callCard).join('') || '<p class="muted">暂无来电</p>';
+      showCalls(live.calls);
       $('[data-figure=answered]').textContent = live.today.answered;
     } catch (err) { /* the next poll tries again */ }
+  }
+  /** Redraw the call cards only when they changed, keeping keyboard focus on the same call's button;
+   *  a new ringing call is announced to screen readers. */
+  function showCalls(calls) {
+    const html = calls.map(callCard).join('') || '<p class="muted">暂无来电</p>';
+    if (html === state.callsHtml) return;
+    const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.take : '';
+    state.callsHtml = html;
+    $('#calls').innerHTML = html;
+    if (focused) { const again = $('#calls').querySelector(`[data-take="${CSS.escape(focused)}"]`); if (again) again.focus(); }
+    const ringing = calls.filter(c => c.state === 'ringing' && !(state.announced || []).includes(c.call_id));
+    state.announced = [...(state.announced || []), ...ringing.map(c => c.call_id)];
+    if (ringing.length) $('#call-news').textContent = `新来电：${ringing.map(c => c.caller || '未知号码').join('、')}`;
   }
   function takeCall(callId) {
     const call = (state.calls || []).find(c => c.call_id === callId);
@@ -65,7 +78,7 @@
     $('#kb').innerHTML = results.map(r => `<div class="kb-hit" data-kb="${esc(r.id)}">
       <b>${esc(r.title)}</b> <span class="tag">${esc(r.kind_label)}</span>
       <div class="body">${esc(r.body.slice(0, 120))}</div>
-      <button type="button" data-use-kb="${esc(r.id)}" data-kind="${esc(r.kind)}" data-title="${esc(r.title)}">据此答复</button></div>`).join('')
+      <button type="button" data-use-kb="${esc(r.id)}" data-kind="${esc(r.kind)}" data-title="${esc(r.title)}">据此答复<span class="sr-only">：${esc(r.title)}</span></button></div>`).join('')
       || '<p class="muted">知识库中没有找到相关内容</p>';
   }
   function showSuggestion(s) {
@@ -120,12 +133,17 @@
   async function file(how) {
     const target = form.elements.to_township.checked
       ? { township: form.elements.township.value } : { department: form.elements.department.value };
-    if (how === 'dispatch' && !target.department && !target.township) return flash('请选择承办部门或乡镇');
+    if (how === 'dispatch' && !target.department && !target.township) {
+      const message = '请选择承办部门或乡镇';
+      flash(message);
+      return fieldErrors(form, { message, details: { errors: [{ field: form.elements.to_township.checked ? 'township' : 'department', message }] } });
+    }
     if (how === 'answer' && !state.answer) return flash('请先在知识库中选择答复依据');
     let ticket;
     try {
       ticket = await register();
-    } catch (err) { return fail(err); }
+    } catch (err) { fail(err); return fieldErrors(form, err); }
+    fieldErrors(form, null);
     try {
       const path = `/api/v1/hotline/tickets/${encodeURIComponent(ticket.number)}/${how}`;
       ticket = await api('POST', path, how === 'dispatch' ? target : { source: state.answer.source, id: state.answer.id });
@@ -135,6 +153,7 @@
       <span class="tag" data-testid="ticket-state">${esc(ticket.state_label)}</span>
       ${ticket.target ? `承办：<span data-testid="ticket-target">${esc(ticket.target.name)}</span>` : ''}
       ${ticket.answer ? `答复依据：<span data-testid="ticket-answer">${esc(ticket.answer.title)}</span>` : ''}</p>`;
+    focusOn($('#result p'));
     reset();
     refreshSide();
   }

@@ -1,6 +1,6 @@
 // 窗口受理: the queue of online and proxy submissions, and registering a walk-in application.
 window.S365Intake = (() => {
-  const { api, flash, esc } = window.S365;
+  const { api, flash, esc, fieldErrors, focusOn } = window.S365;
   const { DELIVERY, time, fail, caseUrl, documentLinks, renderActions } = window.S365Cases;
   let me = null;
   let towns = {};
@@ -13,12 +13,20 @@ window.S365Intake = (() => {
       <td><a href="/console/cases/${encodeURIComponent(e.number)}">${esc(e.number)}</a></td><td>${esc(e.item_name)}</td>
       <td>${esc(e.applicant)}</td><td>${esc(e.channel_label)}</td><td>${esc(towns[e.centre] || (e.centre === 'county' ? '县政务服务中心' : e.centre))}</td>
       <td><span class="tag">${esc(e.state_label)}</span></td><td>${time(e.submitted_at)}</td>
-      <td class="nowrap">${e.state === 'submitted'
-        ? `<button type="button" class="primary" data-do="accept">受理</button> <button type="button" data-do="reject">不予受理</button> <button type="button" data-do="supplement">补正</button>`
-        : `<button type="button" data-do="resubmit">补正后重新提交</button> <a class="button" target="_blank" href="${caseUrl(e.number, '/supplement-notice.html')}">补正通知书</a>`}</td></tr>`).join('')
+      <td class="nowrap">${queueButtons(e)}</td></tr>`).join('')
       || '<tr><td colspan="8" class="muted">暂无待受理的申请</td></tr>';
     document.getElementById('queue-count').textContent = `共 ${data.total} 件`;
     body.querySelectorAll('[data-do]').forEach(button => { button.onclick = () => queueAction(button).catch(fail); });
+  }
+  /** The row's buttons; each names its case for screen readers, since every row repeats the same words. */
+  function queueButtons(e) {
+    const which = `<span class="sr-only">（${esc(e.number)}）</span>`;
+    if (e.state !== 'submitted') {
+      return `<button type="button" data-do="resubmit">补正后重新提交${which}</button> <a class="button" target="_blank"
+        href="${caseUrl(e.number, '/supplement-notice.html')}">补正通知书${which}<span class="sr-only">（在新窗口打开）</span></a>`;
+    }
+    return `<button type="button" class="primary" data-do="accept">受理${which}</button>
+      <button type="button" data-do="reject">不予受理${which}</button> <button type="button" data-do="supplement">补正${which}</button>`;
   }
   async function queueAction(button) {
     const tr = button.closest('tr');
@@ -29,7 +37,8 @@ window.S365Intake = (() => {
         const v = await api('POST', caseUrl(number, '/accept'), {});
         flash(`办件 ${v.number} 已受理，当前状态：${v.state_label}`, 'ok');
       } finally { button.disabled = false; }
-      return loadQueue();
+      await loadQueue();
+      return focusOn(document.getElementById('flash'));
     }
     // reject / supplement / resubmit: open the step form in a row under the entry.
     document.querySelectorAll('#intake-queue tr.inline-form').forEach(r => r.remove());
@@ -38,8 +47,12 @@ window.S365Intake = (() => {
     formRow.className = 'inline-form';
     formRow.innerHTML = '<td colspan="8"><div class="inline-actions"></div><button type="button" class="cancel">取消</button></td>';
     tr.after(formRow);
-    formRow.querySelector('.cancel').onclick = () => formRow.remove();
-    renderActions(formRow.querySelector('.inline-actions'), view, me, () => loadQueue().catch(fail), [button.dataset.do]);
+    formRow.querySelector('.cancel').onclick = () => { formRow.remove(); button.focus(); };
+    const box = formRow.querySelector('.inline-actions');
+    renderActions(box, view, me, () => loadQueue().catch(fail), [button.dataset.do]);
+    await box.ready;
+    const first = formRow.querySelector('form.action input, form.action textarea, form.action button');
+    if (first) first.focus();
   }
 
   // ---- walk-in registration ----------------------------------------------------------------------
@@ -48,10 +61,11 @@ window.S365Intake = (() => {
     const q = form.q.value.trim();
     const data = await api('GET', `/api/v1/items?page_size=10&q=${encodeURIComponent(q)}`);
     const list = document.getElementById('item-results');
-    list.innerHTML = data.items.map(i => `<li><button type="button" data-code="${esc(i.code)}">选择</button>
+    list.innerHTML = data.items.map(i => `<li><button type="button" data-code="${esc(i.code)}">选择<span class="sr-only">：${esc(i.name)}</span></button>
       ${esc(i.name)} <span class="muted">${esc(i.kind_label)} · ${esc(i.department.name)} · ${i.level === 'township' ? '乡镇事项' : '县级事项'}</span></li>`).join('')
       || '<li class="muted">没有找到相关事项，请换个说法</li>';
     list.querySelectorAll('[data-code]').forEach(b => { b.onclick = () => choose(b.dataset.code).catch(fail); });
+    document.getElementById('item-count').textContent = data.items.length ? `找到 ${data.total} 个事项，按 Tab 键逐个选择` : '';
   }
   async function choose(code) {
     chosen = await api('GET', `/api/v1/items/${encodeURIComponent(code)}`);
@@ -74,6 +88,7 @@ window.S365Intake = (() => {
       ? '本镇便民服务中心不办理该事项' : chosen.level !== 'township' && !countyClerk ? '该事项由县政务服务中心办理' : '';
     toggleAddress(form);
     form.hidden = false;
+    form.elements.name.focus();
   }
   function toggleAddress(form) {
     document.getElementById('address-box').hidden = form.method.value !== 'post';
@@ -99,6 +114,7 @@ window.S365Intake = (() => {
       <div id="walkin-actions"></div>`;
     renderActions(document.getElementById('walkin-actions'), v, me, showResult, ['accept', 'reject', 'supplement', 'decide', 'dispatch']);
     box.hidden = false;
+    focusOn(box.querySelector('h2'));
   }
   function setupWalkIn() {
     const finder = document.getElementById('item-search');
@@ -113,15 +129,17 @@ window.S365Intake = (() => {
         try {
           const v = await api('POST', '/api/v1/cases', payload(form, button.dataset.register === 'accept'));
           flash(`已登记，办件编号 ${v.number}（${v.state_label}）`, 'ok');
+          fieldErrors(form, null);
           showResult(v);
           loadQueue().catch(fail);
-        } catch (err) { fail(err); } finally { form.querySelectorAll('[data-register]').forEach(b => { b.disabled = false; }); }
+        } catch (err) { fail(err); fieldErrors(form, err); } finally { form.querySelectorAll('[data-register]').forEach(b => { b.disabled = false; }); }
       };
     });
     document.getElementById('walkin-new').onclick = () => {
       form.reset(); form.hidden = true; chosen = null;
       document.getElementById('walkin-result').hidden = true;
       document.getElementById('chosen-item').innerHTML = '';
+      document.querySelector('#item-search input[name=q]').focus();
     };
   }
 

@@ -65,9 +65,21 @@ window.S365Items = (() => {
   };
   function addRow(table, data) {
     const tr = document.createElement('tr');
-    tr.innerHTML = ROWS[table](data || {}) + '<td><button type="button" class="remove" title="删除">删除</button></td>';
-    tr.querySelector('.remove').onclick = () => tr.remove();
+    tr.innerHTML = ROWS[table](data || {}) + '<td><button type="button" class="remove">删除<span class="sr-only"></span></button></td>';
+    tr.querySelector('.remove').onclick = () => { tr.remove(); labelRows(table); };
     document.querySelector(`#${table} tbody`).appendChild(tr);
+    labelRows(table);
+  }
+  /** Row inputs have no visible label of their own: name each by its column and row (第 2 行 材料名称). */
+  function labelRows(table) {
+    const heads = [...document.querySelectorAll(`#${table} thead th`)].map(th => th.textContent.trim());
+    document.querySelectorAll(`#${table} tbody tr`).forEach((tr, row) => {
+      tr.querySelectorAll('td').forEach((td, col) => {
+        const field = td.querySelector('[data-f]');
+        if (field) field.setAttribute('aria-label', `第 ${row + 1} 行 ${heads[col]}`);
+      });
+      tr.querySelector('.remove .sr-only').textContent = `第 ${row + 1} 行`;
+    });
   }
   function readRows(table) {
     return [...document.querySelectorAll(`#${table} tbody tr`)].map((tr, index) => {
@@ -127,6 +139,7 @@ window.S365Items = (() => {
     box.innerHTML = problems.map(p => `<li>${esc(p.message)}</li>`).join('');
     box.hidden = !problems.length;
     flash(err.message);
+    window.S365.fieldErrors(document.getElementById('item-form'), err);
   }
 
   // ---- editor ----------------------------------------------------------------------------------

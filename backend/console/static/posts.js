@@ -11,8 +11,8 @@ window.S365Posts = (() => {
     const awayNote = h.away && absence ? `<div class="muted">${esc(absence.reason)}${absence.end ? `，预计 ${time(absence.end)} 返岗` : ''}</div>` : '';
     return `<span data-testid="holder-${slot}">${esc(h.name)}</span> ${h.away ? '<span class="tag away">离岗</span>' : '<span class="tag on-time">在岗</span>'}
       ${awayNote}<div>${h.away
-        ? `<button type="button" data-back="${slot}">返岗</button>`
-        : `<button type="button" data-away="${slot}">${slot}岗离岗</button>`}</div>`;
+        ? `<button type="button" data-back="${slot}">返岗<span class="sr-only">（${esc(post.name)} ${esc(h.name)}）</span></button>`
+        : `<button type="button" data-away="${slot}">${slot}岗离岗<span class="sr-only">（${esc(post.name)} ${esc(h.name)}）</span></button>`}</div>`;
   }
   async function load() {
     const centre = document.getElementById('centre-filter').value;
@@ -31,6 +31,7 @@ window.S365Posts = (() => {
           await api('POST', `/api/v1/posts/${encodeURIComponent(code)}/back`, { slot: b.dataset.back });
           await load();
           flash(`${b.dataset.back}岗已返岗`, 'ok');
+          window.S365.focusOn(document.getElementById('flash'));
         } catch (err) { fail(err); }
       };
     });
@@ -43,14 +44,14 @@ window.S365Posts = (() => {
     const slot = button.dataset.away;
     const formRow = document.createElement('tr');
     formRow.className = 'inline-form';
-    formRow.innerHTML = `<td colspan="6"><form class="away-form toolbar" novalidate>
+    formRow.innerHTML = `<td colspan="6"><form class="away-form toolbar" novalidate aria-label="${esc(slot)}岗离岗登记">
       <strong>${esc(slot)}岗离岗</strong>
       <label class="inline">原因 <input name="reason" placeholder="请假、会议、外出等"></label>
       <label class="inline">预计返岗（可不填） <input name="until" type="datetime-local"></label>
       <button type="submit" class="primary">确认离岗</button> <button type="button" class="cancel">取消</button></form></td>`;
     tr.after(formRow);
     const form = formRow.querySelector('form');
-    formRow.querySelector('.cancel').onclick = () => formRow.remove();
+    formRow.querySelector('.cancel').onclick = () => { formRow.remove(); button.focus(); };
     form.addEventListener('submit', async event => {
       event.preventDefault();
       const body = { slot, reason: form.reason.value.trim() };
@@ -59,8 +60,10 @@ window.S365Posts = (() => {
         const result = await api('POST', `/api/v1/posts/${encodeURIComponent(tr.dataset.post)}/away`, body);
         await load();
         flash(`已登记${slot}岗离岗，已移交 ${result.handed_over} 件`, 'ok');
-      } catch (err) { fail(err); }
+        window.S365.focusOn(document.getElementById('flash'));
+      } catch (err) { fail(err); window.S365.fieldErrors(form, err); }
     });
+    form.reason.focus();
   }
   async function start() {
     const profile = await api('GET', '/api/v1/tenant').catch(() => ({ centres: [] }));

@@ -39,7 +39,8 @@ window.S365Supervision = (() => {
 
   function renderFigures() {
     const rows = (state.board && state.board[state.tab]) || [];
-    document.querySelectorAll('.tabs [data-tab]').forEach(b => b.classList.toggle('active', b.dataset.tab === state.tab));
+    document.querySelectorAll('.tabs [data-tab]').forEach(b => b.setAttribute('aria-pressed', String(b.dataset.tab === state.tab)));
+    $('#figures-caption').textContent = `办结情况统计（${$(`.tabs [data-tab=${state.tab}]`).textContent}）`;
     $('#figures tbody').innerHTML = rows.map(r => `<tr data-key="${esc(r.key)}"><td>${esc(r.name || r.key)}</td>
       <td class="num">${num(r.open)}</td><td class="num">${num(r.due_soon)}</td><td class="num">${num(r.overdue)}</td>
       <td class="num">${num(r.suspended)}</td><td class="num">${r.finished}</td><td class="num">${pct(r.on_time_rate)}</td>
@@ -48,8 +49,14 @@ window.S365Supervision = (() => {
       || '<tr><td colspan="10" class="muted">所选期间暂无数据</td></tr>';
   }
 
+  /** The chart's figures in words, as its accessible name (the chart itself is a picture). */
+  function describe(id, title, parts) {
+    $(`#${id}`).setAttribute('aria-label', `${title}：${parts.length ? parts.join('，') : '暂无数据'}`);
+  }
+
   function drawOnTime(board) {
     const rows = board.departments.filter(r => r.counted);
+    describe('chart-on-time', '各部门按时办结率', rows.map(r => `${short(r.name)} ${pct(r.on_time_rate)}`));
     chart('chart-on-time').setOption({
       title: { text: '各部门按时办结率', left: 'center', textStyle: { fontSize: 14 },
         subtext: rows.length ? '' : '所选期间暂无计时办结的办件' },
@@ -64,6 +71,9 @@ window.S365Supervision = (() => {
 
   function drawCards(board) {
     const c = board.open_cards;
+    const levels = [['黄牌', c.yellow], ['红牌', c.red], ['其中环节超期', c.step_overdue]];
+    describe('chart-cards', '未关闭预警卡', levels.map(([name, n]) => `${name} ${n} 张`));
+    $('#chart-cards-table tbody').innerHTML = levels.map(([name, n]) => `<tr><td>${name}</td><td class="num">${n}</td></tr>`).join('');
     chart('chart-cards').setOption({
       title: { text: '未关闭预警卡（按级别）', left: 'center', textStyle: { fontSize: 14 } },
       tooltip: { trigger: 'axis' },
@@ -78,14 +88,19 @@ window.S365Supervision = (() => {
 
   async function loadTrend() {
     const trend = await api('GET', `/api/v1/supervision/trend?days=${$('#days').value}`);
+    const received = trend.days.reduce((n, d) => n + d.received, 0);
+    const finished = trend.days.reduce((n, d) => n + d.finished, 0);
+    describe('chart-trend', `最近 ${trend.days.length} 天收件量与办结量`, [`共收件 ${received} 件`, `办结 ${finished} 件`]);
+    $('#chart-trend-table tbody').innerHTML = trend.days.map(d => `<tr><td>${esc(d.day)}</td><td class="num">${d.received}</td>
+      <td class="num">${d.finished}</td></tr>`).join('');
     chart('chart-trend').setOption({
       title: { text: '收件量与办结量趋势', left: 'center', textStyle: { fontSize: 14 } },
       tooltip: { trigger: 'axis' }, legend: { bottom: 0 },
       grid: { left: 50, right: 20, top: 40, bottom: 56 },
       xAxis: { type: 'category', data: trend.days.map(d => d.day.slice(5)) },
       yAxis: { type: 'value', minInterval: 1 },
-      series: [{ type: 'bar', name: '收件量', data: trend.days.map(d => d.received), itemStyle: { color: '#c8501e' } },
-        { type: 'line', name: '办结量', data: trend.days.map(d => d.finished), itemStyle: { color: '#2563eb' } }],
+      series: [{ type: 'bar', name: '收件量', data: trend.days.map(d => d.received), itemStyle: { color: '#b4461a' } },
+        { type: 'line', name: '办结量', data: trend.days.map(d => d.finished), itemStyle: { color: '#1d4ed8' }, symbol: 'triangle', symbolSize: 8 }],
     }, true);
   }
 
@@ -132,7 +147,8 @@ window.S365Supervision = (() => {
 
   function violationRow(v) {
     const buttons = v.status === 'candidate' && canDecide
-      ? `<button type="button" data-open="confirm">认定违规</button> <button type="button" data-open="dismiss" class="danger">排除</button>`
+      ? `<button type="button" data-open="confirm">认定违规<span class="sr-only">（${esc(v.number)}）</span></button>
+         <button type="button" data-open="dismiss" class="danger">排除<span class="sr-only">（${esc(v.number)}）</span></button>`
       : esc(v.reason || '');
     return `<tr data-violation="${esc(v.id)}" data-number="${esc(v.number)}"><td class="nowrap">${time(v.raised_at)}</td>
       <td>${caseLink(v.number)}</td><td>${esc(v.item_name)}</td><td>${esc(v.type_name)}</td>
@@ -172,9 +188,11 @@ window.S365Supervision = (() => {
         const done = await api('POST', `/api/v1/supervision/violations/${encodeURIComponent(v.id)}/${kind}`, body);
         await loadViolations();
         flash(`办件 ${done.number}：${done.status_label}`, 'ok');
-      } catch (err) { fail(err); } finally { button.disabled = false; }
+        window.S365.focusOn($('#flash'));
+      } catch (err) { fail(err); window.S365.fieldErrors(form, err); } finally { button.disabled = false; }
     });
-    form.elements.reason.focus();
+    form.querySelector('[data-cancel]').addEventListener('click', () => row.querySelector(`[data-open=${kind}]`).focus());
+    (form.elements.responsible_level || form.elements.reason).focus();
   }
 
   async function loadViolations() {

@@ -4,8 +4,10 @@
  */
 const strings = require('../../utils/strings')
 const { guideUrl } = require('../../utils/items')
+const elderlyMode = require('../../behaviors/elderly')
 
 Component({
+  behaviors: [elderlyMode],
   options: { multipleSlots: true, styleIsolation: 'apply-shared' },
   properties: {
     item: { type: Object, value: {} },

@@ -3,8 +3,10 @@
  * Fires `retry` when the person taps the retry button.
  */
 const strings = require('../../utils/strings')
+const elderlyMode = require('../../behaviors/elderly')
 
 Component({
+  behaviors: [elderlyMode],
   options: { styleIsolation: 'apply-shared' },
   properties: {
     loading: { type: Boolean, value: false },

@@ -7,8 +7,10 @@
 const api = require('../../utils/api')
 const strings = require('../../utils/strings')
 const { chooseFile } = require('../../utils/files')
+const elderlyMode = require('../../behaviors/elderly')
 
 Component({
+  behaviors: [elderlyMode],
   options: { styleIsolation: 'apply-shared' },
   properties: {
     material: { type: Object, value: {} },

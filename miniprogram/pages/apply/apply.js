@@ -10,6 +10,7 @@ const api = require('../../utils/api')
 const strings = require('../../utils/strings')
 const { applyView, emptyForm, checkApplication, applicationPayload } = require('../../utils/application')
 const { newIdempotencyKey, progressUrl, rememberCode } = require('../../utils/cases')
+const elderlyMode = require('../../behaviors/elderly')
 
 function townshipNames(tenant) {
   const names = {}
@@ -20,6 +21,7 @@ function townshipNames(tenant) {
 }
 
 Component({
+  behaviors: [elderlyMode],
   data: {
     text: strings.apply,
     view: null,

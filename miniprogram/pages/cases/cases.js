@@ -6,12 +6,14 @@ const api = require('../../utils/api')
 const config = require('../../config')
 const strings = require('../../utils/strings')
 const { caseCard, progressUrl, rememberedCode } = require('../../utils/cases')
+const elderlyMode = require('../../behaviors/elderly')
 
 const EMPTY = {
   items: [], total: 0, totalText: '', page: 0, listLoading: false, listLoaded: false, finished: false, listError: '',
 }
 
 Component({
+  behaviors: [elderlyMode],
   data: Object.assign({ text: strings.cases }, EMPTY),
 
   methods: {

@@ -7,6 +7,7 @@
 const api = require('../../utils/api')
 const strings = require('../../utils/strings')
 const pagedItems = require('../../behaviors/paged-items')
+const elderlyMode = require('../../behaviors/elderly')
 
 const FILTER_KEYS = ['department', 'township', 'life_event', 'theme']
 
@@ -15,7 +16,7 @@ function withCountText(entries) {
 }
 
 Component({
-  behaviors: [pagedItems],
+  behaviors: [pagedItems, elderlyMode],
 
   data: {
     text: strings.catalogue,

@@ -5,8 +5,10 @@
 const api = require('../../utils/api')
 const strings = require('../../utils/strings')
 const { guideView } = require('../../utils/guide')
+const elderlyMode = require('../../behaviors/elderly')
 
 Component({
+  behaviors: [elderlyMode],
   properties: {
     code: { type: String, value: '' },
   },

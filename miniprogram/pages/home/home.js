@@ -6,6 +6,8 @@ const config = require('../../config')
 const strings = require('../../utils/strings')
 const { itemCard } = require('../../utils/items')
 const { parseReceiptLink, progressUrl } = require('../../utils/cases')
+const elderlyMode = require('../../behaviors/elderly')
+const { setElderly } = require('../../utils/elderly')
 
 /** Entries open a page, or run an action (scan); an entry without either says it is still to come. */
 const ENTRIES = [
@@ -20,8 +22,12 @@ function searchUrl(q) {
 }
 
 Component({
+  behaviors: [elderlyMode],
+
   data: {
     text: strings.home,
+    callText: strings.home.elder.call(config.hotlineNumber),
+    callLabel: strings.home.elder.callLabel(config.hotlineNumber),
     entries: ENTRIES.map((e) => Object.assign({ label: strings.home.entries[e.key] }, e)),
     keyword: '',
     popular: [],
@@ -65,6 +71,24 @@ Component({
       if (entry && entry.action) this[entry.action]()
       else if (entry && entry.url) wx.navigateTo({ url: entry.url })
       else wx.showToast({ title: strings.app.comingSoon, icon: 'none' })
+    },
+
+    /** The 长辈模式 switch: remembered on this phone, applied at once. */
+    onModeChange(event) {
+      const on = !!event.detail.value
+      setElderly(on)
+      this.applyMode()
+      this.selectAllComponents('.home__popular, .home__popular-footer').forEach((card) => card.applyMode())
+      wx.showToast({ title: on ? strings.home.elder.on : strings.home.elder.off, icon: 'none' })
+    },
+
+    /** 长辈模式's big button: dial the hotline, where a person answers. */
+    onCallHotline() {
+      wx.makePhoneCall({ phoneNumber: config.hotlineNumber })
+    },
+
+    onMyCases() {
+      wx.navigateTo({ url: '/pages/cases/cases' })
     },
 
     /** 扫码查件: the receipt's QR code carries a link with the case number and query code. */

@@ -7,6 +7,7 @@
 const api = require('../../utils/api')
 const strings = require('../../utils/strings')
 const { normalizeMobile, mobileError } = require('../../utils/validate')
+const elderlyMode = require('../../behaviors/elderly')
 
 const MAX_PHOTOS = 9
 const text = strings.message
@@ -25,6 +26,7 @@ function mineView(items) {
 }
 
 Component({
+  behaviors: [elderlyMode],
   data: {
     text,
     form: { content: '', phone: '', township: '', location: null },

@@ -12,6 +12,7 @@ const api = require('../../utils/api')
 const auth = require('../../utils/auth')
 const strings = require('../../utils/strings')
 const { parseScanOption, progressView, cleanQueryCode, rememberCode, rememberedCode } = require('../../utils/cases')
+const elderlyMode = require('../../behaviors/elderly')
 
 /** {number, code, scanned} from the page options, or null when a scanned link is not a receipt's. */
 function caseFromOptions(options) {
@@ -26,6 +27,7 @@ function caseFromOptions(options) {
 }
 
 Component({
+  behaviors: [elderlyMode],
   data: {
     text: strings.progress,
     view: null,

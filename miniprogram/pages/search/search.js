@@ -7,9 +7,10 @@
 const config = require('../../config')
 const strings = require('../../utils/strings')
 const pagedItems = require('../../behaviors/paged-items')
+const elderlyMode = require('../../behaviors/elderly')
 
 Component({
-  behaviors: [pagedItems],
+  behaviors: [pagedItems, elderlyMode],
 
   data: {
     text: strings.search,

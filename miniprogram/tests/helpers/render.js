@@ -62,6 +62,7 @@ function textsOf(comp, selector) {
  */
 async function tap(comp) {
   const inner = comp.querySelector('.t-cell') || comp.querySelector('.t-grid-item') || comp.querySelector('.t-tag')
+    || comp.querySelector('.t-switch')
   ;(inner || comp).dispatchEvent('tap')
   await settle(0)
 }

@@ -156,6 +156,16 @@ const DEFINITIONS = {
     properties: { text: String, icon: null, description: String },
     methods: tapToEvent('click'),
   },
+  't-switch': {
+    template: '<view class="t-switch t-switch--{{value ? \'on\' : \'off\'}}" bind:tap="onTap"></view>',
+    properties: { value: Boolean, size: String, label: Array, disabled: Boolean },
+    methods: {
+      /** Flips the switch, as a tap on the real one fires `change` with the new value. */
+      onTap() {
+        this.triggerEvent('change', { value: !this.data.value })
+      },
+    },
+  },
   't-icon': {
     template: '<view class="t-icon"></view>',
     properties: { name: String, size: null, color: String },

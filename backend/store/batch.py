@@ -1,0 +1,88 @@
+"""Group commit (成批写入): inserts from concurrent requests written together, one command per collection.
+
+Each insert into the store is a transaction with its own fsync on FerretDB's SQLite, and one
+request stores several small documents. :func:`insert` queues a request's documents for their
+collection; if no write to that collection is running, they are written at once, otherwise they
+join the next write, which starts as soon as the running one returns (no timer, so a lone request
+never waits). The write is one unordered ``insert_many``; each document's outcome goes back to
+the request that queued it, so a duplicate ``_id`` (the referee of docs/decisions/0003) is still
+reported to exactly the request whose document lost. FerretDB writes such a batch in one
+transaction, and falls back to one document at a time only when one of them is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+_batchers: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()  # client -> batchers
+
+
+class _Batcher:
+    def __init__(self, collection):
+        self.collection = collection
+        self.pending: list[tuple[dict, asyncio.Future]] = []
+        self.running = False
+
+    async def insert(self, docs: list[dict]) -> list[BaseException | None]:
+        loop = asyncio.get_running_loop()
+        futures = [loop.create_future() for _ in docs]
+        self.pending += list(zip(docs, futures))
+        if not self.running:
+            self.running = True
+            loop.create_task(self._drain())
+        return list(await asyncio.gather(*futures))
+
+    async def _drain(self) -> None:
+        try:
+            while self.pending:
+                batch, self.pending = self.pending, []
+                await self._write(batch)
+        finally:
+            self.running = False
+
+    async def _write(self, batch: list[tuple[dict, asyncio.Future]]) -> None:
+        outcomes: list[BaseException | None] = [None] * len(batch)
+        try:
+            await self.collection.insert_many([doc for doc, _ in batch], ordered=False)
+        except BulkWriteError as exc:
+            for error in exc.details.get("writeErrors", []):
+                outcomes[error["index"]] = (DuplicateKeyError(error.get("errmsg", ""), 11000, error)
+                                            if error.get("code") == 11000 else exc)
+        except Exception as exc:  # the store is down: every document of the batch failed
+            outcomes = [exc] * len(batch)
+        for (_, future), outcome in zip(batch, outcomes):
+            if not future.done():
+                future.set_result(outcome)
+
+
+def _batcher(db, collection: str) -> _Batcher:
+    batchers = _batchers.setdefault(db.client, {})
+    key = (db.name, collection)
+    if key not in batchers:
+        batchers[key] = _Batcher(db[collection])
+    return batchers[key]
+
+
+async def insert(db, collection: str, docs: list[dict]) -> list[BaseException | None]:
+    """Insert ``docs`` together with whatever other requests are inserting into ``collection`` now;
+    returns each document's outcome: ``None`` (inserted) or the exception (``DuplicateKeyError``)."""
+    if not docs:
+        return []
+    return await _batcher(db, collection).insert(docs)
+
+
+async def insert_one(db, collection: str, doc: dict) -> None:
+    """Insert one document in the next batch; raises ``DuplicateKeyError`` when its ``_id`` is taken."""
+    outcome = (await insert(db, collection, [doc]))[0]
+    if outcome is not None:
+        raise outcome
+
+
+async def insert_new(db, collection: str, docs: list[dict]) -> None:
+    """Insert documents decided by their ``_id``; one already there is left as it is."""
+    for outcome in await insert(db, collection, docs):
+        if outcome is not None and not isinstance(outcome, DuplicateKeyError):
+            raise outcome
