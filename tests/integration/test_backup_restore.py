@@ -129,3 +129,19 @@ async def test_a_backup_refuses_a_directory_that_is_not_empty(svc, tmp_path):
     with pytest.raises(backup.BackupRefused, match="已存在且不为空"):
         await backup.take(svc.db, tmp_path / "b")
     assert not Path(tmp_path / "b" / "manifest.json").exists()
+
+
+async def test_a_case_whose_snapshot_was_read_before_its_last_step_is_restored_up_to_its_steps(
+        lived_in, api, svc, target, tmp_path):
+    from tests.integration.test_case_pipeline import staff
+
+    number = lived_in["waiting"]
+    read_first = await svc.db.cases.find_one({"_id": f"{TENANT}:{number}"})
+    approver = await staff(api, "scjgj_a")
+    assert (await approver.post(f"/api/v1/cases/{number}/approve", {"opinion": "同意"})).status == 200
+    await svc.db.cases.replace_one({"_id": read_first["_id"]}, read_first)  # as a running backup saw it
+    await backup.take(svc.db, tmp_path / "b")
+    report = await restore.restore(target, tmp_path / "b")
+    assert report.repaired == [number] and report.ok
+    restored = await target.db.cases.find_one({"_id": f"{TENANT}:{number}"})
+    assert restored["version"] > read_first["version"] and restored["state"] != read_first["state"]
