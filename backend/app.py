@@ -13,6 +13,9 @@ from backend.config import Settings
 from backend.console.handlers import CONSOLE_DIR, console_routes
 from backend.handlers import auth, cases, citizens, documents, health, items, meta, posts, supervision, uploads
 from backend.handlers import calendar_admin, org, province, supervision_reports
+from backend.handlers import backups
+from backend.handlers import metrics as metrics_handlers
+from backend import metrics
 from backend.handlers.base import NotFoundHandler
 from backend.openapi import build_document
 from backend.services.context import Services, system_clock
@@ -51,6 +54,8 @@ FEATURE_ROUTES: list = [
     hotline_edges.default_handlers,
     org.default_handlers,
     province.default_handlers,
+    metrics_handlers.default_handlers,
+    backups.default_handlers,
 ]
 
 
@@ -74,6 +79,7 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
         entry["store_ms"] = round(tally.ms, 1)
     level = logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
     access_log.log(level, json.dumps(entry, ensure_ascii=False))
+    metrics.observe_request(handler)
 
 
 def make_app(settings: Settings, store: StoreHandle, clock=system_clock, **extras) -> tornado.web.Application:

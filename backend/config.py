@@ -54,6 +54,26 @@ class Settings:
         "SUNSHINE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, "Largest uploaded material (image or PDF)"
     )
     log_level: str = _setting("SUNSHINE_LOG_LEVEL", "INFO", "Log level: DEBUG, INFO, WARNING, ERROR")
+    log_format: str = _setting("SUNSHINE_LOG_FORMAT", "json", "Log lines as json (one object per line) or text")
+    log_file: str = _setting(
+        "SUNSHINE_LOG_FILE", "", "Append logs to this file (reopened when logrotate moves it); empty: standard error"
+    )
+    trusted_proxies: str = _setting(
+        "SUNSHINE_TRUSTED_PROXIES", "",
+        "Comma-separated addresses of reverse proxies whose X-Real-IP / X-Forwarded-For are believed; empty: none",
+    )
+    metrics_token: str = _setting(
+        "SUNSHINE_METRICS_TOKEN", "", "Bearer token for /metrics; empty: /metrics answers loopback clients only",
+        secret=True,
+    )
+    backup_dir: str = _setting(
+        "SUNSHINE_BACKUP_DIR", "", "Folder of the scheduled daily backups; empty turns the scheduled backup off"
+    )
+    backup_at: str = _setting("SUNSHINE_BACKUP_AT", "02:30", "Time of day (Beijing time, HH:MM) of the scheduled backup")
+    backup_keep_daily: int = _setting("SUNSHINE_BACKUP_KEEP_DAILY", 7, "Scheduled backups kept: the last N days")
+    backup_keep_monthly: int = _setting(
+        "SUNSHINE_BACKUP_KEEP_MONTHLY", 12, "Scheduled backups kept: the first of each of the last M months"
+    )
     seed_sample: bool = _setting("SUNSHINE_SEED_SAMPLE", True, "Load the sample county into an empty store on start")
     background: bool = _setting("SUNSHINE_BACKGROUND", True, "Run background work (sweeps, retries) in this process")
     wechat_appid: str = _setting("WECHAT_APPID", "", "Mini-program AppID")
@@ -135,6 +155,12 @@ def _check(settings: Settings) -> list[str]:
         problems.append("SUNSHINE_SESSION_HOURS: 至少 1 小时 / at least 1 hour")
     if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         problems.append(f"SUNSHINE_LOG_LEVEL: 取值无效 / unknown level {settings.log_level!r}")
+    if settings.log_format not in {"json", "text"}:
+        problems.append(f"SUNSHINE_LOG_FORMAT: 应为 json 或 text / json or text, got {settings.log_format!r}")
+    if not _is_clock_time(settings.backup_at):
+        problems.append(f"SUNSHINE_BACKUP_AT: 应为 HH:MM / expected HH:MM, got {settings.backup_at!r}")
+    if settings.backup_keep_daily < 1 or settings.backup_keep_monthly < 0:
+        problems.append("SUNSHINE_BACKUP_KEEP_DAILY 至少 1，SUNSHINE_BACKUP_KEEP_MONTHLY 至少 0 / keep at least one")
     if settings.mongodb_uri and not settings.mongodb_uri.startswith(("mongodb://", "mongodb+srv://")):
         problems.append("MONGODB_URI: 应以 mongodb:// 或 mongodb+srv:// 开头 / must start with mongodb://")
     if not settings.database or any(c in settings.database for c in "/\\. \"$"):
@@ -142,6 +168,11 @@ def _check(settings: Settings) -> list[str]:
     if not settings.default_tenant.isidentifier():
         problems.append("SUNSHINE_DEFAULT_TENANT: 只能包含字母、数字和下划线 / letters, digits and _ only")
     return problems
+
+
+def _is_clock_time(text: str) -> bool:
+    hours, _, minutes = text.partition(":")
+    return hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and int(hours) < 24 and int(minutes) < 60
 
 
 def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:

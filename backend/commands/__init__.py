@@ -28,6 +28,9 @@ COMMAND_MODULES = [
     "backend.commands.create_province",
     "backend.commands.verify_trail",
     "backend.commands.security_matrix",
+    "backend.commands.backup",
+    "backend.commands.backup:RestoreCommand",
+    "backend.commands.migrate",
 ]
 
 
@@ -45,10 +48,14 @@ def with_store(settings: Settings, work) -> int:
     """Open the store (attaching to a running embedded FerretDB or starting one), run ``await work(svc)``."""
 
     async def main() -> int:
+        from backend.ops.migrations import stamp_if_empty
+
         store = open_store(settings)
         try:
             await ensure_indexes(store.db)
-            return await work(Services(db=store.db, settings=settings)) or 0
+            svc = Services(db=store.db, settings=settings)
+            await stamp_if_empty(svc)  # a first command (create-admin) must not make the store look old
+            return await work(svc) or 0
         finally:
             await store.close()
 

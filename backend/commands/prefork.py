@@ -24,16 +24,19 @@ RESTART_PAUSE_S = 1.0
 
 
 async def _prepare(settings) -> None:
+    from backend.ops.migrations import migrate_at_start
     from backend.services import seed
     from backend.services.context import Services
     from backend.store.connection import make_client
     from backend.store.indexes import ensure_indexes
+    from backend.store.lease import default_holder
 
     client = make_client(settings.mongodb_uri, settings)
     try:
         db = client[settings.database]
         await ensure_indexes(db)
         svc = Services(db=db, settings=settings)
+        await migrate_at_start(svc, default_holder())  # before the sample: an empty store is stamped current
         if settings.seed_sample and await seed.is_empty(svc):
             log.info("sample county loaded: %s", await seed.seed_sample(svc))
     finally:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 
+from backend.ops.scheduled_backup import backup_task
 from backend.services.notify_worker import notification_task
 from backend.services.reports import report_task
 from backend.services.supervision_sweep import sweep_task
@@ -16,7 +17,7 @@ HELP = "启动服务（API 与工作台） / serve the API and console"
 log = logging.getLogger("sunshine.serve")
 
 # Feature modules append ``async def task(services, stop_event)`` here: sweeps, retries, reports.
-BACKGROUND_TASKS: list = [notification_task, sweep_task, hotline_nightly_task, report_task]
+BACKGROUND_TASKS: list = [notification_task, sweep_task, hotline_nightly_task, report_task, backup_task]
 
 
 def add_arguments(parser) -> None:
@@ -45,14 +46,18 @@ async def _prepare_store(app) -> None:
     store answers. ``/readyz`` answers 200 only when this is done."""
     from pymongo.errors import PyMongoError
 
+    from backend.ops.migrations import migrate_at_start
     from backend.services import seed
     from backend.store.indexes import ensure_indexes
+    from backend.store.lease import default_holder
 
     svc, readiness = app.settings["services"], app.settings["readiness"]
     while True:
         try:
             readiness["warming"] = "indexes"
             await ensure_indexes(svc.db)
+            readiness["warming"] = "migrations"
+            await migrate_at_start(svc, default_holder())
             if svc.settings.seed_sample and await seed.is_empty(svc):
                 readiness["warming"] = "sample"
                 counts = await seed.seed_sample(svc)

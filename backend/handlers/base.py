@@ -15,7 +15,9 @@ from datetime import date, datetime
 import tornado.web
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
+from backend import logs
 from backend.domain.errors import DomainError, Forbidden, NotFound, RequestRejected, Unauthenticated
+from backend.handlers import client_address
 from backend.handlers.operations import Op, parse_body
 from backend.services import accounts
 from backend.services.context import Services
@@ -69,6 +71,8 @@ class BaseHandler(tornado.web.RequestHandler):
         incoming = self.request.headers.get("X-Request-Id", "")
         self.request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
         self.request.request_id = self.request_id
+        logs.request_id.set(self.request_id)
+        self.request.remote_ip = client_address.client_ip(self.request, self.svc.settings.trusted_proxies)
         self.set_header("X-Request-Id", self.request_id)
 
     def clear(self) -> None:

@@ -22,6 +22,7 @@ class Tally:
 
 _current: contextvars.ContextVar[Tally | None] = contextvars.ContextVar("store_tally", default=None)
 totals: dict[str, Tally] = {}
+observers: list = []  # ``f(command_name, ms)`` for each finished command (the metrics module adds one)
 
 
 def start_tally() -> Tally:
@@ -57,3 +58,5 @@ class CommandCounter(monitoring.CommandListener):
         total = totals.setdefault(event.command_name, Tally())
         total.commands += 1
         total.ms += ms
+        for observe in observers:
+            observe(event.command_name, ms)

@@ -36,12 +36,26 @@ class StoreHandle:
             self.embedded.close()
 
 
+WRITE_TIMEOUT_MS = 10_000
+
+
 def make_client(uri: str, settings: Settings) -> AsyncMongoClient:
+    """A client that acknowledges a write only once a majority of the replica set has it in its journal.
+
+    ``w="majority"`` with ``journal=True``: an acknowledged step (a case event, a payment notice)
+    survives the loss of the primary, because the member elected next has it. A write that cannot
+    reach a majority within ``WRITE_TIMEOUT_MS`` fails (503) instead of hanging. Reads go to the
+    primary (the default), so a person reads what they just wrote. The embedded FerretDB and a
+    single MongoDB accept the same settings (there the majority is the one server).
+    """
     timeout = settings.store_timeout_ms
     return AsyncMongoClient(
         uri,
         serverSelectionTimeoutMS=timeout,
         connectTimeoutMS=timeout,
+        w="majority",
+        journal=True,
+        wTimeoutMS=WRITE_TIMEOUT_MS,
         tz_aware=True,
         appname="sunshine365",
         event_listeners=[CommandCounter()],

@@ -1,0 +1,64 @@
+"""The store-derived metrics: the dashboard's live counts (``services.journal``: the folded state plus
+the entries not yet folded), working sets counted by ``_id`` prefix, lags read by ``_id``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from backend import metrics
+from backend.services import journal
+from backend.store import timers, work
+
+QUEUES = {"tasks": "task", "intake": "intake"}
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+async def fill_gauges(svc) -> None:
+    """Set every store-derived gauge from the working sets (called at most once a minute)."""
+    now = svc.now()
+    tenants = [d["_id"] async for d in svc.db.tenants.find({}, {"_id": 1})]
+    for tenant in tenants:
+        await _tenant_gauges(svc, tenant, now)
+    await _notification_lag(svc, now)
+    await _backup_age(svc, now)
+    metrics.FIGURES_AT.set(now.timestamp())
+
+
+async def _tenant_gauges(svc, tenant: str, now: datetime) -> None:
+    county = (await journal.read(svc, tenant)).counts.county.figures(now)  # the dashboard's own figures
+    metrics.OPEN_CASES.labels(tenant).set(county["open"])
+    metrics.OVERDUE_CASES.labels(tenant).set(county["overdue"])
+    metrics.DUE_SOON_CASES.labels(tenant).set(county["due_soon"])
+    for queue, kind in QUEUES.items():
+        found = await work.read_prefix(svc.db, work.key(tenant, kind, ""), {"_id": 1})
+        metrics.QUEUE_LENGTH.labels(tenant, queue).set(len(found))
+    hotline = await svc.db.hotline_open.count_documents({"_id": work.prefix_range(f"{tenant}:")})
+    metrics.QUEUE_LENGTH.labels(tenant, "hotline").set(hotline)
+    notices = await svc.db.notification_queue.count_documents({"_id": work.prefix_range(f"{tenant}:")})
+    metrics.QUEUE_LENGTH.labels(tenant, "notifications").set(notices)
+    cursor = await timers.read_cursor(svc.db, tenant)
+    if cursor is not None:
+        metrics.SWEEP_LAG.labels(tenant).set(max((now - _aware(cursor)).total_seconds(), 0))
+
+
+async def _notification_lag(svc, now: datetime) -> None:
+    oldest = await svc.db.notification_queue.find({"next_attempt_at": {"$lte": now}}, {"next_attempt_at": 1}) \
+        .sort("next_attempt_at", 1).limit(1).to_list(None)
+    lag = (now - _aware(oldest[0]["next_attempt_at"])).total_seconds() if oldest else 0.0
+    metrics.NOTIFY_LAG.set(max(lag, 0.0))
+
+
+async def _backup_age(svc, now: datetime) -> None:
+    from backend.ops import scheduled_backup
+
+    last = await scheduled_backup.last_success(svc.db)
+    if last is None:
+        metrics.BACKUP_LAST.set(0)
+        metrics.BACKUP_AGE.set(-1)
+        return
+    finished = _aware(last["finished_at"])
+    metrics.BACKUP_LAST.set(finished.timestamp())
+    metrics.BACKUP_AGE.set(max((now - finished).total_seconds(), 0))

@@ -1,0 +1,105 @@
+"""Migrations: a store in the shape before decision 0005 is read and migrated; a crash halfway loses nothing."""
+
+import pytest
+
+from backend.ops import migrations
+from backend.services import journal, supervision, trail_check
+from backend.store import schema, work
+from tests.integration.busy_store import fill
+from tests.integration.test_case_pipeline import staff
+from tests.integration.test_supervision import sweep_now
+
+TENANT = "ziyang"
+OLD_KINDS = {"task": "task_queue", "intake": "intake_queue", "open": "open_cases", "journal": "trail_touched"}
+
+
+async def to_previous_shape(svc) -> set[str]:
+    """Rewrite the working sets the way the code before decision 0005 kept them; the work ids they had."""
+    docs = await svc.db[work.WORK].find({}).to_list(None)
+    filed: dict[str, list] = {}
+    for doc in docs:
+        tenant, kind, rest = doc["_id"].split(":", 2)
+        if kind == "timer":
+            minute, key = rest.split(":", 1)
+            await svc.db[f"timers_{tenant}_{minute[:10]}"].insert_one({**doc, "_id": f"{minute}:{key}"})
+            filed.setdefault(doc["number"], []).append({"key": key, "bucket": minute})
+        elif kind == "journal" and "hash" not in doc:
+            continue  # a card's entry for the counts: there were no counts before 0005
+        elif kind == "journal":
+            number, seq = rest.rsplit(":", 1)
+            await svc.db.trail_touched.insert_one({"_id": f"{tenant}:{number}:{seq}", "tenant": tenant,
+                                                   "number": number, "seq": doc["seq"], "hash": doc["hash"]})
+        else:
+            await svc.db[OLD_KINDS[kind]].insert_one({**doc, "_id": f"{tenant}:{rest}"})
+    for number, entries in filed.items():
+        await svc.db.supervision_timers.insert_one({"_id": f"{TENANT}:{number}", "tenant": TENANT, "timers": entries})
+    await svc.db[work.WORK].delete_many({})
+    await svc.db.cases.update_many({}, {"$unset": {"timers": "", "counted": ""}})
+    for later in ("journal_state", "journal_days"):  # folded figures came after decision 0005
+        await svc.db.drop_collection(later)
+    return {d["_id"] for d in docs if ":timer:" not in d["_id"] and ":journal:" not in d["_id"]}
+
+
+@pytest.fixture
+async def old_store(api, seeded, svc, clock):
+    numbers = await fill(api, svc, clock)
+    return numbers, await to_previous_shape(svc)
+
+
+async def test_a_store_from_before_the_work_collection_is_read_and_migrated(old_store, api, svc, clock):
+    numbers, had = old_store
+    approver = await staff(api, "scjgj_a")
+    assert (await approver.get("/api/v1/queues/tasks")).json["total"] == 0  # the old shape is invisible
+    assert await migrations.migrate(svc, "test", report=lambda _: None) == ["0001-working-sets-into-work"]
+    queue = (await approver.get("/api/v1/queues/tasks")).json
+    assert numbers["waiting"] in [t["number"] for t in queue["tasks"]]
+    ids = {d["_id"] for d in await svc.db[work.WORK].find({}, {"_id": 1}).to_list(None)}
+    assert {i for i in ids if ":timer:" not in i} >= {i for i in had if ":journal:" not in i}
+    assert any(":timer:" in i for i in ids)
+    names = await svc.db.list_collection_names()
+    assert not [n for n in names if n.startswith("timers_") or n in ("task_queue", "open_cases", "trail_touched")]
+    assert (await schema.stored_versions(svc.db))["work"] == 2
+    assert {e["number"] for e in await supervision.open_entries(svc, TENANT)} == {numbers["waiting"], numbers["joint"]}
+    clock.advance(hours=1)
+    assert (await sweep_now(svc))["checkpoint"] is not None  # the moved journal heads are committed
+    assert (await trail_check.verify_tenant(svc, TENANT))["ok"]
+    assert (await journal.read(svc, TENANT)).counts.county.figures(clock())["open"] == 2  # counted once each
+    assert await migrations.migrate(svc, "test", report=lambda _: None) == []
+
+
+async def test_a_migration_interrupted_halfway_resumes_and_applies_nothing_twice(old_store, svc):
+    numbers, _ = old_store
+    counted = {n: await svc.db[n].count_documents({}) for n in ("cards", "finished_cases", "notification_queue",
+                                                                  "audit_log", "case_steps")}
+
+    async def crash_after_first(number):
+        raise RuntimeError(f"killed after {number}")
+
+    with pytest.raises(RuntimeError, match="killed after"):
+        await migrations.migrate(svc, "first", after_item=crash_after_first, report=lambda _: None)
+    assert await migrations.pending(svc) == migrations.MIGRATIONS
+    assert await svc.db.open_cases.count_documents({}) == 2  # nothing dropped before the work was done
+    assert await svc.db.trail_touched.count_documents({}) == 1
+    assert [e["number"] for e in await supervision.open_entries(svc, TENANT)] == [numbers["waiting"]]
+
+    assert await migrations.migrate(svc, "second", report=lambda _: None) == ["0001-working-sets-into-work"]
+    assert {e["number"] for e in await supervision.open_entries(svc, TENANT)} == {numbers["waiting"], numbers["joint"]}
+    assert {n: await svc.db[n].count_documents({}) for n in counted} == counted
+    assert await svc.db[migrations.RUNS].count_documents({}) == 0
+    assert (await trail_check.verify_tenant(svc, TENANT))["ok"]
+    await sweep_now(svc)
+    assert (await journal.read(svc, TENANT)).counts.county.figures(svc.now())["open"] == 2
+
+
+async def test_an_empty_store_is_stamped_current_and_a_newer_store_is_refused(svc):
+    assert await migrations.migrate(svc, "test", report=lambda _: None) == []
+    assert await schema.stored_versions(svc.db) == schema.CURRENT and await migrations.pending(svc) == []
+    await schema.record(svc.db, {"cases": 9}, svc.now(), "future")
+    with pytest.raises(migrations.MigrationError, match="cases（版本 9）"):
+        await migrations.migrate(svc, "test", report=lambda _: None)
+
+
+async def test_every_collection_a_working_store_holds_has_a_schema_version(old_store, svc):
+    await migrations.migrate(svc, "test", report=lambda _: None)
+    await sweep_now(svc)  # folds the journal: its state and day tallies
+    assert set(await svc.db.list_collection_names()) - set(schema.CURRENT) == set()
