@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Awaitable, Callable
 
-from backend.ops import migration_0001
+from backend.ops import migration_0001, migration_0002
 from backend.services.context import Services
 from backend.store import lease as leases
 from backend.store import schema
@@ -47,6 +47,8 @@ class Migration:
 MIGRATIONS: list[Migration] = [
     Migration("0001-working-sets-into-work", "把工作集（队列、在办件、定时器、存证日志）迁入 work 集合（决定 0005）",
               {"work": 2}, migration_0001.run),
+    Migration("0002-open-cards-into-work", "把未关闭的预警卡同时放入 work 工作集（“我的预警卡”不再读取全部历史）",
+              {"work": 3}, migration_0002.run),
 ]
 
 

@@ -327,6 +327,30 @@ def settled_scopes(case: Case, events=()) -> list[str]:
     return scopes
 
 
+def card_key(card_id: str) -> str:
+    """The open-card working-set key of a card ``{tenant}:{number}:{scope}:{level}``."""
+    tenant, rest = card_id.split(":", 1)
+    return work.key(tenant, "card", rest)
+
+
+async def mirror_cards(db, cards: list[dict], replace: bool = False) -> None:
+    """Keep open and acknowledged cards in the working set, so that "my cards" and the open list read
+    what is open now, not every card ever raised."""
+    changes = work.Changes()
+    for card in cards:
+        if card.get("status") in ("open", "acknowledged"):
+            (changes.put if replace else changes.add)(card_key(card["_id"]), {k: v for k, v in card.items() if k != "_id"}
+                                                      | {"card_id": card["_id"]})
+        else:
+            changes.drop(card_key(card["_id"]))
+    await work.apply(db, changes)
+
+
+async def open_cards(db, tenant: str) -> list[dict]:
+    """The tenant's open and acknowledged cards, each with its ``_id`` as in ``cards``."""
+    return [{**d, "_id": d["card_id"]} for d in await work.read_prefix(db, work.key(tenant, "card", ""))]
+
+
 async def close_cards(svc: Services, tenant: str, number: str, scopes: list[str]) -> None:
     """Close the open or acknowledged cards of ``scopes``; the journal is told which, for the counts."""
     ids = [f"{tenant}:{number}:{scope}:{level}" for scope in dict.fromkeys(scopes)
@@ -338,6 +362,7 @@ async def close_cards(svc: Services, tenant: str, number: str, scopes: list[str]
     now = svc.now()
     await svc.db[CARDS].update_many({"_id": {"$in": [c["_id"] for c in found]}, "status": still_open},
                                     {"$set": {"status": "closed", "closed_at": now}})
+    await mirror_cards(svc.db, [{**c, "status": "closed"} for c in found])
     closed: dict[str, int] = {}
     for card in found:
         closed[f"{card['kind']}:{card['level']}"] = closed.get(f"{card['kind']}:{card['level']}", 0) - 1

@@ -210,6 +210,7 @@ async def raise_card(svc: Services, ctx: SweepContext, case: Case, spec: CardSpe
         await work.insert_once(svc.db, {"_id": journal.entry_key(ctx.tenant, case.number, f"card-{spec.scope}-{spec.level}"),
                                         "tenant": ctx.tenant, "number": case.number, "seq": 0, "at": now,
                                         "cards": {f"{spec.kind}:{spec.level}": 1}})
+        await supervision.mirror_cards(svc.db, [card])
     if spec.level == "red":  # also after a duplicate: a killed sweep may have stopped between the two inserts
         await violations.open_candidate(svc, card, responsible_levels(ctx, case, card))
     return card, new
@@ -293,9 +294,14 @@ def card_view(doc: dict) -> dict:
 
 async def list_cards(svc: Services, tenant: str, *, level: str = "", department: str = "", status: str = "",
                      page: int = 1, page_size: int = 20) -> dict:
-    query = {"tenant": tenant, **{k: v for k, v in (("level", level), ("department", department),
-                                                   ("status", status)) if v}}
-    found = await svc.db[CARDS].find(query).to_list(None)
+    """Cards newest first. Open and acknowledged ones come from the open-card working set; asking for
+    closed ones (or every status) reads the tenant's card history."""
+    wanted = {k: v for k, v in (("level", level), ("department", department), ("status", status)) if v}
+    if status in ("open", "acknowledged"):
+        found = await supervision.open_cards(svc.db, tenant)
+    else:
+        found = await svc.db[CARDS].find({"_id": work.prefix_range(f"{tenant}:")}).to_list(None)
+    found = [d for d in found if all(d.get(k) == v for k, v in wanted.items())]
     found.sort(key=lambda d: (d["raised_at"], d["_id"]), reverse=True)
     start = (page - 1) * page_size
     return {"items": [card_view(d) for d in found[start:start + page_size]], "total": len(found),
@@ -304,7 +310,8 @@ async def list_cards(svc: Services, tenant: str, *, level: str = "", department:
 
 async def cards_for(svc: Services, tenant: str, staff_id: str) -> list[dict]:
     """Open cards addressed to one person (the responsible post, its head, or a supervisor), newest first."""
-    found = await svc.db[CARDS].find({"tenant": tenant, "recipient_ids": staff_id, "status": "open"}).to_list(None)
+    found = [d for d in await supervision.open_cards(svc.db, tenant)
+             if staff_id in d.get("recipient_ids", []) and d.get("status") == "open"]
     found.sort(key=lambda d: (d["raised_at"], d["_id"]), reverse=True)
     return [card_view(d) for d in found]
 
@@ -321,6 +328,7 @@ async def acknowledge(svc: Services, tenant: str, card_id: str, principal: dict)
         await svc.db[CARDS].update_one({"_id": card_id, "status": "open"}, {"$set": {
             "status": "acknowledged", "acknowledged_by": principal["id"],
             "acknowledged_by_name": principal.get("name", ""), "acknowledged_at": svc.now()}})
+        await supervision.mirror_cards(svc.db, [await svc.db[CARDS].find_one({"_id": card_id})], replace=True)
         from backend.services import audit
 
         await audit.record(svc, tenant, principal["id"], "card.acknowledged", {"card": card_id, "number": doc["number"]})

@@ -23,7 +23,8 @@ CURRENT: dict[str, int] = {
     "cases": 1, "case_steps": 1, "case_index": 1, "counters": 1, "finished_cases": 1, "idempotency": 1,
     "trail_checkpoints": 1, "timer_cursors": 1, "journal_state": 1, "journal_days": 1,
     # 2: every working set (queues, open cases, timers, journal) lives here (decision 0005, migration 0001)
-    "work": 2,
+    # 3: open and acknowledged cards are mirrored here too (migration 0002)
+    "work": 3,
     # supervision
     "cards": 1, "violations": 1, "violation_decisions": 1, "supervision_reports": 1, "tenant_settings": 1,
     # organisation and catalogue

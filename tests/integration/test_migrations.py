@@ -19,6 +19,8 @@ async def to_previous_shape(svc) -> set[str]:
     filed: dict[str, list] = {}
     for doc in docs:
         tenant, kind, rest = doc["_id"].split(":", 2)
+        if kind == "card":
+            continue  # open cards were only in `cards` before migration 0002
         if kind == "timer":
             minute, key = rest.split(":", 1)
             await svc.db[f"timers_{tenant}_{minute[:10]}"].insert_one({**doc, "_id": f"{minute}:{key}"})
@@ -37,7 +39,7 @@ async def to_previous_shape(svc) -> set[str]:
     await svc.db.cases.update_many({}, {"$unset": {"timers": "", "counted": ""}})
     for later in ("journal_state", "journal_days"):  # folded figures came after decision 0005
         await svc.db.drop_collection(later)
-    return {d["_id"] for d in docs if ":timer:" not in d["_id"] and ":journal:" not in d["_id"]}
+    return {d["_id"] for d in docs if not any(f":{k}:" in d["_id"] for k in ("timer", "journal", "card"))}
 
 
 @pytest.fixture
@@ -50,7 +52,8 @@ async def test_a_store_from_before_the_work_collection_is_read_and_migrated(old_
     numbers, had = old_store
     approver = await staff(api, "scjgj_a")
     assert (await approver.get("/api/v1/queues/tasks")).json["total"] == 0  # the old shape is invisible
-    assert await migrations.migrate(svc, "test", report=lambda _: None) == ["0001-working-sets-into-work"]
+    assert await migrations.migrate(svc, "test", report=lambda _: None) == [
+        "0001-working-sets-into-work", "0002-open-cards-into-work"]
     queue = (await approver.get("/api/v1/queues/tasks")).json
     assert numbers["waiting"] in [t["number"] for t in queue["tasks"]]
     ids = {d["_id"] for d in await svc.db[work.WORK].find({}, {"_id": 1}).to_list(None)}
@@ -58,7 +61,7 @@ async def test_a_store_from_before_the_work_collection_is_read_and_migrated(old_
     assert any(":timer:" in i for i in ids)
     names = await svc.db.list_collection_names()
     assert not [n for n in names if n.startswith("timers_") or n in ("task_queue", "open_cases", "trail_touched")]
-    assert (await schema.stored_versions(svc.db))["work"] == 2
+    assert (await schema.stored_versions(svc.db))["work"] == schema.CURRENT["work"]
     assert {e["number"] for e in await supervision.open_entries(svc, TENANT)} == {numbers["waiting"], numbers["joint"]}
     clock.advance(hours=1)
     assert (await sweep_now(svc))["checkpoint"] is not None  # the moved journal heads are committed
@@ -82,7 +85,8 @@ async def test_a_migration_interrupted_halfway_resumes_and_applies_nothing_twice
     assert await svc.db.trail_touched.count_documents({}) == 1
     assert [e["number"] for e in await supervision.open_entries(svc, TENANT)] == [numbers["waiting"]]
 
-    assert await migrations.migrate(svc, "second", report=lambda _: None) == ["0001-working-sets-into-work"]
+    assert await migrations.migrate(svc, "second", report=lambda _: None) == [
+        "0001-working-sets-into-work", "0002-open-cards-into-work"]
     assert {e["number"] for e in await supervision.open_entries(svc, TENANT)} == {numbers["waiting"], numbers["joint"]}
     assert {n: await svc.db[n].count_documents({}) for n in counted} == counted
     assert await svc.db[migrations.RUNS].count_documents({}) == 0
@@ -103,3 +107,25 @@ async def test_every_collection_a_working_store_holds_has_a_schema_version(old_s
     await migrations.migrate(svc, "test", report=lambda _: None)
     await sweep_now(svc)  # folds the journal: its state and day tallies
     assert set(await svc.db.list_collection_names()) - set(schema.CURRENT) == set()
+
+
+async def test_open_cards_raised_before_the_card_working_set_reach_my_cards_after_migration(api, seeded, svc, clock):
+    from backend.ops import migrations
+    from backend.services import supervision, supervision_sweep
+    from backend.store import schema
+    from tests.integration.test_supervision import PROMISED_1_DAY, shanghai, sweep_now
+    from tests.integration.test_case_pipeline import staff, walk_in
+
+    await walk_in(api, await staff(api, "clerk_a"), PROMISED_1_DAY)
+    clock.set(shanghai("2026-11-25 10:00"))
+    await sweep_now(svc)
+    assert await supervision_sweep.cards_for(svc, "ziyang", "ziyang:supervisor")
+    await svc.db.work.delete_many({"_id": {"$gte": "ziyang:card:", "$lt": "ziyang:card;"}})  # as before 0002
+    await schema.record(svc.db, {**schema.CURRENT, "work": 2}, svc.now(), "test")
+    await svc.db.schema_versions.replace_one({"_id": schema.migration_id("0001-working-sets-into-work")},
+                                             {"applied_at": svc.now()}, upsert=True)
+    assert await supervision_sweep.cards_for(svc, "ziyang", "ziyang:supervisor") == []
+    assert await migrations.migrate(svc, "test-holder", report=lambda _: None) == ["0002-open-cards-into-work"]
+    mine = await supervision_sweep.cards_for(svc, "ziyang", "ziyang:supervisor")
+    assert {c["kind"] for c in mine} == {"overdue", "step_overdue"}
+    assert len(await supervision.open_cards(svc.db, "ziyang")) == len(mine)
