@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from datetime import timedelta
 
@@ -9,9 +10,12 @@ from backend.services.context import Services
 from backend.store import batch
 
 
+_written = itertools.count()  # orders this process's entries of one instant as they were written
+
+
 def _entry(tenant: str, now, actor: str, action: str, data: dict) -> dict:
-    return {"_id": f"{tenant}:{now.strftime('%Y%m%d%H%M%S%f')}:{secrets.token_hex(4)}", "tenant": tenant, "at": now,
-            "actor": actor, "action": action, "data": data}
+    key = f"{now.strftime('%Y%m%d%H%M%S%f')}:{next(_written) % 10**9:09d}{secrets.token_hex(2)}"
+    return {"_id": f"{tenant}:{key}", "tenant": tenant, "at": now, "actor": actor, "action": action, "data": data}
 
 
 async def record(svc: Services, tenant: str, actor: str, action: str, data: dict) -> None:

@@ -37,7 +37,7 @@ async def to_previous_shape(svc) -> set[str]:
         await svc.db.supervision_timers.insert_one({"_id": f"{TENANT}:{number}", "tenant": TENANT, "timers": entries})
     await svc.db[work.WORK].delete_many({})
     await svc.db.cases.update_many({}, {"$unset": {"timers": "", "counted": ""}})
-    for later in ("journal_state", "journal_days"):  # folded figures came after decision 0005
+    for later in ("journal_state", "journal_days", "schema_versions"):  # none of these existed before 0005
         await svc.db.drop_collection(later)
     return {d["_id"] for d in docs if not any(f":{k}:" in d["_id"] for k in ("timer", "journal", "card"))}
 
@@ -122,8 +122,7 @@ async def test_open_cards_raised_before_the_card_working_set_reach_my_cards_afte
     assert await supervision_sweep.cards_for(svc, "ziyang", "ziyang:supervisor")
     await svc.db.work.delete_many({"_id": {"$gte": "ziyang:card:", "$lt": "ziyang:card;"}})  # as before 0002
     await schema.record(svc.db, {**schema.CURRENT, "work": 2}, svc.now(), "test")
-    await svc.db.schema_versions.replace_one({"_id": schema.migration_id("0001-working-sets-into-work")},
-                                             {"applied_at": svc.now()}, upsert=True)
+    await svc.db.schema_versions.delete_one({"_id": schema.migration_id("0002-open-cards-into-work")})
     assert await supervision_sweep.cards_for(svc, "ziyang", "ziyang:supervisor") == []
     assert await migrations.migrate(svc, "test-holder", report=lambda _: None) == ["0002-open-cards-into-work"]
     mine = await supervision_sweep.cards_for(svc, "ziyang", "ziyang:supervisor")
