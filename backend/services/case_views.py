@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from backend.domain.case_model import PAUSE_KINDS, PAUSE_LABELS, STATE_LABELS, TASK_LABELS, Case
+from backend.domain.case_documents import available_documents
 from backend.domain.progress_labels import event_label, public_outcome, state_label
 from backend.domain.errors import Forbidden, NotFound
 from backend.domain.identity import mask_id_number, mask_name, mask_phone
@@ -110,6 +111,7 @@ async def staff_view(svc: Services, tenant: str, number: str, principal: dict,
         "pauses": [{"kind": p.kind, "kind_label": PAUSE_LABELS.get(p.kind, "补正"), "reason": p.reason,
                     "started_at": p.started_at, "ended_at": p.ended_at} for p in case.pauses],
         "due_explanation": doc.get("due_explanation", ""), "version": case.version,
+        "documents": available_documents(case),
         "timeline": [_event_view(e, names, public=False, kind=case.kind) for e in case.events],
     }
 

@@ -211,6 +211,7 @@ module.exports = {
     dueAt: '承诺办结时间',
     dueProvisional: (time) => `${time}（预计）`,
     dueNotStarted: '受理后开始计时',
+    dueStopped: '暂停计时中，恢复后重新计算',
     delivery: '送达方式',
     outcomeReason: '说明',
     timeline: '办理过程',
