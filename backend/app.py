@@ -14,6 +14,7 @@ from backend.console.handlers import CONSOLE_DIR, console_routes
 from backend.handlers import auth, cases, citizens, documents, health, items, meta, posts, supervision, uploads
 from backend.handlers import calendar_admin, supervision_reports
 from backend.handlers.base import NotFoundHandler
+from backend.mobile.handlers import mobile_routes
 from backend.openapi import build_document
 from backend.services.context import Services, system_clock
 from hotline import handlers as hotline_handlers
@@ -77,7 +78,7 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
 def make_app(settings: Settings, store: StoreHandle, clock=system_clock, **extras) -> tornado.web.Application:
     services = Services(db=store.db, settings=settings, clock=clock, extras=extras)
     app = tornado.web.Application(
-        api_routes() + console_routes(),
+        api_routes() + console_routes() + mobile_routes(),
         default_handler_class=NotFoundHandler,
         template_path=str(CONSOLE_DIR / "templates"),
         static_path=str(CONSOLE_DIR / "static"),
