@@ -12,7 +12,7 @@ import tornado.web
 from backend.config import Settings
 from backend.console.handlers import CONSOLE_DIR, console_routes
 from backend.handlers import auth, cases, citizens, documents, health, items, meta, posts, supervision, uploads
-from backend.handlers import calendar_admin, supervision_reports
+from backend.handlers import calendar_admin, supervision_reports, violation_types
 from backend.handlers.base import NotFoundHandler
 from backend.mobile.handlers import mobile_routes
 from backend.openapi import build_document
@@ -47,7 +47,7 @@ FEATURE_ROUTES: list = [
     citizens.default_handlers,
     posts.default_handlers,
     supervision.default_handlers,
-    supervision_reports.default_handlers, calendar_admin.default_handlers,
+    supervision_reports.default_handlers, calendar_admin.default_handlers, violation_types.default_handlers,
     hotline_handlers.default_handlers,
     hotline_edges.default_handlers,
 ]

@@ -137,6 +137,13 @@ class SupervisionPage(ConsolePage):
     nav_key = "supervision"
 
 
+class ViolationTypesPage(ConsolePage):
+    """违规类型: the county's accountability list over four levels (supervisors edit, managers read)."""
+
+    template = "violation_types.html"
+    nav_key = "violation_types"
+
+
 class CalendarPage(ConsolePage):
     """工作日历: coverage, local days and importing a year's State Council notice."""
 
@@ -175,6 +182,7 @@ def console_routes() -> list:
         (r"/console/hotline", HotlinePage),
         (r"/console/supervision", SupervisionPage),
         (r"/console/calendar", CalendarPage),
+        (r"/console/violation-types", ViolationTypesPage),
         (r"/console/vendor/(echarts\.min\.js)", VendorFileHandler, {"path": str(VENDOR_DIR)}),
         (r"/api/docs", ApiReferencePage),
     ]
