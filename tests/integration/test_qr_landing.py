@@ -84,3 +84,11 @@ async def test_the_button_appears_where_wechat_can_open_it(api, seeded):
     assert 'data-testid="open-mp" href="weixin://dl/business/?appid=wx1234567890abcdef' in phone.body.decode()
     in_wechat = await api.as_anonymous().get(landing(case), headers={"User-Agent": WECHAT_UA})
     assert 'data-testid="open-mp"' not in in_wechat.body.decode() and "长按识别" in in_wechat.body.decode()
+
+
+async def test_a_report_up_case_reads_as_sent_up_on_the_page_never_approved(api, seeded):
+    clerk, approver = await staff(api, "clerk_a"), await staff(api, "zrzyj_a")
+    case = await walk_in(api, clerk, ITEMS["report_up"])
+    await approver.post(f"/api/v1/cases/{case['number']}/approve", {"opinion": "县级初审同意"})
+    html = (await api.as_anonymous().get(landing(case))).body.decode()
+    assert "县级审核通过，已报上级" in html and "准予办理" not in html

@@ -147,9 +147,9 @@ window.S365Intake = (() => {
 
   async function start() {
     me = window.S365Cases.me();
+    setupWalkIn();  // before any request: a search typed while the page loads must not submit the form natively
     const profile = await api('GET', '/api/v1/tenant').catch(() => ({ townships: [] }));
     towns = Object.fromEntries(profile.townships.map(t => [t.code, t.name]));
-    setupWalkIn();
     await loadQueue().catch(fail);
   }
   return { start };
