@@ -12,11 +12,12 @@ import tornado.web
 from backend.config import Settings
 from backend.console.handlers import CONSOLE_DIR, console_routes
 from backend.handlers import auth, cases, citizens, documents, health, items, meta, posts, supervision, uploads
-from backend.handlers import calendar_admin, org, province, supervision_reports
+from backend.handlers import calendar_admin, org, violation_types, province, supervision_reports
 from backend.handlers import backups
 from backend.handlers import metrics as metrics_handlers
 from backend import metrics
 from backend.handlers.base import NotFoundHandler
+from backend.mobile.handlers import mobile_routes
 from backend.openapi import build_document
 from backend.services.context import Services, system_clock
 from hotline import handlers as hotline_handlers
@@ -49,7 +50,7 @@ FEATURE_ROUTES: list = [
     citizens.default_handlers,
     posts.default_handlers,
     supervision.default_handlers,
-    supervision_reports.default_handlers, calendar_admin.default_handlers,
+    supervision_reports.default_handlers, calendar_admin.default_handlers, violation_types.default_handlers,
     hotline_handlers.default_handlers,
     hotline_edges.default_handlers,
     org.default_handlers,
@@ -85,7 +86,7 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
 def make_app(settings: Settings, store: StoreHandle, clock=system_clock, **extras) -> tornado.web.Application:
     services = Services(db=store.db, settings=settings, clock=clock, extras=extras)
     app = tornado.web.Application(
-        api_routes() + console_routes(),
+        api_routes() + console_routes() + mobile_routes(),
         default_handler_class=NotFoundHandler,
         template_path=str(CONSOLE_DIR / "templates"),
         static_path=str(CONSOLE_DIR / "static"),

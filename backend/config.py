@@ -79,6 +79,17 @@ class Settings:
     wechat_appid: str = _setting("WECHAT_APPID", "", "Mini-program AppID")
     wechat_secret: str = _setting("WECHAT_SECRET", "", "Mini-program AppSecret", secret=True)
     wechat_api_base: str = _setting("WECHAT_API_BASE", "https://api.weixin.qq.com/", "WeChat server API base URL")
+    miniprogram_url_link: str = _setting(
+        "MINIPROGRAM_URL_LINK", "",
+        "URL Link of the mini-program's progress page (https://wxaurl.cn/...); the QR landing page adds the case as ?cq=",
+    )
+    miniprogram_page: str = _setting(
+        "MINIPROGRAM_PAGE", "pages/progress/progress",
+        "Mini-program page the QR landing page opens by URL Scheme (declared under 明文Scheme拉起此小程序)",
+    )
+    miniprogram_env_version: str = _setting(
+        "MINIPROGRAM_ENV_VERSION", "release", "Mini-program version the URL Scheme opens: release, trial or develop"
+    )
     aliyun_access_key_id: str = _setting("ALIYUN_ACCESS_KEY_ID", "", "Aliyun AccessKey ID for SMS")
     aliyun_access_key_secret: str = _setting("ALIYUN_ACCESS_KEY_SECRET", "", "Aliyun AccessKey secret", secret=True)
     aliyun_sms_sign_name: str = _setting("ALIYUN_SMS_SIGN_NAME", "阳光365", "Registered SMS signature")
@@ -165,6 +176,12 @@ def _check(settings: Settings) -> list[str]:
         problems.append("MONGODB_URI: 应以 mongodb:// 或 mongodb+srv:// 开头 / must start with mongodb://")
     if not settings.database or any(c in settings.database for c in "/\\. \"$"):
         problems.append(f"SUNSHINE_DB: 数据库名无效 / invalid database name {settings.database!r}")
+    if settings.miniprogram_env_version not in ("release", "trial", "develop"):
+        problems.append("MINIPROGRAM_ENV_VERSION: 应为 release、trial 或 develop / must be release, trial or develop")
+    if settings.miniprogram_url_link and not settings.miniprogram_url_link.startswith("https://"):
+        problems.append("MINIPROGRAM_URL_LINK: 应以 https:// 开头 / must start with https://")
+    if settings.miniprogram_page.startswith("/") or "?" in settings.miniprogram_page:
+        problems.append("MINIPROGRAM_PAGE: 页面路径不以 / 开头且不带参数 / a page path without a leading / or a query")
     if not settings.default_tenant.isidentifier():
         problems.append("SUNSHINE_DEFAULT_TENANT: 只能包含字母、数字和下划线 / letters, digits and _ only")
     return problems

@@ -138,6 +138,13 @@ class SupervisionPage(ConsolePage):
     nav_key = "supervision"
 
 
+class ViolationTypesPage(ConsolePage):
+    """违规类型: the county's accountability list over four levels (supervisors edit, managers read)."""
+
+    template = "violation_types.html"
+    nav_key = "violation_types"
+
+
 class CalendarPage(ConsolePage):
     """工作日历: coverage, local days and importing a year's State Council notice."""
 
@@ -192,6 +199,7 @@ def console_routes() -> list:
         (r"/console/calendar", CalendarPage),
         (r"/console/org", OrgPage),
         (r"/console/province", ProvincePage),
+        (r"/console/violation-types", ViolationTypesPage),
         (r"/console/vendor/(echarts\.min\.js)", VendorFileHandler, {"path": str(VENDOR_DIR)}),
         (r"/api/docs", ApiReferencePage),
     ]

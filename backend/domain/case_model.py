@@ -54,6 +54,7 @@ class State(StrEnum):
     ACCEPTED = "accepted"
     IN_REVIEW = "in_review"
     PAUSED = "paused"
+    REVIEW_SUPPLEMENT = "review_supplement"  # 审查中补正: the deciding department waits on the applicant
     APPROVED = "approved"
     REFUSED = "refused"
     FORWARDED = "forwarded"
@@ -65,7 +66,7 @@ class State(StrEnum):
 
 STATE_LABELS = {
     "submitted": "待受理", "supplement_requested": "待补正", "rejected": "不予受理", "accepted": "已受理",
-    "in_review": "审批中", "paused": "暂停计时", "approved": "准予办理", "refused": "不予办理",
+    "in_review": "审批中", "paused": "暂停计时", "review_supplement": "审查中待补正", "approved": "准予办理", "refused": "不予办理",
     "forwarded": "已上报", "reply_recorded": "上级已批复", "delivering": "送达中", "delivered": "已办结",
     "withdrawn": "已撤回",
 }
@@ -73,6 +74,8 @@ FINISHED_STATES = frozenset({State.REJECTED, State.DELIVERED, State.WITHDRAWN})
 PAUSE_KINDS = {"hearing": "听证", "expert_review": "专家评审", "inspection": "现场勘查或检验检测",
                "public_notice": "公示"}
 SUPPLEMENT = "supplement"  # pause kind of a wait for missing materials (补正)
+REVIEW_SUPPLEMENT = "review_supplement"  # pause kind of a supplement asked during review (审查中补正): stops the promised clock
+PAUSE_LABELS = {**PAUSE_KINDS, SUPPLEMENT: "补正", REVIEW_SUPPLEMENT: "审查中补正"}
 ROLE_NAMES = {**ROLE_LABELS, "citizen": "申请人", "system": "系统"}
 CHANNEL_ROLES = {"window": {"window_clerk"}, "township_window": {"window_clerk"}, "miniprogram": {"citizen"},
                  "proxy": {"info_officer"}, "hotline": {"operator"}}
@@ -227,6 +230,11 @@ class Case:
         return tuple(p for p in self.pauses if p.kind != SUPPLEMENT)
 
     @property
+    def review_supplement(self) -> Pause | None:
+        """The supplement asked during review (审查中补正), if there was one: at most one per case."""
+        return next((p for p in self.pauses if p.kind == REVIEW_SUPPLEMENT), None)
+
+    @property
     def supplement_waits(self) -> tuple[Pause, ...]:
         """Waits for missing materials (补正), which stop the acceptance clock."""
         return tuple(p for p in self.pauses if p.kind == SUPPLEMENT)
@@ -274,6 +282,8 @@ _HANDLERS = {
         c, missing_materials=_materials(e),
         requested_materials=tuple(dict.fromkeys(c.requested_materials + _materials(e))),
         pauses=c.pauses + (Pause(SUPPLEMENT, e.reason or "\n".join(_materials(e)), e.at),)),
+    "ReviewSupplementRequested": lambda c, e: replace(c, missing_materials=_materials(e), pauses=c.pauses + (
+        Pause(REVIEW_SUPPLEMENT, e.reason, e.at, None, e.actor_department),)),
     "CaseResubmitted": lambda c, e: replace(c, pauses=_close_pause(c.pauses, e.at), missing_materials=()),
     "TaskAssigned": lambda c, e: replace(c, tasks=c.tasks + (
         Task(e.data["department"], e.data["post_id"], e.data["assignee_id"], opened_at=e.at),)),

@@ -20,6 +20,7 @@ The snapshot, the fold and the stored documents live in ``case_model``; A/B post
       |--reject--> rejected                            |  \\--(one refuses)--> refused
       |--request_supplement--> supplement_requested --resubmit--> submitted
     in_review <--pause / resume--> paused
+    in_review --request_review_supplement (once per case)--> review_supplement --resubmit--> in_review
     accepted (immediate) --decide_at_window--> approved | refused
     approved (report_up) --forward--> forwarded --record_reply--> reply_recorded
     approved | refused | reply_recorded --dispatch_result--> delivering --confirm_delivery--> delivered
@@ -38,12 +39,13 @@ from typing import Mapping, Sequence
 
 from backend.domain import trail
 from backend.domain.case_model import (  # noqa: F401
-    CHANNEL_ROLES, FINISHED_STATES, PAUSE_KINDS, ROLE_NAMES, STATE_LABELS, SUPPLEMENT, SYSTEM, TASK_LABELS,
+    CHANNEL_ROLES, FINISHED_STATES, PAUSE_KINDS, PAUSE_LABELS, REVIEW_SUPPLEMENT, ROLE_NAMES, STATE_LABELS,
+    SUPPLEMENT, SYSTEM, TASK_LABELS,
     Actor, Application, Case, Channel, DeliveryMethod, Kind, Pause, State, Step, Task, TaskState,
     apply, case_from_document, case_to_document, replay, step_update,
 )
 from backend.domain.errors import Conflict, Forbidden, IllegalTransition, ValidationFailed  # noqa: F401
-from backend.domain.numbering import case_id, is_query_code, parse_case_number  # noqa: F401
+from backend.domain.numbering import CHINA_TIME, case_id, is_query_code, parse_case_number  # noqa: F401
 from backend.domain.posts import Absence, Post, mark_away, mark_back, route_task  # noqa: F401
 from backend.domain.roles import ROLE_LABELS  # noqa: F401
 from backend.domain.trail import Event, event_from_document, event_to_document  # noqa: F401
@@ -150,14 +152,20 @@ def reject(case: Case, actor: Actor, now: datetime, reason: str) -> Step:
     return _commit(case, actor, _utc(now), [_spec("CaseRejected", State.REJECTED, reason)])
 
 
+def _supplement_list(materials: Sequence[str]) -> tuple[str, ...]:
+    """The materials to supply, each named once on its own line (一次性告知: one complete list)."""
+    wanted = tuple(dict.fromkeys(m.strip() for m in materials if m and m.strip()))
+    if not wanted or any("\n" in m for m in wanted):
+        raise ValidationFailed("请逐项列出需要补正的材料", code="materials_required")
+    return wanted
+
+
 def request_supplement(case: Case, actor: Actor, now: datetime, materials: Sequence[str],
                        reason: str = "") -> Step:
     """一次性告知补正: one complete list; a later request may not add anything new."""
     _need_role(actor, {"window_clerk"}, "要求补正")
     _need_state(case, {State.SUBMITTED}, "要求补正")
-    wanted = tuple(dict.fromkeys(m.strip() for m in materials if m and m.strip()))
-    if not wanted or any("\n" in m for m in wanted):
-        raise ValidationFailed("请逐项列出需要补正的材料", code="materials_required")
+    wanted = _supplement_list(materials)
     added = [m for m in wanted if case.requested_materials and m not in case.requested_materials]
     if added:
         raise IllegalTransition(f"补正材料须一次性告知，不能新增“{'、'.join(added)}”",
@@ -167,18 +175,43 @@ def request_supplement(case: Case, actor: Actor, now: datetime, materials: Seque
     return _commit(case, actor, _utc(now), [spec])
 
 
+def request_review_supplement(case: Case, actor: Actor, now: datetime, materials: Sequence[str],
+                              reason: str) -> Step:
+    """审查中补正: the deciding department finds a document missing during review.
+
+    Once per case and one complete list (the 一次性告知 rule: nothing can be asked later), by an
+    approver of a department whose task is still open; the promised-time clock stops until the
+    applicant resubmits (a statutory pause, 行政许可法 art. 45), and review resumes then.
+    """
+    task = _own_open_task(case, actor, "要求补正")
+    earlier = case.review_supplement
+    if earlier is not None:
+        raise IllegalTransition(f"审查期间的补正已于{_day(earlier.started_at)}一次性告知，不能再次要求补正",
+                                code="supplement_not_one_time")
+    wanted = _supplement_list(materials)
+    reason = _need_text(reason, "审查期间要求补正必须说明理由")
+    spec = _spec("ReviewSupplementRequested", State.REVIEW_SUPPLEMENT, reason, department=task.department,
+                 materials="\n".join(wanted), count=len(wanted))
+    return _commit(case, actor, _utc(now), [spec])
+
+
+def _day(moment: datetime) -> str:
+    return moment.astimezone(CHINA_TIME).strftime("%Y年%m月%d日")
+
+
 def resubmit(case: Case, actor: Actor, now: datetime, note: str = "") -> Step:
-    """补正后重新提交: the case waits for acceptance again."""
+    """补正后重新提交: before acceptance the case waits for acceptance again; during review, review resumes."""
     _need_role(actor, {"citizen", "info_officer", "window_clerk", "operator"}, "提交补正材料")
-    _need_state(case, {State.SUPPLEMENT_REQUESTED}, "提交补正材料")
-    return _commit(case, actor, _utc(now), [_spec("CaseResubmitted", State.SUBMITTED, note.strip())])
+    _need_state(case, {State.SUPPLEMENT_REQUESTED, State.REVIEW_SUPPLEMENT}, "提交补正材料")
+    to_state = State.IN_REVIEW if case.state == State.REVIEW_SUPPLEMENT else State.SUBMITTED
+    return _commit(case, actor, _utc(now), [_spec("CaseResubmitted", to_state, note.strip())])
 
 
 def withdraw(case: Case, actor: Actor, now: datetime, reason: str = "") -> Step:
     """撤回申请 by the applicant (or for them); open tasks are cancelled."""
     _need_role(actor, {"citizen", "window_clerk", "info_officer"}, "撤回申请")
     _need_state(case, {State.SUBMITTED, State.SUPPLEMENT_REQUESTED, State.ACCEPTED, State.IN_REVIEW,
-                       State.PAUSED}, "撤回申请")
+                       State.PAUSED, State.REVIEW_SUPPLEMENT}, "撤回申请")
     specs = [_spec("TaskCancelled", case.state, "申请人撤回", department=t.department) for t in case.open_tasks]
     specs.append(_spec("CaseWithdrawn", State.WITHDRAWN, reason.strip()))
     return _commit(case, actor, _utc(now), specs)

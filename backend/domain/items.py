@@ -29,7 +29,7 @@ FIELD_LABELS = {
     "code": "实施编码", "base_code": "基本编码", "name": "事项名称", "item_type": "事项类型",
     "kind": "办件类型", "department": "实施部门", "level": "层级", "townships": "办理乡镇",
     "promised_days": "承诺时限", "statutory_days": "法定时限", "online": "网上办理",
-    "life_events": "人生事件", "themes": "主题", "version": "版本", "effective_date": "生效日期",
+    "life_events": "人生事件", "themes": "主题", "aliases": "俗称", "version": "版本", "effective_date": "生效日期",
     "legal_basis": "设定依据", "conditions": "受理条件", "materials": "申请材料",
     "steps": "办理流程", "fees": "收费项目", "prerequisites": "前置事项",
     "joint_departments": "联办部门", "report_to": "上报机关", "result": "办理结果",
@@ -169,6 +169,7 @@ class Item:
     online: bool = False
     life_events: list[str] = field(default_factory=list)
     themes: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)  # 俗称: what people call it (电梯登记 for 特种设备使用登记)
     version: Any = 1
     effective_date: str = ""
     legal_basis: list[str] = field(default_factory=list)
@@ -206,7 +207,8 @@ class Item:
             promised_days=_int_or_raw(d.get("promised_days", 0)),
             statutory_days=_int_or_raw(d.get("statutory_days", 0)),
             online=_bool(d.get("online", False)), life_events=_strings(d.get("life_events")),
-            themes=_strings(d.get("themes")), version=_int_or_raw(d.get("version", 1)),
+            themes=_strings(d.get("themes")), aliases=_strings(d.get("aliases")),
+            version=_int_or_raw(d.get("version", 1)),
             effective_date=_text(effective), legal_basis=_strings(d.get("legal_basis")),
             conditions=_strings(d.get("conditions")),
             materials=[_build(Material, m, copies=_int_or_raw) for m in d.get("materials") or []],

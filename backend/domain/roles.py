@@ -43,6 +43,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("posts", "岗位与AB岗", "/console/posts", frozenset({"centre_manager"})),
     NavEntry("hotline", "热线工单", "/console/hotline", frozenset({"operator", "centre_manager"})),
     NavEntry("supervision", "电子监察", "/console/supervision", frozenset({"supervisor", "centre_manager"})),
+    NavEntry("violation_types", "违规类型", "/console/violation-types", frozenset({"supervisor", "centre_manager"})),
     NavEntry("calendar", "工作日历", "/console/calendar", frozenset({"admin", "centre_manager"})),
     NavEntry("org", "机构设置", "/console/org", frozenset({"admin", "centre_manager"})),
     NavEntry("province", "全省概况", "/console/province", PROVINCE_ROLES),

@@ -1,7 +1,9 @@
 """Item search (事项检索): Chinese words, everyday phrases and pinyin initials to item codes.
 
-``SearchIndex(items)`` is built once (the lead rebuilds it when the list is published);
-``search(query, limit)`` returns ``[(code, score), ...]`` best first. A match in the item
+``SearchIndex(items, vocabulary)`` is built once (the lead rebuilds it when the list is published);
+``search(query, limit)`` returns ``[(code, score), ...]`` best first, and ``lookup(query, limit)``
+the same hits followed, when fewer than three were found, by the fallback's 相近事项
+(``backend.domain.fuzzy``), so an honest question never gets an empty page. A match in the item
 name outranks one in its result, life events or themes, which outranks one in the guide
 text (materials, conditions, steps). Everyday phrases ("生孩子", "开饭馆") are expanded to
 official terms from ``synonyms.COLLOQUIAL``; a query of Latin letters is read as pinyin
@@ -20,11 +22,16 @@ from typing import Iterable, Mapping
 import jieba
 from pypinyin import Style, lazy_pinyin
 
+from dataclasses import dataclass
+
+from backend.domain.fuzzy import FallbackIndex, vocabulary_postings
 from backend.domain.items import Item
 from backend.domain.synonyms import COLLOQUIAL, EXTRA_WORDS, STOP_WORDS
 
 FIELD_WEIGHTS = {"name": 8.0, "keywords": 4.0, "department": 1.5, "body": 1.0, "basis": 0.3}
 EXPANSION_WEIGHT = 0.9
+ENOUGH_HITS = 3  # fewer word hits than this: the fallback adds its 相近事项
+SIMILAR_LIMIT = 5
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 _LATIN = re.compile(r"^[a-z]+$")
 
@@ -79,21 +86,42 @@ def _fields(item: Item) -> dict[str, str]:
     body += [f.name for f in item.fees]
     return {
         "name": item.name,
-        "keywords": " ".join([item.result.name, item.item_type, *item.life_events, *item.themes]),
+        "keywords": " ".join([item.result.name, item.item_type, *item.aliases, *item.life_events, *item.themes]),
         "department": item.department_name,
         "body": " ".join(body),
         "basis": " ".join(item.legal_basis),
     }
 
 
-class SearchIndex:
-    """An in-memory inverted index over one tenant's published items."""
+@dataclass(frozen=True)
+class Hit:
+    """One search result; ``similar`` when it comes from the fallback (相近事项), not from the words."""
 
-    def __init__(self, items: Iterable[Item | Mapping]):
+    code: str
+    score: float
+    similar: bool = False
+
+
+def _fallback_fields(item: Item) -> dict[str, str]:
+    body = [*item.conditions, *(m.name for m in item.materials), *(f"{s.name} {s.description}" for s in item.steps),
+            *(f.name for f in item.fees)]
+    return {"name": item.name, "aliases": " ".join(item.aliases),
+            "keywords": " ".join([item.result.name, *item.life_events, *item.themes]),
+            "department": item.department_name, "body": " ".join(body), "code": item.code}
+
+
+class SearchIndex:
+    """An in-memory inverted index over one tenant's published items.
+
+    ``vocabulary``: department code -> the words the hotline routes to it (its duties), which lead
+    the fallback to that department's items.
+    """
+
+    def __init__(self, items: Iterable[Item | Mapping], vocabulary: Mapping[str, Iterable[str]] | None = None):
         self._items = [i if isinstance(i, Item) else Item.from_dict(i) for i in items]
         official = _official_terms()
         self._vocabulary = {normalise(t) for t in official} | self._item_words()
-        _segmenter_add(sorted(official | {i.result.name for i in self._items}))
+        _segmenter_add(sorted(official | {i.result.name for i in self._items} | {a for i in self._items for a in i.aliases}))
         self._postings: dict[str, dict[int, float]] = defaultdict(dict)
         self._names = [normalise(i.name) for i in self._items]
         for doc, item in enumerate(self._items):
@@ -102,6 +130,8 @@ class SearchIndex:
         self._idf = {t: math.log(1 + total / len(p)) for t, p in self._postings.items()}
         self._name_pinyin = [(_initials(i.name), _full_pinyin(i.name)) for i in self._items]
         self._pinyin_words = self._pinyin_vocabulary()
+        routing = vocabulary_postings(vocabulary or {}, [i.department for i in self._items])
+        self._fallback = FallbackIndex([_fallback_fields(i) for i in self._items], routing)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -109,7 +139,7 @@ class SearchIndex:
     def _item_words(self) -> set[str]:
         words = set()
         for item in self._items:
-            words.update(w for w in [item.result.name, *item.life_events, *item.themes] if len(w) > 1)
+            words.update(w for w in [item.result.name, *item.aliases, *item.life_events, *item.themes] if len(w) > 1)
         return {normalise(w) for w in words}
 
     def _index(self, doc: int, item: Item) -> None:
@@ -141,6 +171,16 @@ class SearchIndex:
         scores = self._pinyin_scores(q) if _LATIN.match(q) else self._text_scores(q)
         ranked = sorted(((s, doc) for doc, s in scores.items() if s > 0), key=lambda p: (-p[0], p[1]))
         return [(self._items[doc].code, round(s, 3)) for s, doc in ranked[:limit]]
+
+    def lookup(self, query: str, limit: int = 20, fallback: bool = True) -> list[Hit]:
+        """Word hits best first; with fewer than three, the fallback's 相近事项 after them (marked similar)."""
+        exact = [Hit(code, score) for code, score in self.search(query, limit)]
+        if not fallback or len(exact) >= ENOUGH_HITS:
+            return exact
+        found = {hit.code for hit in exact}
+        similar = [Hit(self._items[doc].code, score, True) for doc, score in self._fallback.rank(query)
+                   if self._items[doc].code not in found]
+        return exact + similar[:max(0, min(SIMILAR_LIMIT, limit - len(exact)))]
 
     def _query_terms(self, q: str) -> dict[str, float]:
         terms = {t: 1.0 for t in _tokens(q)}

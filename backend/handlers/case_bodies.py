@@ -109,6 +109,6 @@ class DeliveryBody(Body):
 ACTION_BODIES: dict[str, type[Body]] = {
     "accept": NoBody, "reject": ReasonBody, "supplement": SupplementBody, "resubmit": ResubmitBody,
     "withdraw": OptionalReason, "dispatch": NoBody, "decide-at-window": DecideAtWindowBody, "approve": OpinionBody,
-    "refuse": ReasonBody, "pause": PauseBody, "resume": NoteBody, "forward": NoteBody, "record-reply": ReplyBody,
+    "refuse": ReasonBody, "review-supplement": SupplementBody, "pause": PauseBody, "resume": NoteBody, "forward": NoteBody, "record-reply": ReplyBody,
     "send-result": SendResultBody, "confirm-delivery": DeliveryBody,
 }

@@ -105,7 +105,7 @@ def default_handlers() -> list:
         (rf"/api/v1/admin/items/{CODE}/versions/(?P<version>[0-9]+)/guide\.{FMT}", VersionGuideHandler),
         (rf"/api/v1/catalogue/manual\.{FMT}", ManualHandler),
         (rf"/api/v1/catalogue/compression\.{FMT}", CompressionDocumentHandler),
-        (rf"/api/v1/cases/{NUMBER}/(?P<document>receipt|supplement-notice|rejection-notice)\.{FMT}", CaseDocumentHandler),
+        (rf"/api/v1/cases/{NUMBER}/(?P<document>receipt|supplement-notice|rejection-notice|decision-notice|review-supplement-notice|reply-notice)\.{FMT}", CaseDocumentHandler),
     ]
 
 
@@ -116,17 +116,23 @@ NOTICE_STATES = {"receipt": None, "supplement-notice": "supplement_requested", "
 class CaseDocumentHandler(DocumentHandler):
     """The window's printed documents for a case: receipt (with QR code), supplement notice, rejection notice."""
 
-    ops = {"get": document_op("窗口文书：受理回执（含二维码）、一次性告知补正通知书、不予受理通知书", staff("window_clerk", "centre_manager", "info_officer", scope="case"),
+    ops = {"get": document_op("窗口文书：受理回执（含二维码）、一次性告知补正通知书、不予受理通知书、办理决定书、"
+                                                "审查中补正告知书、上级机关批复告知书", staff("window_clerk", "centre_manager", "info_officer", scope="case"),
                               tags=("办件",), errors=(404, 409))}
 
     async def get(self, number: str, document: str, fmt: str) -> None:
         from backend.domain.errors import Conflict
-        from backend.reports import receipt
-        from backend.services import case_views
+        from backend.reports import notices, receipt
+        from backend.services import case_notices, case_views
 
         me = self.principal
-        view, county = await case_views.receipt_view(self.svc, me["tenant"], number, me)
         base = self.svc.settings.public_url
+        if document in case_notices.AFTER_ACCEPTANCE:
+            view, county = await case_notices.notice_view(self.svc, me["tenant"], number, me, document)
+            await self.render_document(fmt, f"{document}-{number}", lambda: notices.notice_html(document, view, county, base),
+                                       lambda: notices.notice_pdf(document, view, county, base))
+            return
+        view, county = await case_views.receipt_view(self.svc, me["tenant"], number, me)
         if document == "receipt":
             if not view["accepted_at"]:
                 raise Conflict("办件尚未受理，不能打印受理回执", code="not_accepted")

@@ -33,7 +33,8 @@ def case_link(base_url: str, number: str, query_code: str) -> str:
     the root of the domain. Scanned inside WeChat, the page's ``onLoad`` receives the whole link
     URL-encoded in ``options.q`` and reads ``number`` and ``code`` from it, so the citizen sees
     the progress without logging in. Scanned with any other app, the same link opens the
-    public web look-up at ``/m/case``. The query code is printed undashed in the link.
+    public progress page at ``/m/case`` (``backend/mobile``), whose button opens the mini-program
+    by URL Link or URL Scheme. The query code is printed undashed in the link.
     """
     query = urlencode({"number": number, "code": query_code})
     return f"{base_url.rstrip('/')}{CASE_PATH}?{query}"

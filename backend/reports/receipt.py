@@ -130,7 +130,7 @@ def document_view(view: Mapping, tenant: Mapping | None) -> dict:
     }
 
 
-def _render(template: str, title: str, case_view: Mapping, tenant: Mapping | None, base_url: str,
+def render_html(template: str, title: str, case_view: Mapping, tenant: Mapping | None, base_url: str,
             paper: str, **values: Any) -> str:
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {sorted(PAPERS)}")
@@ -142,20 +142,20 @@ def _render(template: str, title: str, case_view: Mapping, tenant: Mapping | Non
 
 def receipt_html(case_view: Mapping, tenant: Mapping | None, base_url: str, paper: str = "A4") -> str:
     """受理通知书（回执）: number, query code, item, applicant (masked), dates, materials and QR code."""
-    return _render("receipt.html", RECEIPT_TITLE, case_view, tenant, base_url, paper, notes=RECEIPT_NOTES)
+    return render_html("receipt.html", RECEIPT_TITLE, case_view, tenant, base_url, paper, notes=RECEIPT_NOTES)
 
 
 def supplement_notice_html(case_view: Mapping, tenant: Mapping | None, base_url: str,
                            paper: str = "A4") -> str:
     """一次性告知补正通知书: the complete list of missing materials and the reason."""
-    return _render("notice_supplement.html", SUPPLEMENT_TITLE, case_view, tenant, base_url, paper,
+    return render_html("notice_supplement.html", SUPPLEMENT_TITLE, case_view, tenant, base_url, paper,
                    notes=SUPPLEMENT_NOTES)
 
 
 def rejection_notice_html(case_view: Mapping, tenant: Mapping | None, base_url: str,
                           paper: str = "A4") -> str:
     """不予受理通知书: the reason and the applicant's right to administrative review or litigation."""
-    return _render("notice_rejection.html", REJECTION_TITLE, case_view, tenant, base_url, paper,
+    return render_html("notice_rejection.html", REJECTION_TITLE, case_view, tenant, base_url, paper,
                    rights=RIGHTS)
 
 
@@ -236,7 +236,7 @@ def _rejection_body(r: Mapping, st: dict, width: float) -> list:
             Spacer(1, 2 * mm), para(RIGHTS, st["body"])]
 
 
-def _document_pdf(title: str, body, case_view: Mapping, tenant: Mapping | None, base_url: str, paper: str) -> bytes:
+def render_pdf(title: str, body, case_view: Mapping, tenant: Mapping | None, base_url: str, paper: str) -> bytes:
     """A window document: centre and title, number and query code beside the QR code, ``body``, signature."""
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {sorted(PAPERS)}")
@@ -259,14 +259,14 @@ def _document_pdf(title: str, body, case_view: Mapping, tenant: Mapping | None, 
 
 def receipt_pdf(case_view: Mapping, tenant: Mapping | None, base_url: str, paper: str = "A4") -> bytes:
     """The receipt as a PDF (same content as ``receipt_html``); one A4 page."""
-    return _document_pdf(RECEIPT_TITLE, _receipt_body, case_view, tenant, base_url, paper)
+    return render_pdf(RECEIPT_TITLE, _receipt_body, case_view, tenant, base_url, paper)
 
 
 def supplement_notice_pdf(case_view: Mapping, tenant: Mapping | None, base_url: str, paper: str = "A4") -> bytes:
     """一次性告知补正通知书 as a PDF (same content as ``supplement_notice_html``)."""
-    return _document_pdf(SUPPLEMENT_TITLE, _supplement_body, case_view, tenant, base_url, paper)
+    return render_pdf(SUPPLEMENT_TITLE, _supplement_body, case_view, tenant, base_url, paper)
 
 
 def rejection_notice_pdf(case_view: Mapping, tenant: Mapping | None, base_url: str, paper: str = "A4") -> bytes:
     """不予受理通知书 as a PDF (same content as ``rejection_notice_html``)."""
-    return _document_pdf(REJECTION_TITLE, _rejection_body, case_view, tenant, base_url, paper)
+    return render_pdf(REJECTION_TITLE, _rejection_body, case_view, tenant, base_url, paper)

@@ -65,6 +65,8 @@ ACTIONS: dict[str, Action] = {
     "approve": Action("dept_approver", "部门审批同意", lambda s, c, a, n, b: cases.approve_task(c, a, n, _text(b, "opinion"))),
     "refuse": Action("dept_approver", "部门审批不同意（须说明理由）",
                      lambda s, c, a, n, b: cases.refuse_task(c, a, n, _text(b, "reason"))),
+    "review-supplement": Action("dept_approver", "审查中一次性告知补正（每件限一次，补正期间暂停计时）",
+                                lambda s, c, a, n, b: cases.request_review_supplement(c, a, n, _materials(b), _text(b, "reason"))),
     "pause": Action("dept_approver", "法定暂停计时（听证、专家评审、现场勘查、公示）",
                     lambda s, c, a, n, b: cases.pause(c, a, n, _text(b, "kind", 40), _text(b, "reason"))),
     "resume": Action("dept_approver", "恢复计时", lambda s, c, a, n, b: cases.resume(c, a, n, _text(b, "note"))),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from backend.domain.case_model import PAUSE_KINDS, STATE_LABELS, TASK_LABELS, Case
+from backend.domain.case_model import PAUSE_KINDS, PAUSE_LABELS, STATE_LABELS, TASK_LABELS, Case
+from backend.domain.case_documents import available_documents
+from backend.domain.progress_labels import event_label, public_outcome, state_label
 from backend.domain.errors import Forbidden, NotFound
 from backend.domain.identity import mask_id_number, mask_name, mask_phone
 from backend.domain.items import DELIVERY_METHODS, KINDS
@@ -16,7 +18,8 @@ CHANNEL_LABELS = {"window": "县政务服务中心窗口", "township_window": "�
                   "proxy": "信息员代办", "hotline": "24小时热线"}
 EVENT_LABELS = {
     "CaseSubmitted": "提交申请", "CaseAccepted": "窗口受理", "CaseRejected": "不予受理",
-    "SupplementRequested": "一次性告知补正", "CaseResubmitted": "补正后重新提交", "TaskAssigned": "分派部门审批",
+    "SupplementRequested": "一次性告知补正", "ReviewSupplementRequested": "审查中一次性告知补正",
+    "CaseResubmitted": "补正后重新提交", "TaskAssigned": "分派部门审批",
     "TaskApproved": "部门审批同意", "TaskRefused": "部门审批不同意", "TaskCancelled": "审批任务撤销",
     "TaskHandedOver": "AB岗顶岗移交", "CasePaused": "暂停计时", "CaseResumed": "恢复计时",
     "CaseApproved": "准予办理", "CaseRefused": "不予办理", "CaseForwarded": "报送上级机关",
@@ -33,18 +36,19 @@ async def department_names(svc: Services, tenant: str) -> dict[str, str]:
     return (await tenant_config.org(svc, tenant)).department_names()
 
 
-def _event_view(event, names: dict, public: bool) -> dict:
+def _event_view(event, names: dict, public: bool, kind: str = "") -> dict:
     data = dict(event.data)
     label = EVENT_LABELS.get(event.type, event.type)
+    label = event_label(kind, event.type, data, label) if public else label
     department = data.get("department")
     if department:
         label = f"{label}（{names.get(department, department)}）"
     if event.type == "CasePaused":
         label = f"{label}（{PAUSE_KINDS.get(data.get('kind'), data.get('kind', ''))}）"
     view = {"seq": event.seq, "type": event.type, "label": label, "at": event.at, "to_state": event.to_state,
-            "state_label": STATE_LABELS.get(event.to_state, event.to_state), "reason": event.reason,
+            "state_label": state_label(kind if public else "", event.to_state), "reason": event.reason,
             "actor_role": ROLE_LABELS.get(event.actor_role, {"citizen": "申请人", "system": "系统"}.get(event.actor_role, ""))}
-    if event.type == "SupplementRequested":
+    if event.type in ("SupplementRequested", "ReviewSupplementRequested"):
         view["materials"] = [m for m in str(data.get("materials", "")).split("\n") if m]
     if event.type == "ResultDispatched":
         view["tracking_number"] = data.get("tracking_number", "")
@@ -56,10 +60,17 @@ def _event_view(event, names: dict, public: bool) -> dict:
     return view
 
 
-def _summary(case: Case, doc: dict, names: dict) -> dict:
+def _missing(case: Case) -> list[str]:
+    if case.state == "supplement_requested":
+        return list(case.requested_materials)
+    return list(case.missing_materials) if case.state == "review_supplement" else []
+
+
+def _summary(case: Case, doc: dict, names: dict, staff: bool = False) -> dict:
     app = case.app
+    outcome = case.outcome if staff else public_outcome(app.kind, case.state, case.outcome)
     return {
-        "number": case.number, "state": case.state, "state_label": STATE_LABELS.get(case.state, case.state),
+        "number": case.number, "state": case.state, "state_label": state_label(app.kind, case.state, staff),
         "item_code": app.item_code, "item_name": app.item_name, "item_version": app.item_version,
         "kind": app.kind, "kind_label": KINDS.get(app.kind, app.kind),
         "channel": app.channel, "channel_label": CHANNEL_LABELS.get(app.channel, app.channel), "centre": app.centre,
@@ -68,8 +79,8 @@ def _summary(case: Case, doc: dict, names: dict) -> dict:
         "submitted_at": case.submitted_at, "accepted_at": case.accepted_at, "decided_at": case.decided_at,
         "delivered_at": case.delivered_at, "due_at": doc.get("due_at"), "due_provisional": doc.get("due_provisional", False),
         "delivery_method": app.delivery_method, "delivery_label": DELIVERY_METHODS.get(app.delivery_method, app.delivery_method),
-        "outcome": case.outcome, "outcome_reason": case.outcome_reason, "finished": case.state in ("rejected", "delivered", "withdrawn"),
-        "missing_materials": list(case.requested_materials) if case.state == "supplement_requested" else [],
+        "outcome": outcome, "outcome_reason": case.outcome_reason if outcome else "",
+        "finished": case.state in ("rejected", "delivered", "withdrawn"), "missing_materials": _missing(case),
     }
 
 
@@ -85,7 +96,7 @@ async def staff_view(svc: Services, tenant: str, number: str, principal: dict,
     if reading == "contact" and (case.app.applicant_phone or case.app.applicant_id_number) and not loaded:
         await audit.record(svc, tenant, principal["id"], "case.personal_data_shown", {"number": number})
     return {
-        **_summary(case, doc, names), "query_code": display_query_code(case.app.query_code),
+        **_summary(case, doc, names, staff=True), "query_code": display_query_code(case.app.query_code),
         "applicant": _applicant(case, reading),
         "submitted_by": {"id": case.submitted_by_id, "name": case.submitted_by_name, "role": case.submitted_by_role},
         "form": doc.get("form", {}), "materials": doc.get("materials", []), "links": doc.get("links", {}),
@@ -95,10 +106,11 @@ async def staff_view(svc: Services, tenant: str, number: str, principal: dict,
                    "assignee": t.assignee_id, "state": t.state, "state_label": TASK_LABELS.get(t.state, t.state),
                    "opened_at": t.opened_at, "closed_at": t.closed_at, "decided_by": t.decided_by_name,
                    "opinion": t.opinion} for t in case.tasks],
-        "pauses": [{"kind": p.kind, "kind_label": PAUSE_KINDS.get(p.kind, "补正"), "reason": p.reason,
+        "pauses": [{"kind": p.kind, "kind_label": PAUSE_LABELS.get(p.kind, "补正"), "reason": p.reason,
                     "started_at": p.started_at, "ended_at": p.ended_at} for p in case.pauses],
         "due_explanation": doc.get("due_explanation", ""), "version": case.version,
-        "timeline": [_event_view(e, names, public=False) for e in case.events],
+        "documents": available_documents(case),
+        "timeline": [_event_view(e, names, public=False, kind=case.kind) for e in case.events],
     }
 
 
@@ -147,7 +159,7 @@ async def progress(svc: Services, tenant: str, number: str, principal: dict | No
     summary = _summary(case, doc, names)
     return {**summary, "applicant_name": mask_name(case.app.applicant_name),
             "applicant_phone": mask_phone(case.app.applicant_phone) if case.app.applicant_phone else "",
-            "timeline": [_event_view(e, names, public=True) for e in case.events]}
+            "timeline": [_event_view(e, names, public=True, kind=case.kind) for e in case.events]}
 
 
 async def claim_for_citizen(svc: Services, tenant: str, number: str, principal: dict, query_code: str) -> dict:

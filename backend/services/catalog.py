@@ -14,9 +14,13 @@ versions never change, so a version once read is kept in the process.
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 import math
+import re
 from dataclasses import dataclass, field
 
+from backend.config import PROJECT_ROOT
 from backend.domain.errors import NotFound, ValidationFailed
 from backend.domain.items import KINDS, Item, compression_report, item_key
 from backend.domain.search import SearchIndex
@@ -56,6 +60,27 @@ async def _bump_revision(svc: Services, tenant: str) -> None:
     await tenant_config.changed(svc, tenant, "catalogue")
 
 
+ROUTING_FILE = PROJECT_ROOT / "hotline" / "data" / "departments.json"
+SIMILAR_LABEL = "相近事项"
+
+
+@functools.cache
+def _hotline_keywords() -> dict[str, tuple[str, ...]]:
+    """The hotline's routing words per department code (the sample county's; a tenant may add its own)."""
+    rows = json.loads(ROUTING_FILE.read_text(encoding="utf-8")) if ROUTING_FILE.exists() else []
+    return {row["code"]: tuple(row.get("keywords") or ()) for row in rows}
+
+
+def routing_vocabulary(org: tenant_config.Org) -> dict[str, list[str]]:
+    """Department code -> words that lead the search fallback to it: its duties, its own keywords
+    and the hotline's routing words for the same code."""
+    vocabulary = {}
+    for code, department in org.departments.items():
+        duties = [w for w in re.split(r"[、，,；;\s]+", department.get("duties") or "") if w]
+        vocabulary[code] = [*duties, *(department.get("keywords") or ()), *_hotline_keywords().get(code, ())]
+    return vocabulary
+
+
 async def snapshot(svc: Services, tenant: str) -> Snapshot:
     """The current published catalogue, rebuilt only when the tenant's catalogue token has moved."""
     async def build() -> Snapshot:
@@ -63,7 +88,8 @@ async def snapshot(svc: Services, tenant: str) -> Snapshot:
         departments, townships = await reference_data(svc, tenant)
         revision = (await tenant_config.tokens(svc, tenant))["catalogue"] or ""
         built = Snapshot(revision, items, departments, townships)
-        built.index = await asyncio.to_thread(SearchIndex, items)
+        vocabulary = routing_vocabulary(await tenant_config.org(svc, tenant))
+        built.index = await asyncio.to_thread(SearchIndex, items, vocabulary)
         return built
 
     return await tenant_config.cached(svc, tenant, "catalogue", build, depends=("org",))
@@ -99,21 +125,36 @@ def page_bounds(page: int, page_size: int) -> tuple[int, int]:
 
 async def list_public(svc: Services, tenant: str, *, q: str = "", department: str = "", township: str = "",
                       kind: str = "", life_event: str = "", theme: str = "", page: int = 1, page_size: int = 20) -> dict:
-    """Published items, filtered, searched (best match first) and paginated."""
+    """Published items, filtered, searched (best match first) and paginated.
+
+    A search that finds fewer than three items by its words adds the fallback's 相近事项 after them,
+    each marked ``similar`` (``similar_label`` 相近事项), so an honest question is never left empty.
+    """
     if kind and kind not in KINDS:
         raise ValidationFailed(f"办件类型只能是：{'、'.join(f'{k}（{v}）' for k, v in KINDS.items())}", code="bad_kind")
     start, end = page_bounds(page, page_size)
     snap = await snapshot(svc, tenant)
+    similar: set[str] = set()
     if q.strip():
-        ranked = [snap.by_code[code] for code, _ in snap.index.search(q, limit=len(snap.items))]
+        hits = snap.index.lookup(q, limit=len(snap.items))
+        similar = {hit.code for hit in hits if hit.similar}
+        ranked = [snap.by_code[hit.code] for hit in hits]
     else:
         ranked = snap.items
     chosen = [i for i in ranked if _matches(i, department, township, kind, life_event, theme)]
     return {
-        "items": [i.public_summary(snap.departments) for i in chosen[start:end]],
-        "total": len(chosen), "page": page, "page_size": page_size,
-        "pages": max(1, math.ceil(len(chosen) / page_size)),
+        "items": [_summary(i, snap.departments, i.code in similar) for i in chosen[start:end]],
+        "total": len(chosen), "similar_total": sum(1 for i in chosen if i.code in similar),
+        "page": page, "page_size": page_size, "pages": max(1, math.ceil(len(chosen) / page_size)),
     }
+
+
+def _summary(item: Item, departments: dict[str, str], similar: bool) -> dict:
+    summary = item.public_summary(departments)
+    summary["similar"] = similar
+    if similar:
+        summary["similar_label"] = SIMILAR_LABEL
+    return summary
 
 
 async def public_guide(svc: Services, tenant: str, code: str) -> dict:

@@ -1,7 +1,8 @@
 """Notifications to the applicant (办件进度通知): an outbox that reacts to case events.
 
 Every stored case step derives (``on_step``, a ``casework.DERIVERS`` entry) one queue document per
-event the applicant is told about (accepted, supplement requested, rejected, decided, dispatched, delivered)
+event the applicant is told about (accepted, supplement requested at the window or during review,
+rejected, a report-up case sent to the higher authority, decided, dispatched, delivered)
 in ``notification_queue``, keyed ``tenant:number:seq`` so filing twice is harmless. The queue
 holds only pending work; ``notify_worker.deliver_due`` sends it (WeChat subscribe message for
 mini-program applicants, SMS otherwise), retries with backoff and moves every finished notice to
@@ -21,11 +22,12 @@ from datetime import timedelta
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
-from backend.domain.case_model import STATE_LABELS, Case, Kind
+from backend.domain.case_model import Case, Kind
 from backend.domain.clock import to_shanghai
 from backend.domain.errors import NotFound
 from backend.domain.identity import mask_phone
 from backend.domain.numbering import case_id
+from backend.domain.progress_labels import state_label
 from backend.domain.trail import Event
 from backend.services.context import Services
 from backend.services.deadlines import deadline_fields
@@ -41,7 +43,8 @@ declare(QUEUE, IndexModel([("next_attempt_at", ASCENDING)], name="next_attempt_a
 SHORT = 20  # WeChat "thing" values hold at most 20 characters
 
 TEMPLATE_LABELS = {"accepted": "受理通知", "supplement": "补正通知", "rejected": "不予受理通知",
-                   "decided": "办理结果通知", "dispatched": "结果送达通知", "delivered": "办结通知"}
+                   "forwarded": "上报通知", "decided": "办理结果通知", "dispatched": "结果送达通知",
+                   "delivered": "办结通知"}
 CHANNEL_LABELS = {"wechat": "微信订阅消息", "sms": "短信"}
 STATUS_LABELS = {"pending": "待发送", "retrying": "发送失败，等待重试", "sent": "已发送", "failed": "发送失败"}
 OUTCOME_LABELS = {"approved": "准予办理", "refused": "不予办理"}
@@ -61,8 +64,9 @@ def short(text: str, limit: int = SHORT) -> str:
 def template_key(case: Case, event: Event) -> str | None:
     """Which notice an event sends (``None``: the applicant is not told about it)."""
     if event.type == "CaseApproved" and case.kind == Kind.REPORT_UP:
-        return None  # only the county's part: the applicant hears when the higher authority replies
+        return None  # only the county's part: the applicant hears of it when the file goes up (forwarded)
     return {"CaseAccepted": "accepted", "SupplementRequested": "supplement", "CaseRejected": "rejected",
+            "ReviewSupplementRequested": "supplement", "CaseForwarded": "forwarded",
             "CaseApproved": "decided", "CaseRefused": "decided", "ReplyRecorded": "decided",
             "ResultDispatched": "dispatched", "ResultDelivered": "delivered"}.get(event.type)
 
@@ -85,9 +89,13 @@ def _note(key: str, event: Event, due: str) -> str:
         return "请补正：" + "、".join(materials)
     if key == "rejected":
         return event.reason or "详见不予受理告知书"
+    if key == "forwarded":
+        return f"县级审核通过，已报{event.data.get('authority') or '上级机关'}"
     if key == "decided":
         if _outcome(event) == "approved":
-            return "办理结果将按您选择的方式送达"
+            return "上级准予办理，结果将按您选择的方式送达" if event.type == "ReplyRecorded" else "办理结果将按您选择的方式送达"
+        if event.type == "ReplyRecorded":
+            return "上级不予批准：" + (event.reason or "详见批复告知书")
         return event.reason or "详见不予办理决定书"
     if key == "dispatched":
         if event.data.get("method") == "post":
@@ -104,7 +112,10 @@ def _outcome(event: Event) -> str:
 
 def notice_params(case: Case, event: Event, key: str, due: str = "") -> dict[str, str]:
     """The flat, short strings both channels fill their templates from."""
-    state = OUTCOME_LABELS.get(_outcome(event), "") if key == "decided" else STATE_LABELS.get(event.to_state, "")
+    if key == "decided" and event.type != "ReplyRecorded":
+        state = OUTCOME_LABELS.get(_outcome(event), "")
+    else:  # a report-up reply reads 上级已批复, its outcome in the note
+        state = state_label(case.kind, event.to_state)
     return {"item": short(case.app.item_name), "number": case.number, "state": state,
             "note": short(_note(key, event, due)), "time": to_shanghai(event.at).strftime("%Y-%m-%d %H:%M"),
             "due": due}

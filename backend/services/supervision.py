@@ -288,7 +288,7 @@ def open_entry(calendar, case: Case, rules: TenantRules) -> dict:
         "assignees": [t.assignee_id for t in case.open_tasks], "window_post": window_post,
         "window_staff": clerk_id, "window_staff_name": clerk_name, "accepted_at": case.accepted_at,
         "due_at": due_at, "yellow_at": yellow_from(calendar, deadline, rules.yellow_days) if deadline else None,
-        "paused": case.state == "paused", "result_ready": result_ready(case),
+        "paused": case.state in ("paused", "review_supplement"), "result_ready": result_ready(case),
     }
 
 

@@ -8,8 +8,11 @@ a reason, or dismisses it with a reason. The decision is claimed by inserting
 (FerretDB v1 gives no isolation to conditional updates; see docs/decisions/0003). Every decision is
 written to the audit log.
 
-Violation types (违规类型) come from ``violation_types.json`` (a selection of the county's list),
-or from ``tenant_settings/{tenant}.violation_types`` when a tenant configures its own.
+Violation types (违规类型): the county's accountability list over the four levels, each type linked
+to the card kinds that can raise it (``backend.domain.violation_types``). Until a tenant saves its own
+list (``tenant_settings/{tenant}.violation_types``, through :func:`save_types`), the sample list of 32
+kinds in ``violation_types.json`` applies, labelled as sample data. A candidate starts with the type
+linked to its card at the card's level; the supervisor may confirm it as another type of the level chosen.
 """
 
 from __future__ import annotations
@@ -21,33 +24,72 @@ from pathlib import Path
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
+from backend.domain import violation_types as rules
 from backend.domain.errors import Conflict, NotFound, ValidationFailed
-from backend.services import audit
+from backend.services import audit, tenant_config
 from backend.services.context import Services
 from backend.store.indexes import declare
 
 VIOLATIONS = "violations"
 DECISIONS = "violation_decisions"
 TYPES_FILE = Path(__file__).with_name("violation_types.json")
-LEVELS = {"department": "责任部门", "department_head": "部门负责人", "approver": "审批人员", "window_clerk": "窗口人员"}
+LEVELS = rules.LEVELS
 STATUS_LABELS = {"candidate": "待认定", "confirmed": "已认定违规", "dismissed": "已排除"}
-TYPE_OF_CARD = {"overdue": "overdue", "step_overdue": "overdue", "acceptance_waiting": "acceptance_delay",
-                "refused_without_reason": "refusal_without_reason", "fee_outside_standard": "illegal_fee"}
 
 declare(VIOLATIONS, IndexModel([("tenant", ASCENDING), ("status", ASCENDING)], name="tenant_status"))
 
 
 @functools.cache
+def _sample() -> dict:
+    return json.loads(TYPES_FILE.read_text(encoding="utf-8"))
+
+
 def default_types() -> tuple[dict, ...]:
-    return tuple(json.loads(TYPES_FILE.read_text(encoding="utf-8"))["types"])
+    """The sample list of 32 kinds (示例数据) that applies until a tenant saves its own."""
+    return tuple(_sample()["types"])
+
+
+def _configured(settings: dict) -> list[dict] | None:
+    configured = settings.get("violation_types")
+    if isinstance(configured, list) and configured and all(
+            isinstance(t, dict) and t.get("code") and t.get("name") for t in configured):
+        return [{"level": "department", "description": "", "card_kinds": [], **t} for t in configured]
+    return None
 
 
 async def violation_types(svc: Services, tenant: str) -> list[dict]:
-    settings = await svc.db.tenant_settings.find_one({"_id": tenant}) or {}
-    configured = settings.get("violation_types")
-    if isinstance(configured, list) and all(isinstance(t, dict) and t.get("code") and t.get("name") for t in configured):
-        return [dict(t) for t in configured]
-    return [dict(t) for t in default_types()]
+    """The tenant's list (cached with its organisation), or the sample list."""
+    configured = _configured((await tenant_config.org(svc, tenant)).settings)
+    return configured if configured is not None else [dict(t) for t in default_types()]
+
+
+async def types_view(svc: Services, tenant: str) -> dict:
+    """The list with its labels, whether it is the sample, and how many kinds each level has."""
+    from backend.services.supervision_sweep import KIND_LABELS
+
+    settings = (await tenant_config.org(svc, tenant)).settings
+    sample = _configured(settings) is None
+    types = await violation_types(svc, tenant)
+    return {"sample": sample, "note": _sample()["note"] if sample else "", "total": len(types),
+            "levels": [{"code": k, "label": v, "count": n} for (k, v), n in
+                       zip(LEVELS.items(), rules.counts_by_level(types).values())],
+            "card_kinds": [{"code": k, "label": KIND_LABELS[k]} for k in rules.RAISING_CARDS],
+            "types": [{**t, "level_label": LEVELS.get(t["level"], t["level"]),
+                       "card_kind_labels": [KIND_LABELS.get(k, k) for k in t["card_kinds"]]} for t in types],
+            "updated_at": settings.get("violation_types_updated_at"),
+            "updated_by": settings.get("violation_types_updated_by", "")}
+
+
+async def save_types(svc: Services, tenant: str, principal: dict, body: dict) -> dict:
+    """Replace the tenant's whole list (the sample stops applying); audited, seen by every process."""
+    types = rules.check_types(body.get("types"))
+    await svc.db.tenant_settings.update_one(
+        {"_id": tenant}, {"$set": {"tenant": tenant, "violation_types": types, "violation_types_updated_at": svc.now(),
+                                   "violation_types_updated_by": principal.get("name", principal["id"])}}, upsert=True)
+    await tenant_config.changed(svc, tenant, "org")
+    await audit.record(svc, tenant, principal["id"], "violation_types.saved",
+                       {"count": len(types), "by_level": rules.counts_by_level(types)})
+    return await types_view(svc, tenant)
 
 
 def violation_id(tenant: str, card_id: str) -> str:
@@ -56,11 +98,13 @@ def violation_id(tenant: str, card_id: str) -> str:
 
 async def open_candidate(svc: Services, card: dict, responsible: dict) -> bool:
     """Open the candidate for a red card; False when it exists already (a re-run sweep)."""
-    types = {t["code"]: t["name"] for t in await violation_types(svc, card["tenant"])}
-    type_code = TYPE_OF_CARD.get(card["kind"], "overdue")
+    types = await violation_types(svc, card["tenant"])
+    chosen = rules.type_for_card(types, card["kind"], card.get("detail", "")) or {
+        "code": card["kind"], "name": card["kind"], "level": rules.card_level(card["kind"])}
     doc = {
         "_id": violation_id(card["tenant"], card["_id"]), "tenant": card["tenant"], "card_id": card["_id"],
-        "number": card["number"], "card_kind": card["kind"], "type": type_code, "type_name": types.get(type_code, type_code),
+        "number": card["number"], "card_kind": card["kind"], "type": chosen["code"], "type_name": chosen["name"],
+        "type_level": chosen["level"],
         "department": card["department"], "item_name": card.get("item_name", ""), "raised_at": card["raised_at"],
         "responsible": responsible, "status": "candidate",
     }
@@ -110,13 +154,17 @@ async def _decision(svc: Services, tenant: str, ident: str, body: dict, confirm:
     if confirm:
         level = str(body.get("responsible_level") or "")
         if level not in LEVELS:
-            raise ValidationFailed("请选择责任层级：责任部门、部门负责人、审批人员或窗口人员", code="bad_responsible_level")
+            raise ValidationFailed("请选择责任层级：审批部门、部门负责人、审批人员或窗口工作人员", code="bad_responsible_level")
         decision["responsible_level"] = level
         if body.get("type"):
-            codes = {t["code"]: t["name"] for t in await violation_types(svc, tenant)}
-            if body["type"] not in codes:
+            known = {t["code"]: t for t in await violation_types(svc, tenant)}
+            chosen = known.get(body["type"])
+            if chosen is None:
                 raise ValidationFailed("未知的违规类型", code="bad_violation_type")
-            decision.update(type=body["type"], type_name=codes[body["type"]])
+            if chosen["level"] != level:
+                raise ValidationFailed(f"“{chosen['name']}”属于{LEVELS[chosen['level']]}层级，与所选责任层级不一致",
+                                       code="violation_level_mismatch")
+            decision.update(type=chosen["code"], type_name=chosen["name"], type_level=chosen["level"])
     return decision
 
 

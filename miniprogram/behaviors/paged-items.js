@@ -19,6 +19,7 @@ const EMPTY_LIST = {
   listLoaded: false,
   finished: false,
   listError: '',
+  similarOnly: false,
 }
 
 module.exports = Behavior({
@@ -66,6 +67,7 @@ module.exports = Behavior({
             listLoading: false,
             listLoaded: true,
             finished: cards.length === 0 || items.length >= body.total,
+            similarOnly: body.total > 0 && body.similar_total === body.total,
           })
         },
         (err) => {

@@ -156,3 +156,33 @@ test('opened from my cases without a code, the citizen is signed in to see it', 
   expect(lookup.header.Authorization).toBe('Bearer tok-new')
   expect(textOf(page.querySelector('.progress__header'))).toContain('审批中')
 })
+
+test('a supplement asked during review shows its list and stops the promised time', async () => {
+  const { reviewSupplementBody } = require('./helpers/case-fixtures')
+  const { page, api } = openProgress({
+    [`${BASE}/progress`]: { status: 200, body: reviewSupplementBody() },
+    [`${BASE}/resubmit`]: { status: 200, body: progressBody() },
+  }, { number: NUMBER, code: QUERY_CODE }, signedIn)
+  await settle()
+  expect(textOf(page.querySelector('.progress__header'))).toBe('个体工商户设立登记 审查中待补正')
+  expect(textOf(page.querySelector('.progress__due'))).toBe('承诺办结时间 暂停计时中，恢复后重新计算')
+  expect(textOf(page.querySelector('.progress__supplement'))).toContain('租赁合同为复印件，须核对原件')
+  const [material] = page.querySelectorAll('.progress__missing')
+  material.querySelector('.material-upload__button').dispatchEvent('tap')
+  await waitFor(() => textOf(material).includes('已上传'))
+  await tap(page.querySelector('.progress__resubmit'))
+  await settle()
+  expect(posts(api, 'resubmit')[0].data.materials.map((m) => m.name)).toEqual(['房屋租赁合同原件'])
+})
+
+test('a report-up case approved by the county is shown as sent up, never as approved', async () => {
+  const { reportUpBody } = require('./helpers/case-fixtures')
+  const { page } = openProgress({
+    [`${BASE}/progress`]: { status: 200, body: reportUpBody('approved', '县级审核通过，已报上级') },
+  }, { number: NUMBER, code: QUERY_CODE })
+  await settle()
+  const header = page.querySelector('.progress__header')
+  expect(textOf(header)).toBe('采矿权新立登记 县级审核通过，已报上级')
+  expect(textOf(header)).not.toContain('准予')
+  expect(page.instance.data.view.stateTheme).toBe('primary')
+})

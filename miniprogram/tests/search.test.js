@@ -130,3 +130,22 @@ test('clearing the box removes the results and shows the hint again', async () =
   expect(textsOf(page, '.search__result')).toHaveLength(0)
   expect(textOf(page)).toContain('拼音首字母')
 })
+
+test('an answer made only of similar items says so and marks each one 相近事项', async () => {
+  const similar = (n) => itemSummary(n, { name: n === 1 ? '娱乐场所经营许可' : `相近${n}`, similar: true, similar_label: '相近事项' })
+  const { page } = openSearch({
+    '/api/v1/items': { status: 200, body: Object.assign(itemsPage({ count: 2, total: 2, make: similar }), { similar_total: 2 }) },
+  }, { q: '开个歌厅' })
+  await settle()
+  expect(textOf(page.querySelector('.search__similar'))).toBe('没有找到完全符合的事项，以下是相近事项，请看看是否有您要办的')
+  const results = textsOf(page, '.search__result')
+  expect(results[0].split(' ')[0]).toBe('娱乐场所经营许可')
+  expect(results.every((r) => r.includes('相近事项'))).toBe(true)
+})
+
+test('exact results carry no similar mark', async () => {
+  const { page } = openSearch({ '/api/v1/items': licenceResults }, { q: '营业执照' })
+  await settle()
+  expect(page.querySelector('.search__similar')).toBeFalsy()
+  expect(textsOf(page, '.search__result').some((r) => r.includes('相近事项'))).toBe(false)
+})

@@ -9,7 +9,10 @@ const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000
 const CASE_NUMBER = /^\d{6}-\d{8}-\d{5,}$/
 const RECEIPT_PATH = '/m/case'
 const CODES_KEY = 'case_codes'
-const WITHDRAWABLE = ['submitted', 'supplement_requested', 'accepted', 'in_review', 'paused']
+const WITHDRAWABLE = ['submitted', 'supplement_requested', 'accepted', 'in_review', 'paused', 'review_supplement']
+const SUPPLEMENT_STATES = ['supplement_requested', 'review_supplement']
+const SUPPLEMENT_EVENTS = ['SupplementRequested', 'ReviewSupplementRequested']
+const STOPPED_STATES = ['paused', 'review_supplement']
 
 /** TDesign tag theme per case state. */
 const STATE_THEMES = {
@@ -19,6 +22,7 @@ const STATE_THEMES = {
   accepted: 'primary',
   in_review: 'primary',
   paused: 'warning',
+  review_supplement: 'danger',
   approved: 'success',
   refused: 'danger',
   forwarded: 'primary',
@@ -121,13 +125,19 @@ function newIdempotencyKey() {
   return `mp-${Date.now().toString(36)}-${random()}${random()}`
 }
 
+/** A report-up case approved by the county is not approved yet: it waits on the higher authority. */
+function stateTheme(summary) {
+  if (summary.kind === 'report_up' && (summary.state === 'approved' || summary.state === 'forwarded')) return 'primary'
+  return STATE_THEMES[summary.state] || 'default'
+}
+
 /** One row of "my cases". */
 function caseCard(summary) {
   return {
     number: summary.number,
     itemName: summary.item_name,
     stateLabel: summary.state_label,
-    stateTheme: STATE_THEMES[summary.state] || 'default',
+    stateTheme: stateTheme(summary),
     numberLine: strings.cases.numberLine(summary.number),
     submittedLine: summary.submitted_at ? strings.cases.submittedLine(chinaTime(summary.submitted_at)) : '',
   }
@@ -139,6 +149,7 @@ function stepView(event) {
 }
 
 function dueText(p) {
+  if (!p.due_at && STOPPED_STATES.includes(p.state)) return strings.progress.dueStopped
   if (!p.due_at) return strings.progress.dueNotStarted
   const time = chinaTime(p.due_at)
   return p.due_provisional ? strings.progress.dueProvisional(time) : time
@@ -147,13 +158,13 @@ function dueText(p) {
 /** The progress page's view of GET /api/v1/cases/{number}/progress. */
 function progressView(p) {
   const timeline = (p.timeline || []).slice().sort((a, b) => a.seq - b.seq).map(stepView)
-  const supplementEvent = (p.timeline || []).filter((e) => e.type === 'SupplementRequested').pop()
-  const supplement = p.state === 'supplement_requested'
+  const supplementEvent = (p.timeline || []).filter((e) => SUPPLEMENT_EVENTS.includes(e.type)).pop()
+  const supplement = SUPPLEMENT_STATES.includes(p.state)
   return {
     number: p.number,
     itemName: p.item_name,
     stateLabel: p.state_label,
-    stateTheme: STATE_THEMES[p.state] || 'default',
+    stateTheme: stateTheme(p),
     applicantName: p.applicant_name || '',
     submittedText: chinaTime(p.submitted_at),
     acceptedText: chinaTime(p.accepted_at),

@@ -27,6 +27,8 @@ function itemCard(item) {
     promisedText: strings.list.promised(item.promised_days),
     statutoryText: strings.list.statutory(item.statutory_days),
     online: !!item.online,
+    similar: !!item.similar,
+    similarText: item.similar_label || '',
   }
 }
 

@@ -77,6 +77,7 @@ module.exports = {
     placeholder: '输入事项名称、关键词或拼音首字母',
     hint: '可输入“办营业执照”“生孩子要办什么”或拼音首字母',
     empty: (q) => `没有找到与“${q}”相关的事项`,
+    similarOnly: '没有找到完全符合的事项，以下是相近事项，请看看是否有您要办的',
   },
 
   guide: {
@@ -211,6 +212,7 @@ module.exports = {
     dueAt: '承诺办结时间',
     dueProvisional: (time) => `${time}（预计）`,
     dueNotStarted: '受理后开始计时',
+    dueStopped: '暂停计时中，恢复后重新计算',
     delivery: '送达方式',
     outcomeReason: '说明',
     timeline: '办理过程',

@@ -1,5 +1,7 @@
 """The public power list over HTTP: browse, filter, search, paginate, read a guide."""
 
+from urllib.parse import quote
+
 import pytest
 
 
@@ -58,3 +60,17 @@ async def test_compression_report_compares_promised_with_statutory_days(api, see
     assert report["overall"]["count"] == seeded["items"]
     assert 0 < report["overall"]["ratio"] <= 0.5
     assert any(row["code"] == "scjgj" for row in report["departments"])
+
+
+async def test_a_question_the_words_miss_gets_similar_items_marked_as_such(api, seeded):
+    found = (await api.get(f"/api/v1/items?q={quote('开个歌厅')}")).json
+    assert found["items"] and found["items"][0]["name"] == "娱乐场所经营许可"
+    assert all(i["similar"] and i["similar_label"] == "相近事项" for i in found["items"])
+    assert found["similar_total"] == found["total"]
+    small = (await api.get(f"/api/v1/items?q={quote('小饭馆')}")).json  # answered with nothing before issue 14
+    assert small["items"] and small["items"][0]["name"] == "食品经营许可" and small["items"][0]["similar"] is False
+
+
+async def test_the_hotline_routing_words_reach_the_search_through_the_tenant(api, seeded):
+    found = (await api.get(f"/api/v1/items?q={quote('养猪场要办啥手续')}")).json["items"]
+    assert {i["department"]["code"] for i in found[:2]} == {"sthj"}

@@ -5,7 +5,7 @@ window.S365Cases = (() => {
   const KINDS = { immediate: '即办件', promised: '承诺件', joint: '联办件', report_up: '上报件' };
   const PAUSE_KINDS = { hearing: '听证', expert_review: '专家评审', inspection: '现场勘查或检验检测', public_notice: '公示' };
   const DELIVERY = { window: '窗口领取', post: '邮寄（EMS）', electronic: '电子证照' };
-  const OPEN_STATES = ['submitted', 'supplement_requested', 'accepted', 'in_review', 'paused'];
+  const OPEN_STATES = ['submitted', 'supplement_requested', 'accepted', 'in_review', 'paused', 'review_supplement'];
   const clock = new Intl.DateTimeFormat('zh-CN', {
     timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit',
     hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
@@ -50,14 +50,20 @@ window.S365Cases = (() => {
   function caseUrl(number, suffix) {
     return `/api/v1/cases/${encodeURIComponent(number)}${suffix || ''}`;
   }
-  /** Printable window documents that exist in the case's current state. */
+  /** Printable documents the case has now (the server lists them in ``view.documents``). */
+  const DOCUMENTS = {
+    receipt: ['/receipt', '打印受理回执'], 'supplement-notice': ['/supplement-notice', '打印补正通知书'],
+    'rejection-notice': ['/rejection-notice', '打印不予受理通知书'],
+    'review-supplement-notice': ['/review-supplement-notice', '打印审查中补正告知书'],
+    'decision-notice': ['/decision-notice', '打印办理决定书'], 'reply-notice': ['/reply-notice', '打印上级批复告知书'],
+  };
+  const DOC_KEYS = { receipt: 'receipt', 'supplement-notice': 'supplement', 'rejection-notice': 'rejection' };
   function documentLinks(view) {
     const doc = (key, path, label) => `<a class="button" data-doc="${key}" target="_blank" href="${caseUrl(view.number, path + '.html')}">${label}<span class="sr-only">（在新窗口打开）</span></a>
       <a class="button" data-doc="${key}-pdf" target="_blank" href="${caseUrl(view.number, path + '.pdf')}">${label}（大字 PDF）<span class="sr-only">（在新窗口打开）</span></a>`;
-    const links = [doc('receipt', '/receipt', '打印受理回执')];
-    if (view.state === 'supplement_requested') links.push(doc('supplement', '/supplement-notice', '打印补正通知书'));
-    if (view.state === 'rejected') links.push(doc('rejection', '/rejection-notice', '打印不予受理通知书'));
-    return links.join(' ');
+    const names = view.documents || ['receipt'];
+    return names.filter(name => DOCUMENTS[name])
+      .map(name => doc(DOC_KEYS[name] || name, ...DOCUMENTS[name])).join(' ');
   }
 
   // ---- item guides (for the supplement checklist) --------------------------------------------
@@ -94,7 +100,10 @@ window.S365Cases = (() => {
       fields: '<fieldset><legend>需补正的材料（勾选）</legend><div class="checklist"></div></fieldset>' + textarea('other', '其他需补正的材料（每行一项）') + input('reason', '说明'),
       buttons: [{ label: '一次性告知补正', action: 'supplement', body: supplementBody, done: '已一次性告知补正材料' }] },
     resubmit: { title: '补正后重新提交', fields: input('note', '补正说明'),
-      buttons: [{ label: '补正材料已收齐，重新提交', action: 'resubmit', body: f => ({ note: value(f, 'note') }), done: '已重新提交，等待受理' }] },
+      buttons: [{ label: '补正材料已收齐，重新提交', action: 'resubmit', body: f => ({ note: value(f, 'note') }), done: '已重新提交' }] },
+    review_supplement: { title: '审查中一次性告知补正（每件限一次，补正期间暂停计时）', setup: fillSupplementChecklist,
+      fields: '<fieldset><legend>需补正的材料（勾选）</legend><div class="checklist"></div></fieldset>' + textarea('other', '其他需补正的材料（每行一项）') + input('reason', '补正理由（必填）'),
+      buttons: [{ label: '一次性告知补正', action: 'review-supplement', body: supplementBody, done: '已一次性告知补正材料，暂停计时' }] },
     decide: { title: '当场办结（即办件）', fields: textarea('reason', '说明（不予办理时必填理由）'),
       buttons: [{ label: '准予办理（当场办结）', action: 'decide-at-window', cls: 'primary', body: f => ({ approve: true, reason: value(f, 'reason') }), done: '已当场办结：准予办理' },
         { label: '不予办理', action: 'decide-at-window', cls: 'danger', body: f => ({ approve: false, reason: value(f, 'reason') }), done: '已当场办结：不予办理' }] },
@@ -134,12 +143,14 @@ window.S365Cases = (() => {
     const approver = has('dept_approver') && view.departments.some(d => d.code === me.department);
     const s = view.state, out = [];
     if (clerk && s === 'submitted') out.push('accept', 'reject', 'supplement');
-    if ((clerk || officer) && s === 'supplement_requested') out.push('resubmit');
+    if ((clerk || officer) && (s === 'supplement_requested' || s === 'review_supplement')) out.push('resubmit');
     if (clerk && s === 'accepted' && view.kind === 'immediate') out.push('decide');
     if ((clerk || manager) && s === 'accepted' && view.kind !== 'immediate') out.push('dispatch');
     if (approver) {
       const mine = view.tasks.find(t => t.department === me.department && t.state === 'open');
       if (s === 'in_review' && mine) out.push('decision');
+      const askedInReview = (view.pauses || []).some(p => p.kind === 'review_supplement');
+      if (s === 'in_review' && mine && !askedInReview) out.push('review_supplement');
       if (s === 'in_review') out.push('pause');
       if (s === 'paused') out.push('resume');
       if (view.kind === 'report_up' && s === 'approved') out.push('forward');

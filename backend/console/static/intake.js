@@ -61,8 +61,10 @@ window.S365Intake = (() => {
     const q = form.q.value.trim();
     const data = await api('GET', `/api/v1/items?page_size=10&q=${encodeURIComponent(q)}`);
     const list = document.getElementById('item-results');
-    list.innerHTML = data.items.map(i => `<li><button type="button" data-code="${esc(i.code)}">选择<span class="sr-only">：${esc(i.name)}</span></button>
-      ${esc(i.name)} <span class="muted">${esc(i.kind_label)} · ${esc(i.department.name)} · ${i.level === 'township' ? '乡镇事项' : '县级事项'}</span></li>`).join('')
+    const similarOnly = data.total > 0 && data.similar_total === data.total;
+    list.innerHTML = (similarOnly ? '<li class="muted" data-testid="similar-note">没有找到完全符合的事项，以下是相近事项</li>' : '')
+      + data.items.map(i => `<li><button type="button" data-code="${esc(i.code)}">选择<span class="sr-only">：${esc(i.name)}</span></button>
+      ${esc(i.name)} ${i.similar ? `<span class="tag similar" data-testid="similar">${esc(i.similar_label)}</span> ` : ''}<span class="muted">${esc(i.kind_label)} · ${esc(i.department.name)} · ${i.level === 'township' ? '乡镇事项' : '县级事项'}</span></li>`).join('')
       || '<li class="muted">没有找到相关事项，请换个说法</li>';
     list.querySelectorAll('[data-code]').forEach(b => { b.onclick = () => choose(b.dataset.code).catch(fail); });
     document.getElementById('item-count').textContent = data.items.length ? `找到 ${data.total} 个事项，按 Tab 键逐个选择` : '';
@@ -145,9 +147,9 @@ window.S365Intake = (() => {
 
   async function start() {
     me = window.S365Cases.me();
+    setupWalkIn();  // before any request: a search typed while the page loads must not submit the form natively
     const profile = await api('GET', '/api/v1/tenant').catch(() => ({ townships: [] }));
     towns = Object.fromEntries(profile.townships.map(t => [t.code, t.name]));
-    setupWalkIn();
     await loadQueue().catch(fail);
   }
   return { start };

@@ -105,6 +105,7 @@ window.S365Items = (() => {
     form.online.checked = !!item.online;
     form.life_events.value = (item.life_events || []).join('，');
     form.themes.value = (item.themes || []).join('，');
+    form.aliases.value = (item.aliases || []).join('，');
     form.result_name.value = (item.result || {}).name || '';
     form.conditions.value = (item.conditions || []).join('\n');
     form.legal_basis.value = (item.legal_basis || []).join('\n');
@@ -124,7 +125,7 @@ window.S365Items = (() => {
       item_type: form.item_type.value, kind: form.kind.value, department: form.department.value, level: form.level.value,
       promised_days: Number(form.promised_days.value || 0), statutory_days: Number(form.statutory_days.value || 0),
       online: form.online.checked, effective_date: form.effective_date.value,
-      life_events: commas(form.life_events.value), themes: commas(form.themes.value),
+      life_events: commas(form.life_events.value), themes: commas(form.themes.value), aliases: commas(form.aliases.value),
       report_to: form.report_to.value.trim(), result: { name: form.result_name.value.trim() },
       phone: form.phone.value.trim(), complaint_phone: form.complaint_phone.value.trim(),
       conditions: lines(form.conditions.value), legal_basis: lines(form.legal_basis.value),

@@ -156,12 +156,19 @@ window.S365Supervision = (() => {
       <td><span class="tag ${esc(v.status)}">${esc(v.status_label)}</span></td><td>${buttons}</td></tr>`;
   }
 
+  /** The types of one responsible level (a type belongs to one level); the candidate's own type first chosen. */
+  function typeOptions(v, level) {
+    return state.types.filter(t => (t.level || 'department') === level)
+      .map(t => `<option value="${esc(t.code)}"${t.code === v.type ? ' selected' : ''}>${esc(t.name)}</option>`).join('');
+  }
+
   function decisionForm(v, kind) {
+    const start = v.type_level || 'department';
     const levels = v.responsible.map(r => {
       const who = r.level === 'department' ? (state.names[r.code] || r.code) : r.name;
-      return `<option value="${esc(r.level)}">${esc(r.level_label)}${who ? `（${esc(who)}）` : ''}</option>`;
+      return `<option value="${esc(r.level)}"${r.level === start ? ' selected' : ''}>${esc(r.level_label)}${who ? `（${esc(who)}）` : ''}</option>`;
     }).join('');
-    const types = state.types.map(t => `<option value="${esc(t.code)}"${t.code === v.type ? ' selected' : ''}>${esc(t.name)}</option>`).join('');
+    const types = typeOptions(v, start);
     const fields = kind === 'confirm'
       ? `<label>责任层级<select name="responsible_level">${levels}</select></label><label>违规类型<select name="type">${types}</select></label>`
       : '';
@@ -178,6 +185,9 @@ window.S365Supervision = (() => {
     row.insertAdjacentHTML('afterend', decisionForm(v, kind));
     const form = row.nextElementSibling.querySelector('form');
     form.querySelector('[data-cancel]').onclick = () => form.closest('tr').remove();
+    if (form.elements.responsible_level) {
+      form.elements.responsible_level.onchange = () => { form.elements.type.innerHTML = typeOptions(v, form.elements.responsible_level.value); };
+    }
     form.addEventListener('submit', async event => {
       event.preventDefault();
       const body = { reason: form.elements.reason.value.trim() };

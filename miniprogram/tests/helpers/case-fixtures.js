@@ -63,6 +63,24 @@ function supplementBody() {
   })
 }
 
+/** The same case after the department asked, once, during review for a missing original. */
+function reviewSupplementBody() {
+  const body = progressBody({
+    state: 'review_supplement',
+    state_label: '审查中待补正',
+    due_at: null,
+    missing_materials: ['房屋租赁合同原件'],
+  })
+  body.timeline.push(event(4, 'ReviewSupplementRequested', '审查中一次性告知补正（紫阳县市场监督管理局）',
+    '2026-11-29T03:00:00+00:00', { reason: '租赁合同为复印件，须核对原件', materials: ['房屋租赁合同原件'] }))
+  return body
+}
+
+/** A report-up case the county has approved: the higher authority has not decided yet. */
+function reportUpBody(state, label) {
+  return progressBody({ kind: 'report_up', kind_label: '上报件', state, state_label: label, item_name: '采矿权新立登记' })
+}
+
 /** Row n of "my cases". */
 function caseSummary(n, overrides = {}) {
   const body = progressBody({ number: `610924-20261128-${String(n).padStart(5, '0')}`, item_name: `测试事项${n}` })
@@ -102,4 +120,4 @@ function receiptLink(number = NUMBER, code = QUERY_CODE) {
   return `https://zwfw.ziyang.gov.cn/m/case?number=${number}&code=${code}`
 }
 
-module.exports = { NUMBER, QUERY_CODE, progressBody, supplementBody, caseSummary, townshipGuide, tenantBody, receiptLink }
+module.exports = { NUMBER, QUERY_CODE, progressBody, supplementBody, reviewSupplementBody, reportUpBody, caseSummary, townshipGuide, tenantBody, receiptLink }
