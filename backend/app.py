@@ -13,11 +13,12 @@ from backend.config import Settings
 from backend.console.handlers import CONSOLE_DIR, console_routes
 from backend.handlers import auth, cases, citizens, documents, health, items, meta, posts, supervision, uploads
 from backend.handlers import calendar_admin, org, violation_types, province, supervision_reports
-from backend.handlers import backups
+from backend.handlers import backups, satisfaction, satisfaction_admin
 from backend.handlers import metrics as metrics_handlers
 from backend import metrics
 from backend.handlers.base import NotFoundHandler
 from backend.mobile.handlers import mobile_routes
+from backend.mobile.rating import rating_routes
 from backend.openapi import build_document
 from backend.services.context import Services, system_clock
 from hotline import handlers as hotline_handlers
@@ -57,6 +58,8 @@ FEATURE_ROUTES: list = [
     province.default_handlers,
     metrics_handlers.default_handlers,
     backups.default_handlers,
+    satisfaction.default_handlers,
+    satisfaction_admin.default_handlers,
 ]
 
 
@@ -86,7 +89,7 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
 def make_app(settings: Settings, store: StoreHandle, clock=system_clock, **extras) -> tornado.web.Application:
     services = Services(db=store.db, settings=settings, clock=clock, extras=extras)
     app = tornado.web.Application(
-        api_routes() + console_routes() + mobile_routes(),
+        api_routes() + console_routes() + mobile_routes() + rating_routes(),
         default_handler_class=NotFoundHandler,
         template_path=str(CONSOLE_DIR / "templates"),
         static_path=str(CONSOLE_DIR / "static"),

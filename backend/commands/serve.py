@@ -9,6 +9,7 @@ import signal
 from backend.ops.scheduled_backup import backup_task
 from backend.services.notify_worker import notification_task
 from backend.services.reports import report_task
+from backend.services.satisfaction_results import satisfaction_task
 from backend.services.supervision_sweep import sweep_task
 from hotline.routing import nightly_task as hotline_nightly_task
 
@@ -17,7 +18,8 @@ HELP = "启动服务（API 与工作台） / serve the API and console"
 log = logging.getLogger("sunshine.serve")
 
 # Feature modules append ``async def task(services, stop_event)`` here: sweeps, retries, reports.
-BACKGROUND_TASKS: list = [notification_task, sweep_task, hotline_nightly_task, report_task, backup_task]
+BACKGROUND_TASKS: list = [notification_task, sweep_task, hotline_nightly_task, report_task, backup_task,
+                          satisfaction_task]
 
 
 def add_arguments(parser) -> None:

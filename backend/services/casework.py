@@ -36,14 +36,15 @@ from backend.domain.identity import mask_name
 from backend.domain.numbering import case_id
 from backend.domain.posts import Absence, Post
 from backend.domain.trail import event_from_document, event_to_document
-from backend.services import notifications, supervision, tenant_config
+from backend.services import notifications, rating_stages, supervision, tenant_config
 from backend.services.context import Services
 from backend.services.deadlines import deadline_fields
 from backend.store import batch, work
 
 log = logging.getLogger("sunshine.cases")
-# ``async deriver(svc, effects)``, after the queues: notices, then supervision (timers, open cases, journal)
-DERIVERS: list = [notifications.on_step, supervision.on_step]
+# ``async deriver(svc, effects)``, after the queues: notices, then supervision (timers, open cases, journal),
+# then the rating stages (default-rating timers, SMS rating invitations)
+DERIVERS: list = [notifications.on_step, supervision.on_step, rating_stages.on_step]
 MAX_RETRIES = 8
 
 

@@ -44,7 +44,7 @@ SHORT = 20  # WeChat "thing" values hold at most 20 characters
 
 TEMPLATE_LABELS = {"accepted": "受理通知", "supplement": "补正通知", "rejected": "不予受理通知",
                    "forwarded": "上报通知", "decided": "办理结果通知", "dispatched": "结果送达通知",
-                   "delivered": "办结通知"}
+                   "delivered": "办结通知", "rating": "评价邀请"}
 CHANNEL_LABELS = {"wechat": "微信订阅消息", "sms": "短信"}
 STATUS_LABELS = {"pending": "待发送", "retrying": "发送失败，等待重试", "sent": "已发送", "failed": "发送失败"}
 OUTCOME_LABELS = {"approved": "准予办理", "refused": "不予办理"}

@@ -48,10 +48,14 @@ CARDS = supervision.CARDS
 FIRST_SWEEP = datetime(2020, 1, 1, tzinfo=timezone.utc)
 KIND_LABELS = {"due_soon": "即将超期", "overdue": "超期未办结", "step_overdue": "审批环节超期",
                "acceptance_waiting": "网上申请超时未受理", "refused_without_reason": "不予受理/办理未说明理由",
-               "fee_outside_standard": "收费不符合标准"}
+               "fee_outside_standard": "收费不符合标准", "rectification_due": "差评整改即将到期",
+               "rectification_overdue": "差评整改超期"}
 LEVEL_LABELS = {"yellow": "黄牌", "red": "红牌"}
 STATUS_LABELS = {"open": "待处理", "acknowledged": "已签收", "closed": "已关闭"}
 FEE_CHECKS: list = []  # ``check(case, doc) -> list[CardSpec]``: the fees module adds 违规收费 rules here
+# ``async handle(svc, tenant, entries, now)`` per timer kind other modules file (the satisfaction module: default
+# ratings, rectification deadlines); run before the cursor moves, so they must be idempotent
+TIMER_HANDLERS: dict = {}
 
 declare(CARDS, IndexModel([("tenant", ASCENDING), ("status", ASCENDING), ("raised_at", DESCENDING)], name="tenant_status"))
 
@@ -228,7 +232,8 @@ async def sweep(svc: Services, tenant: str, lease: Lease, *, after_card=None,
     since = await timers.read_cursor(svc.db, tenant) or FIRST_SWEEP
     until = timers.minute_floor(now) - timers.SWEEP_LAG
     if until > since:
-        entries = [e for e in await timers.due(svc.db, tenant, since, until) if e.get("kind") == supervision.TIMER_KIND]
+        fallen = await timers.due(svc.db, tenant, since, until)
+        entries = [e for e in fallen if e.get("kind") == supervision.TIMER_KIND]
         counts["timers"] = len(entries)
         ctx = await SweepContext.load(svc, tenant) if entries else None
         for number in dict.fromkeys(e["number"] for e in entries if e.get("number")):
@@ -243,6 +248,11 @@ async def sweep(svc: Services, tenant: str, lease: Lease, *, after_card=None,
                 counts["raised" if new else "already"] += 1
                 if after_card is not None:
                     await after_card(counts)
+        for kind, handle in TIMER_HANDLERS.items():
+            theirs = [e for e in fallen if e.get("kind") == kind]
+            if theirs:
+                await handle(svc, tenant, theirs, now)
+                counts[f"{kind}_timers"] = len(theirs)
         counts["advanced"] = await timers.advance_cursor(svc.db, tenant, until, lease.token)
     counts["folded"] = await journal.fold(svc, tenant, lease.token)
     counts["checkpoint"] = await trail_check.maybe_checkpoint(svc, tenant, now, checkpoint_interval, lease.token)

@@ -33,6 +33,9 @@ CURRENT: dict[str, int] = {
     # citizens, notifications, uploads
     "citizens": 1, "ratings": 1, "notification_queue": 1, "notification_log": 1, "notification_claims": 1,
     "notify_senders": 1, "materials.files": 1, "materials.chunks": 1,
+    # satisfaction (好差评): pads, SMS links, bad-review rectification, survey samples, results
+    "rating_links": 1, "rating_pads": 1, "pad_codes": 1, "rectifications": 1, "rectification_appeals": 1,
+    "survey_samples": 1, "survey_attempts": 1, "satisfaction_published": 1, "satisfaction_reports": 1,
     # hotline
     "hotline_tickets": 1, "hotline_open": 1, "hotline_calls": 1, "hotline_call_tickets": 1,
     "hotline_citizen_tickets": 1, "hotline_models": 1, "hotline_corrections": 1, "hotline_shifts": 1,
