@@ -173,6 +173,8 @@ async def callback(svc: Services, tenant: str, number: str, stage: str, principa
 async def appeal(svc: Services, tenant: str, number: str, stage: str, citizen_id: str, reason: str) -> dict:
     """申诉 (once): the citizen disputes the outcome; a supervisor reviews it."""
     doc = await load(svc, tenant, number, stage)
+    if doc.get("appeal"):
+        raise Conflict("每条差评只能申诉一次，您已申诉过", code="already_appealed")
     if doc["status"] != "closed":
         raise Conflict("整改回访结束后才能申诉", code="appeal_too_early")
     now = svc.now()
