@@ -166,6 +166,41 @@ class ProvincePage(ConsolePage):
     nav_key = "province"
 
 
+class RatingPairingPage(ConsolePage):
+    """窗口评价器: pair the window's pad and call up the case just served for rating."""
+
+    template = "rating.html"
+    nav_key = "rating"
+
+
+class BadReviewsPage(ConsolePage):
+    """差评整改: bad reviews, their rectification, callbacks and appeals."""
+
+    template = "bad_reviews.html"
+    nav_key = "bad_reviews"
+
+
+class CallbacksPage(ConsolePage):
+    """回访抽样: draw samples, work the callback queue."""
+
+    template = "callbacks.html"
+    nav_key = "callbacks"
+
+
+class SatisfactionPage(ConsolePage):
+    """满意度结果: figures per window, staff, department and township; flags; publication; summaries."""
+
+    template = "satisfaction.html"
+    nav_key = "satisfaction"
+
+
+class RatingPadPage(BaseHandler):
+    """The kiosk pad at a window (评价器): no sign-in; it pairs with a code and then shows what the clerk calls up."""
+
+    def get(self) -> None:
+        self.render("pad.html", title="服务评价")
+
+
 class VendorFileHandler(tornado.web.StaticFileHandler):
     """Browser libraries installed by npm into backend/console/node_modules (never a CDN)."""
 
@@ -200,6 +235,11 @@ def console_routes() -> list:
         (r"/console/org", OrgPage),
         (r"/console/province", ProvincePage),
         (r"/console/violation-types", ViolationTypesPage),
+        (r"/console/rating", RatingPairingPage),
+        (r"/console/bad-reviews", BadReviewsPage),
+        (r"/console/callbacks", CallbacksPage),
+        (r"/console/satisfaction", SatisfactionPage),
+        (r"/console/pad", RatingPadPage),
         (r"/console/vendor/(echarts\.min\.js)", VendorFileHandler, {"path": str(VENDOR_DIR)}),
         (r"/api/docs", ApiReferencePage),
     ]
