@@ -169,3 +169,33 @@ async def test_printed_documents_sign_in_and_error_pages_pass_axe(page, world):
     await sign_in(page, api, "supervisor")
     await visit(page, sweep, api.base_url + world["report"]["html_url"], "daily report")
     assert not sweep.findings, sweep.report()
+
+
+async def test_satisfaction_pages_with_data_pass_axe(page, browser, world):
+    """The rating pad (kiosk, no sign-in) showing a case, bad reviews, the callback queue and the results."""
+    api, sweep = world["api"], Sweep()
+    clerk = await staff(api, "clerk2_a")
+    number = world["marriage"]
+    await clerk.post(f"/api/v1/cases/{number}/confirm-delivery", {"received_by": "本人"})
+    code = (await clerk.post("/api/v1/satisfaction/pads", {})).json["code"]
+    kiosk = await (await browser.new_context(locale="zh-CN")).new_page()
+    await kiosk.goto(f"{api.base_url}/console/pad?code={code}")
+    await kiosk.wait_for_selector("#pad-idle:not([hidden])")
+    assert (await clerk.post("/api/v1/satisfaction/pads/call-up", {"number": number})).status == 200
+    await kiosk.wait_for_selector("#rate-form:not([hidden])")
+    await kiosk.locator("[data-level='1']").press("Enter")
+    await sweep.check(kiosk, "rating pad with a case and bad-review reasons")
+    await kiosk.locator("#pad-reasons button").first.press("Enter")
+    await kiosk.locator("#pad-submit").press("Enter")
+    await kiosk.wait_for_selector("#pad-message.ok")
+    survey = await staff(api, "survey")
+    sample = await survey.post("/api/v1/satisfaction/samples", {"period": "2026H2", "size": 5})
+    assert sample.status == 201, sample.json
+    for username, path, ready in (("supervisor", "/console/bad-reviews", "#reviews tr[data-number]"),
+                                  ("manager", "/console/bad-reviews", "#reviews textarea[name=measures]"),
+                                  ("survey", "/console/callbacks", "#queue article.callback"),
+                                  ("survey", "/console/satisfaction", "#windows table"),
+                                  ("clerk2_a", "/console/rating", "#make-code")):
+        await sign_in(page, api, username)
+        await visit(page, sweep, api.base_url + path, f"{path} as {username}", ready)
+    assert not sweep.findings, sweep.report()
