@@ -15,7 +15,7 @@ function freshModules() {
   ;({ installFakeWx } = require('./helpers/fake-wx'))
 }
 const { itemsPage, licenceGuide, facets } = require('./helpers/fixtures')
-const { NUMBER, QUERY_CODE, progressBody, caseSummary, tenantBody } = require('./helpers/case-fixtures')
+const { NUMBER, QUERY_CODE, progressBody, caseSummary, tenantBody, ratingsBody, publishedBody } = require('./helpers/case-fixtures')
 
 const ROOT = path.resolve(__dirname, '..')
 const GUIDE = licenceGuide()
@@ -28,6 +28,8 @@ const ROUTES = {
   '/api/v1/my/cases': { status: 200, body: { items: [caseSummary(1), caseSummary(2)], total: 2, page: 1, page_size: 20 } },
   [`/api/v1/cases/${NUMBER}/progress`]: { status: 200, body: progressBody() },
   '/api/v1/hotline/messages': { status: 200, body: { items: [] } },
+  [`/api/v1/cases/${NUMBER}/ratings`]: { status: 200, body: ratingsBody() },
+  '/api/v1/public/satisfaction': { status: 200, body: publishedBody() },
 }
 /** Each page of app.json, opened the way the mini-program opens it, with what must show once loaded. */
 const PAGES = {
@@ -39,6 +41,7 @@ const PAGES = {
   'pages/cases/cases': { options: {}, ready: '.cases__case' },
   'pages/progress/progress': { options: { number: NUMBER, code: QUERY_CODE }, ready: '.progress__item' },
   'pages/message/message': { options: {}, ready: '.message__intro' },
+  'pages/results/results': { options: {}, ready: '.results__county' },
 }
 
 async function open(pagePath, elderly) {
@@ -170,7 +173,7 @@ test('the elderly home is simpler: common items, my cases and a big button that 
 
 test('every control that shows an icon, and the mode switch, has an aria-label for screen readers', () => {
   const files = JSON.parse(fs.readFileSync(path.join(ROOT, 'app.json'), 'utf8')).pages.map((p) => `${p}.wxml`)
-    .concat(['item-card', 'list-footer', 'material-upload'].map((c) => `components/${c}/${c}.wxml`))
+    .concat(['item-card', 'list-footer', 'material-upload', 'case-rating'].map((c) => `components/${c}/${c}.wxml`))
   const tags = files.flatMap((file) => (fs.readFileSync(path.join(ROOT, file), 'utf8')
     .match(/<t-(button|grid-item|icon|switch)\b[^>]*>/g) || []).map((tag) => ({ file, tag })))
   const iconic = tags.filter(({ tag }) => /^<t-(icon|switch)/.test(tag) || /\sicon="/.test(tag))
@@ -181,7 +184,7 @@ test('every control that shows an icon, and the mode switch, has an aria-label f
 
 test('every page and component imports the elder styles', () => {
   const sheets = JSON.parse(fs.readFileSync(path.join(ROOT, 'app.json'), 'utf8')).pages.map((p) => `${p}.wxss`)
-    .concat(['item-card', 'list-footer', 'material-upload'].map((c) => `components/${c}/${c}.wxss`))
+    .concat(['item-card', 'list-footer', 'material-upload', 'case-rating'].map((c) => `components/${c}/${c}.wxss`))
   sheets.forEach((sheet) => {
     expect({ sheet, imports: /@import "\.\.\/\.\.\/styles\/elder\.wxss";/.test(fs.readFileSync(path.join(ROOT, sheet), 'utf8')) })
       .toEqual({ sheet, imports: true })

@@ -199,6 +199,26 @@ function getMessage(number) {
   return signedInRequest({ path: `/api/v1/hotline/messages/${encodeURIComponent(number)}` })
 }
 
+/** GET /api/v1/cases/{number}/ratings: each rated stage of the citizen's case, with its rating and rectification. */
+function getRatings(number) {
+  return signedInRequest({ path: casePath(number, '/ratings') })
+}
+
+/** POST /api/v1/cases/{number}/ratings {stage, level 1-5, reasons, text}: rates one stage (once). */
+function rateCase(number, body) {
+  return signedInRequest({ path: casePath(number, '/ratings'), method: 'POST', data: body })
+}
+
+/** POST /api/v1/cases/{number}/ratings/{stage}/appeal {reason}: appeals a bad review's rectification (once). */
+function appealRating(number, stage, reason) {
+  return signedInRequest({ path: casePath(number, `/ratings/${stage}/appeal`), method: 'POST', data: { reason } })
+}
+
+/** GET /api/v1/public/satisfaction: the published satisfaction results (the latest period, or `period`). */
+function publishedResults(period) {
+  return request({ path: '/api/v1/public/satisfaction', query: { period } })
+}
+
 module.exports = {
   ApiError,
   buildQuery,
@@ -219,4 +239,8 @@ module.exports = {
   submitMessage,
   myMessages,
   getMessage,
+  getRatings,
+  rateCase,
+  appealRating,
+  publishedResults,
 }

@@ -35,6 +35,7 @@ Component({
     loadError: '',
     scanned: false,
     canClaim: false,
+    canRate: false,
     busy: false,
     actionError: '',
   },
@@ -48,7 +49,8 @@ Component({
         this.setData({ loadError: strings.progress.badLink })
         return Promise.resolve()
       }
-      this.setData({ scanned: this._case.scanned, canClaim: this._case.scanned && auth.hasToken() })
+      this.setData({ scanned: this._case.scanned, canClaim: this._case.scanned && auth.hasToken(),
+        canRate: !this._case.scanned && auth.hasToken() })
       return this.loadProgress()
     },
 

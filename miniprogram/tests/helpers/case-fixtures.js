@@ -120,4 +120,35 @@ function receiptLink(number = NUMBER, code = QUERY_CODE) {
   return `https://zwfw.ziyang.gov.cn/m/case?number=${number}&code=${code}`
 }
 
-module.exports = { NUMBER, QUERY_CODE, progressBody, supplementBody, reviewSupplementBody, reportUpBody, caseSummary, townshipGuide, tenantBody, receiptLink }
+const LEVELS = [[5, '非常满意'], [4, '满意'], [3, '基本满意'], [2, '不满意'], [1, '非常不满意']]
+
+/** GET /api/v1/cases/{number}/ratings: a promised case accepted (open to rating) and not finished yet. */
+function ratingsBody(stages) {
+  return {
+    number: NUMBER, item_name: '个体工商户设立登记', kind: 'promised', window_days: 7,
+    levels: LEVELS.map(([score, label]) => ({ score, label })),
+    good_reasons: ['办事效率高', '服务态度好', '一次办成'], bad_reasons: ['等候时间长', '多次跑腿', '服务态度差'],
+    stages: stages || [
+      { stage: 'accepted', label: '受理', reached: true, due_at: '2026-12-05T02:00:00+00:00', rated: false, can_rate: true,
+        rating: null, rectification: null },
+      { stage: 'finished', label: '办结', reached: false, due_at: null, rated: false, can_rate: false, rating: null,
+        rectification: null },
+    ],
+  }
+}
+
+/** GET /api/v1/public/satisfaction with two published half years. */
+function publishedBody(period = '2026H2') {
+  const label = period === '2026H2' ? '2026年下半年' : '2026年上半年'
+  return {
+    county: '紫阳县', periods: [{ period: '2026H2', label: '2026年下半年' }, { period: '2026H1', label: '2026年上半年' }],
+    results: {
+      period, period_label: label, county: { rated: 120, rate: period === '2026H2' ? 0.9667 : 0.9, defaults: 12 },
+      windows: [{ code: 'w01', name: '市场监管综合窗口', rated: 60, rate: 0.95 }],
+      departments: [{ code: 'mzj', name: '紫阳县民政局', rated: 40, rate: 1 }], townships: [],
+      flags: [], levels: LEVELS.map(([, label]) => label),
+    },
+  }
+}
+
+module.exports = { ratingsBody, publishedBody, NUMBER, QUERY_CODE, progressBody, supplementBody, reviewSupplementBody, reportUpBody, caseSummary, townshipGuide, tenantBody, receiptLink }
