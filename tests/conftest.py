@@ -46,15 +46,21 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def store_uri(tmp_path_factory) -> str:
-    """The real store for this test session: FerretDB on SQLite, started by our own runner."""
-    uri = os.environ.get("SUNSHINE_TEST_MONGODB_URI")
-    if uri:
-        yield uri
+def embedded_store(tmp_path_factory):
+    """FerretDB on SQLite for this test session, started by our own runner (None with SUNSHINE_TEST_MONGODB_URI)."""
+    if os.environ.get("SUNSHINE_TEST_MONGODB_URI"):
+        yield None
         return
     embedded = EmbeddedStore(tmp_path_factory.mktemp("ferretdb"), PROJECT_ROOT / ".tools" / "bin" / "ferretdb")
-    yield embedded.open()
+    embedded.open()
+    yield embedded
     embedded.close()
+
+
+@pytest.fixture(scope="session")
+def store_uri(embedded_store) -> str:
+    """The real store for this test session."""
+    return os.environ.get("SUNSHINE_TEST_MONGODB_URI") or embedded_store.uri
 
 
 class MovableClock:
