@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Awaitable, Callable
 
-from backend.ops import migration_0001
+from backend.ops import migration_0001, migration_0002
 from backend.services.context import Services
 from backend.store import lease as leases
 from backend.store import schema
@@ -47,6 +47,8 @@ class Migration:
 MIGRATIONS: list[Migration] = [
     Migration("0001-working-sets-into-work", "把工作集（队列、在办件、定时器、存证日志）迁入 work 集合（决定 0005）",
               {"work": 2}, migration_0001.run),
+    Migration(migration_0002.IDENT, "身份证号和手机号加密存入个人信息库，其余位置改存引用；记录链换链并由存证点确认（决定 0007）",
+              migration_0002.RAISES, migration_0002.run),
 ]
 
 
