@@ -4,6 +4,7 @@ changes, and the old key can then be removed; the command shows its progress and
 import asyncio
 import base64
 import hashlib
+import json
 import subprocess
 import sys
 from dataclasses import replace
@@ -79,3 +80,20 @@ async def test_the_command_shows_its_progress_and_production_without_keys_is_ref
         assert "Traceback" not in refused.stderr
     audit = await asyncio.to_thread(backend, "verify-trail", SUNSHINE_DATA_KEYS="", SUNSHINE_LOOKUP_KEY="")
     assert audit.returncode == 0 and "未发现篡改" in audit.stdout, audit.stdout + audit.stderr  # an auditor needs no key
+
+
+def test_the_embedded_store_gets_development_keys_and_says_so_loudly(start_server, tmp_path):
+    data = tmp_path / "var"
+    env = backend_env(SUNSHINE_DATA_DIR=data, SUNSHINE_DATA_KEYS="", SUNSHINE_LOOKUP_KEY="")
+    shown = subprocess.run([sys.executable, "-m", "backend", "config"], cwd=PROJECT_ROOT, capture_output=True,
+                           text=True, timeout=60, env=env)
+    assert shown.returncode == 0 and "开发密钥" in shown.stdout and "DEVELOPMENT KEYS" in shown.stdout
+    assert "DEVELOPMENT KEYS" in shown.stderr  # the log line
+    kept = (data / "dev-keys.json").read_text()
+    generated = json.loads(kept)
+    assert generated["data_keys"].startswith("dev-") and generated["data_keys"].split("=", 1)[1] not in shown.stdout
+    server = start_server(SUNSHINE_DATA_DIR=data, SUNSHINE_DATA_KEYS="", SUNSHINE_LOOKUP_KEY="",
+                          SUNSHINE_SEED_SAMPLE="false")
+    server.wait_ready()
+    server.stop()
+    assert "开发密钥" in server.log_path.read_text() and (data / "dev-keys.json").read_text() == kept
