@@ -114,6 +114,17 @@ class Settings:
     sweep_seconds: int = _setting(
         "SUNSHINE_SWEEP_SECONDS", 30, "Seconds between warning sweeps (the sweep lease lapses after four)"
     )
+    data_keys: str = _setting(
+        "SUNSHINE_DATA_KEYS", "",
+        "Keys encrypting ID and phone numbers at rest: id=base64 (32-byte AES key) pairs, comma-separated, the first "
+        "encrypts; empty with the embedded store: a generated development key in the data folder",
+        secret=True,
+    )
+    lookup_key: str = _setting(
+        "SUNSHINE_LOOKUP_KEY", "",
+        "Key (base64, 32 bytes) of the keyed hash that finds equal ID and phone numbers; set once, never changed",
+        secret=True,
+    )
     cti_secret: str = _setting(
         "SUNSHINE_CTI_SECRET", "", "Shared secret of the CTI webhook (HMAC-SHA256 signatures); empty turns the webhook off",
         secret=True,
@@ -184,6 +195,23 @@ def _check(settings: Settings) -> list[str]:
         problems.append("MINIPROGRAM_PAGE: 页面路径不以 / 开头且不带参数 / a page path without a leading / or a query")
     if not settings.default_tenant.isidentifier():
         problems.append("SUNSHINE_DEFAULT_TENANT: 只能包含字母、数字和下划线 / letters, digits and _ only")
+    problems += _key_problems(settings)
+    return problems
+
+
+def _key_problems(settings: Settings) -> list[str]:
+    from backend import keyring  # the formats live with the keys
+
+    problems = []
+    for env, value, parse in (("SUNSHINE_DATA_KEYS", settings.data_keys, keyring.parse_data_keys),
+                              ("SUNSHINE_LOOKUP_KEY", settings.lookup_key, keyring.parse_lookup_key)):
+        if value:
+            try:
+                parse(value)
+            except ValueError as exc:
+                problems.append(f"{env}: {exc}")
+    if bool(settings.data_keys) != bool(settings.lookup_key):
+        problems.append("SUNSHINE_DATA_KEYS 与 SUNSHINE_LOOKUP_KEY 须同时设置 / set both keys or neither")
     return problems
 
 

@@ -5,6 +5,8 @@ Set SUNSHINE_TEST_MONGODB_URI to run the same suite against a real MongoDB inste
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import itertools
 import json
 import os
@@ -31,6 +33,10 @@ pytest_plugins = ["tests.fakes.fixtures"]
 
 OUTPUT_DIR = PROJECT_ROOT / "test-output"
 _db_counter = itertools.count()
+# The suite's keys for personal data (test-only; a deployment makes its own with `python -m backend new-keys`)
+TEST_KEYS = {"SUNSHINE_DATA_KEYS": "test-2=" + base64.b64encode(hashlib.sha256(b"sunshine365 test key 2").digest()).decode()
+             + ",test-1=" + base64.b64encode(hashlib.sha256(b"sunshine365 test key 1").digest()).decode(),
+             "SUNSHINE_LOOKUP_KEY": base64.b64encode(hashlib.sha256(b"sunshine365 test lookup").digest()).decode()}
 
 
 def free_port() -> int:
@@ -40,15 +46,21 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def store_uri(tmp_path_factory) -> str:
-    """The real store for this test session: FerretDB on SQLite, started by our own runner."""
-    uri = os.environ.get("SUNSHINE_TEST_MONGODB_URI")
-    if uri:
-        yield uri
+def embedded_store(tmp_path_factory):
+    """FerretDB on SQLite for this test session, started by our own runner (None with SUNSHINE_TEST_MONGODB_URI)."""
+    if os.environ.get("SUNSHINE_TEST_MONGODB_URI"):
+        yield None
         return
     embedded = EmbeddedStore(tmp_path_factory.mktemp("ferretdb"), PROJECT_ROOT / ".tools" / "bin" / "ferretdb")
-    yield embedded.open()
+    embedded.open()
+    yield embedded
     embedded.close()
+
+
+@pytest.fixture(scope="session")
+def store_uri(embedded_store) -> str:
+    """The real store for this test session."""
+    return os.environ.get("SUNSHINE_TEST_MONGODB_URI") or embedded_store.uri
 
 
 class MovableClock:
@@ -80,7 +92,8 @@ def database_name(request) -> str:
 
 @pytest.fixture
 def settings(store_uri, database_name):
-    return load_settings(env={}, mongodb_uri=store_uri, database=database_name, seed_sample=False, background=False)
+    return load_settings(env=TEST_KEYS, mongodb_uri=store_uri, database=database_name, seed_sample=False,
+                         background=False)
 
 
 @pytest.fixture
@@ -188,7 +201,9 @@ async def api(store, settings, clock):
 
 
 def backend_env(**extra) -> dict:
+    """The environment of a ``python -m backend`` child: the suite's keys unless ``extra`` names others."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SUNSHINE_", "MONGODB_"))}
+    env.update(TEST_KEYS)
     env.update({k: str(v) for k, v in extra.items()})
     return env
 

@@ -27,6 +27,9 @@ def add_arguments(parser) -> None:
 
 
 def run(args, settings) -> int:
+    from backend import keyring
+
+    keyring.keyring_for(settings)  # production (MONGODB_URI) without keys for personal data: refused here
     if args.port:
         from dataclasses import replace
 
@@ -110,6 +113,7 @@ async def serve(settings, sockets=None, worker: int | None = None) -> int:
     where = "内置 FerretDB" if store.embedded else "MongoDB"
     if worker is None:
         print(f"阳光365 已启动：http://{settings.host}:{settings.port}/console/ （存储：{where}；Ctrl-C 停止）", flush=True)
+        _warn_development_keys(settings)
     try:
         await stop.wait()
     finally:
@@ -122,6 +126,14 @@ async def serve(settings, sockets=None, worker: int | None = None) -> int:
         await server.close_all_connections()
         await store.close()
     return 0
+
+
+def _warn_development_keys(settings) -> None:
+    from backend import keyring
+
+    if keyring.development_in_use(settings):
+        print("！！！个人信息使用开发密钥加密（" + str(settings.data_dir / keyring.DEV_FILE) + "），仅供开发演示，"
+              "生产环境请设置 SUNSHINE_DATA_KEYS 和 SUNSHINE_LOOKUP_KEY ！！！", flush=True)
 
 
 async def _watch_embedded(embedded, stop: asyncio.Event) -> None:

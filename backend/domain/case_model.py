@@ -121,8 +121,8 @@ class Application:
     kind: str
     channel: str
     applicant_name: str
-    applicant_id_number: str
-    applicant_phone: str
+    applicant_id_number: str  # the number's vault reference (``pii:idn:…``, see ``identity.is_reference``) or ""
+    applicant_phone: str  # the number's vault reference (``pii:tel:…``) or ""
     departments: tuple[str, ...]
     delivery_method: str
     delivery_address: str = ""

@@ -28,7 +28,8 @@ ANYONE, SIGNED_IN, CITIZEN = "*", "signed_in", "citizen"
 SCOPES = {
     "public": "公开", "tenant": "本县区", "own": "本人", "centre": "本服务中心", "department": "本部门",
     "case": "办件相关人员（受理中心窗口、办理部门、提交人、申请人）", "ticket": "热线工单相关单位",
-    "province": "本省各县区（仅统计数字）", "key": "凭接口密钥", "signature": "凭签名",
+    "province": "本省各县区（仅统计数字）",
+    "upload": "上传者本人、申请人，及可查看所属办件申请人完整信息或所属工单的人员", "key": "凭接口密钥", "signature": "凭签名",
 }
 
 

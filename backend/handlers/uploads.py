@@ -4,7 +4,7 @@ from urllib.parse import quote, unquote
 
 from backend.domain.errors import ValidationFailed
 from backend.handlers.base import APIHandler
-from backend.handlers.operations import ANY_SIGNED_IN, Op
+from backend.handlers.operations import ANY_SIGNED_IN, SIGNED_IN, Access, Op
 from backend.services import uploads
 
 BINARY = {"type": "string", "format": "binary"}
@@ -52,9 +52,9 @@ class UploadsHandler(APIHandler):
 
 
 class UploadHandler(APIHandler):
-    """Read one material back, shown inline; only its owner, staff of the county or the case's applicant."""
+    """Read one material back, shown inline: its owner, the case's applicant, staff who may see that applicant."""
 
-    ops = {"get": Op("查看申请材料（原文件）", ("申请材料",), ANY_SIGNED_IN, errors=(404,), extra={"responses": {
+    ops = {"get": Op("查看申请材料（原文件）", ("申请材料",), Access(frozenset({SIGNED_IN}), "upload"), errors=(404,), extra={"responses": {
         "200": {"description": "文件内容（inline）", "content": {t: {"schema": BINARY} for t in uploads.KINDS}}}})}
 
     async def get(self, file_id: str) -> None:

@@ -14,8 +14,10 @@ SKIPPED = frozenset({"sessions", "leases", "lease_claims", "schema_runs", "backu
 # Read in this order, last ones last: derived records before the records they derive from, so that
 # a backup taken while the server writes never holds a snapshot, a working-set entry or a checkpoint
 # ahead of ``case_steps`` (the authority). Cases that moved while the backup ran are rebuilt from
-# their steps on restore (see ``restore.repair_moved``).
-LAST = ("trail_checkpoints", "cases", "hotline_tickets", "work", "materials.files", "materials.chunks", "case_steps")
+# their steps on restore (see ``restore.repair_moved``). The vault (``pii``) comes after everything
+# that refers to it: a value is kept before the step naming it, so the backup holds every value named.
+LAST = ("trail_checkpoints", "cases", "hotline_tickets", "work", "materials.files", "materials.chunks", "case_steps",
+        "pii")
 
 
 def ordered(names: list[str]) -> list[str]:

@@ -6,11 +6,11 @@ from backend.domain.case_model import PAUSE_KINDS, PAUSE_LABELS, STATE_LABELS, T
 from backend.domain.case_documents import available_documents
 from backend.domain.progress_labels import event_label, public_outcome, state_label
 from backend.domain.errors import Forbidden, NotFound
-from backend.domain.identity import mask_id_number, mask_name, mask_phone
+from backend.domain.identity import ID_NUMBER, PHONE, is_reference, mask_id_number, mask_name, mask_phone
 from backend.domain.items import DELIVERY_METHODS, KINDS
 from backend.domain.numbering import display_query_code, normalize_query_code
 from backend.domain.roles import ROLE_LABELS
-from backend.services import audit, casework, tenant_config
+from backend.services import audit, casework, tenant_config, vault
 from backend.services.context import Services
 from backend.store import work
 
@@ -53,8 +53,9 @@ def _event_view(event, names: dict, public: bool, kind: str = "") -> dict:
     if event.type == "ResultDispatched":
         view["tracking_number"] = data.get("tracking_number", "")
     if not public:
-        if data.get("applicant_id_number"):
-            data["applicant_id_number"] = mask_id_number(data["applicant_id_number"])
+        for name, kind in (("applicant_id_number", ID_NUMBER), ("applicant_phone", PHONE)):
+            if data.get(name) and not is_reference(data[name]):  # stored before the vault: masked all the same
+                data[name] = vault.masked(kind, data[name])
         view.update(actor_id=event.actor_id, actor_name=event.actor_name, actor_post=event.actor_post,
                     hash=event.hash, data=data)
     return view
@@ -97,7 +98,7 @@ async def staff_view(svc: Services, tenant: str, number: str, principal: dict,
         await audit.record(svc, tenant, principal["id"], "case.personal_data_shown", {"number": number})
     return {
         **_summary(case, doc, names, staff=True), "query_code": display_query_code(case.app.query_code),
-        "applicant": _applicant(case, reading),
+        "applicant": await _applicant(svc, case, reading),
         "submitted_by": {"id": case.submitted_by_id, "name": case.submitted_by_name, "role": case.submitted_by_role},
         "form": doc.get("form", {}), "materials": doc.get("materials", []), "links": doc.get("links", {}),
         "delivery_address": case.app.delivery_address, "tracking_number": case.tracking_number,
@@ -130,8 +131,11 @@ def read_scope(principal: dict, case: Case, doc: dict) -> str:
     raise Forbidden("您无权查看该办件", code="case_out_of_scope")
 
 
-def _applicant(case: Case, reading: str) -> dict:
-    phone, id_number = case.app.applicant_phone, case.app.applicant_id_number
+async def _applicant(svc: Services, case: Case, reading: str) -> dict:
+    """Name, ID and phone numbers (read from the vault): ID numbers always masked, the rest as ``reading`` allows."""
+    refs = (case.app.applicant_phone, case.app.applicant_id_number)
+    values = await vault.reveal(svc, case.app.tenant, refs)
+    phone, id_number = (values.get(ref, "") for ref in refs)
     return {"name": case.app.applicant_name if reading == "contact" else mask_name(case.app.applicant_name),
             "id_number": mask_id_number(id_number) if id_number else "",
             "phone": (phone if reading == "contact" else mask_phone(phone)) if phone else ""}
@@ -157,8 +161,9 @@ async def progress(svc: Services, tenant: str, number: str, principal: dict | No
         raise NotFound("未找到该办件，请核对办件编号和查询码", code="case_not_found")
     names = await department_names(svc, tenant)
     summary = _summary(case, doc, names)
+    phone = await vault.reveal_one(svc, tenant, case.app.applicant_phone)
     return {**summary, "applicant_name": mask_name(case.app.applicant_name),
-            "applicant_phone": mask_phone(case.app.applicant_phone) if case.app.applicant_phone else "",
+            "applicant_phone": mask_phone(phone) if phone else "",
             "timeline": [_event_view(e, names, public=True, kind=case.kind) for e in case.events]}
 
 
@@ -225,7 +230,7 @@ async def receipt_view(svc: Services, tenant: str, number: str, principal: dict)
     return {
         "number": number, "query_code": case.app.query_code, "item_name": case.app.item_name,
         "item_version": case.app.item_version, "kind": case.kind, "applicant_name": case.app.applicant_name,
-        "applicant_phone": case.app.applicant_phone, "channel_label": view["channel_label"],
+        "applicant_phone": await vault.reveal_one(svc, tenant, case.app.applicant_phone), "channel_label": view["channel_label"],
         "accepted_at": case.accepted_at, "due_at": doc.get("due_at"), "promised_days": case.app.promised_days,
         "delivery_method_label": view["delivery_label"], "materials": materials,
         "clerk_name": acting.actor_name, "post_name": (post or {}).get("name", ""),

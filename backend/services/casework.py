@@ -32,11 +32,11 @@ from pymongo.errors import DuplicateKeyError
 from backend.domain import cases
 from backend.domain.case_model import Actor, Case, Step, apply
 from backend.domain.errors import Conflict, Forbidden, NotFound
-from backend.domain.identity import mask_name
+from backend.domain.identity import is_reference, mask_name
 from backend.domain.numbering import case_id
 from backend.domain.posts import Absence, Post
 from backend.domain.trail import event_from_document, event_to_document
-from backend.services import notifications, supervision, tenant_config
+from backend.services import notifications, supervision, tenant_config, vault
 from backend.services.context import Services
 from backend.services.deadlines import deadline_fields
 from backend.store import batch, work
@@ -285,7 +285,10 @@ async def _queues(svc: Services, effects: Effects) -> None:
 
 
 def person_keys(case: Case) -> list[tuple[str, str]]:
-    return [(kind, key) for kind, key in (("openid", case.app.applicant_openid), ("phone", case.app.applicant_phone),
+    """Who finds the case in their list: the mini-program user, the phone (by its keyed hash), the submitter."""
+    phone = case.app.applicant_phone
+    return [(kind, key) for kind, key in (("openid", case.app.applicant_openid),
+                                           ("phone", vault.pseudonym_of(phone) if is_reference(phone) else ""),
                                            ("submitter", case.submitted_by_id)) if key]
 
 

@@ -17,7 +17,7 @@ from backend.config import load_settings
 from backend.services import seed
 from backend.store.connection import StoreHandle, make_client
 from backend.store.indexes import ensure_indexes
-from tests.conftest import ApiClient, MovableClock
+from tests.conftest import TEST_KEYS, ApiClient, MovableClock
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -88,7 +88,7 @@ async def sign_in(page, server, username: str, password: str = "sunshine365", te
 async def module_console(store_uri):
     """One in-process server shared by a whole test module: the sample county on its own database and a clock
     the module can move. Tests in the module see each other's data, so they add to it and never assume it empty."""
-    settings = load_settings(env={}, mongodb_uri=store_uri, database=f"m{os.getpid()}_{uuid.uuid4().hex[:8]}",
+    settings = load_settings(env=TEST_KEYS, mongodb_uri=store_uri, database=f"m{os.getpid()}_{uuid.uuid4().hex[:8]}",
                              seed_sample=False, background=False)
     client = make_client(settings.mongodb_uri, settings)
     handle = StoreHandle(client=client, db=client[settings.database], embedded=None)
