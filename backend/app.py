@@ -11,7 +11,7 @@ import tornado.web
 
 from backend.config import Settings
 from backend.console.handlers import CONSOLE_DIR, console_routes
-from backend.handlers import auth, cases, citizens, documents, health, items, meta, posts, supervision, uploads
+from backend.handlers import auth, auth_sessions, cases, citizens, documents, health, items, meta, posts, supervision, uploads
 from backend.handlers import calendar_admin, org, province, supervision_reports
 from backend.handlers import backups
 from backend.handlers import metrics as metrics_handlers
@@ -34,6 +34,8 @@ def api_routes() -> list:
         (r"/api/openapi.json", meta.OpenAPIHandler),
         (r"/api/v1/tenant", meta.TenantHandler),
         (r"/api/v1/auth/login", auth.LoginHandler),
+        (r"/api/v1/auth/second-factor", auth.SecondFactorHandler),
+        (r"/api/v1/auth/second-factor/enrolment", auth.EnrolmentHandler),
         (r"/api/v1/auth/logout", auth.LogoutHandler),
         (r"/api/v1/auth/me", auth.MeHandler),
         (r"/api/v1/staff", auth.StaffHandler),
@@ -56,6 +58,7 @@ FEATURE_ROUTES: list = [
     province.default_handlers,
     metrics_handlers.default_handlers,
     backups.default_handlers,
+    auth_sessions.default_handlers,
 ]
 
 

@@ -22,6 +22,8 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 PROVINCE_ROLES = frozenset({"province_supervisor"})
+# Roles that sign in with a second factor (两步验证, TOTP) after the password.
+SECOND_FACTOR_ROLES = frozenset({"admin", "supervisor", "province_supervisor"})
 COUNTY_ROLES = frozenset(ROLE_LABELS) - PROVINCE_ROLES
 STAFF_ROLES = COUNTY_ROLES  # the roles of a county's staff (a province's accounts hold PROVINCE_ROLES)
 
