@@ -10,13 +10,14 @@ from functools import lru_cache
 import tornado.web
 
 from backend.config import Settings
-from backend.console.handlers import CONSOLE_DIR, console_routes
+from backend.console.handlers import CONSOLE_DIR, StaticFiles, console_routes
 from backend.handlers import auth, auth_sessions, cases, citizens, documents, health, items, meta, posts, supervision, uploads
 from backend.handlers import calendar_admin, org, province, supervision_reports
 from backend.handlers import backups
 from backend.handlers import metrics as metrics_handlers
 from backend import metrics
 from backend.handlers.base import NotFoundHandler
+from backend.handlers.security_headers import SecurityHeaders
 from backend.openapi import build_document
 from backend.services.context import Services, system_clock
 from hotline import handlers as hotline_handlers
@@ -93,6 +94,7 @@ def make_app(settings: Settings, store: StoreHandle, clock=system_clock, **extra
         template_path=str(CONSOLE_DIR / "templates"),
         static_path=str(CONSOLE_DIR / "static"),
         static_url_prefix="/console/static/",
+        static_handler_class=StaticFiles,
         log_function=log_request,
         services=services,
         store=store,
@@ -100,6 +102,8 @@ def make_app(settings: Settings, store: StoreHandle, clock=system_clock, **extra
         config=settings,
         compress_response=True,
     )
+
+    app.add_transform(SecurityHeaders)
 
     @lru_cache(maxsize=1)
     def openapi() -> dict:

@@ -49,6 +49,8 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("org", "机构设置", "/console/org", frozenset({"admin", "centre_manager"})),
     NavEntry("province", "全省概况", "/console/province", PROVINCE_ROLES),
     NavEntry("accounts", "账号管理", "/console/accounts", frozenset({"admin", "centre_manager"})),
+    NavEntry("sessions", "登录会话", "/console/sessions", frozenset({"admin"})),
+    NavEntry("security", "账号安全", "/console/security", STAFF_ROLES | PROVINCE_ROLES),
 ]
 
 

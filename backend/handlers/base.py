@@ -17,7 +17,7 @@ from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
 from backend import logs
 from backend.domain.errors import DomainError, Forbidden, NotFound, RequestRejected, TooManyRequests, Unauthenticated
-from backend.handlers import client_address, request_source
+from backend.handlers import client_address, request_source, security_headers
 from backend.handlers.operations import Op, parse_body
 from backend.services import accounts, sessions
 from backend.services.context import Services
@@ -99,6 +99,11 @@ class BaseHandler(tornado.web.RequestHandler):
         self.request.principal_id = (self.principal or {}).get("id", "")
         return self.principal
 
+    def get_template_namespace(self) -> dict:
+        namespace = super().get_template_namespace()
+        namespace.update(csp_nonce=security_headers.nonce_of(self.request), session_csrf=self.csrf_token())
+        return namespace
+
     def csrf_token(self) -> str:
         """The session's token for state-changing requests (the console puts it in each page)."""
         return (self.session or {}).get("csrf", "")
@@ -143,9 +148,10 @@ class APIHandler(BaseHandler):
         if len(self.request.body) > limit:
             raise RequestRejected(413, "body_too_large", f"请求内容过大（上限 {limit // 1024} KB）")
         await self.load_principal()
-        if self.request.method in MUTATING:
-            request_source.check(self, opens_session=self.opens_session)
         op = self.ops.get(self.request.method.lower())
+        if self.request.method in MUTATING:
+            request_source.check(self, opens_session=self.opens_session,
+                                 public=op.access.public if op is not None else self.public)
         if op is not None:
             return self._check_operation(op)
         if self.request.method in MUTATING and not self.public and not self.principal:

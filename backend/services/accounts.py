@@ -162,5 +162,7 @@ async def logout(svc: Services, token: str) -> None:
 
 
 async def list_staff(svc: Services, tenant: str) -> list[dict]:
+    """The county's accounts, each saying whether it has a second factor (两步验证)."""
     org = await tenant_config.org(svc, tenant)
-    return [public_staff(doc) for _, doc in sorted(org.staff.items())]
+    enrolled = await second_factor.enrolled_in(svc, tenant)
+    return [{**public_staff(doc), "second_factor": doc["_id"] in enrolled} for _, doc in sorted(org.staff.items())]
