@@ -10,8 +10,11 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+LOOPBACK_NAMES = {"127.0.0.1", "localhost"}
 
 
 def _setting(env: str, default, description: str, *, secret: bool = False):
@@ -48,7 +51,13 @@ class Settings:
         "SUNSHINE_STORE_TIMEOUT_MS", 1500, "How long a request waits for the store before answering 503"
     )
     session_hours: int = _setting("SUNSHINE_SESSION_HOURS", 12, "Lifetime of a staff or citizen session, in hours")
-    secure_cookies: bool = _setting("SUNSHINE_SECURE_COOKIES", False, "Mark session cookies Secure (behind HTTPS)")
+    session_idle_minutes: int = _setting(
+        "SUNSHINE_SESSION_IDLE_MINUTES", 30, "A staff session unused for this many minutes ends (signed out)"
+    )
+    secure_cookies: str = _setting(
+        "SUNSHINE_SECURE_COOKIES", "auto",
+        "Session cookies only over HTTPS: true, false, or auto (true unless SUNSHINE_PUBLIC_URL is http on this machine)",
+    )
     max_body_bytes: int = _setting("SUNSHINE_MAX_BODY_BYTES", 1024 * 1024, "Largest JSON request body accepted")
     max_upload_bytes: int = _setting(
         "SUNSHINE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, "Largest uploaded material (image or PDF)"
@@ -134,6 +143,20 @@ class Settings:
     def embedded(self) -> bool:
         return not self.mongodb_uri
 
+    @property
+    def development(self) -> bool:
+        """Running on a developer's machine: the public address is plain http on loopback
+        (http://127.0.0.1…, http://localhost…, http://[::1]…), as the default is."""
+        parts = urlsplit(self.public_url)
+        return parts.scheme == "http" and (parts.hostname or "") in LOOPBACK_NAMES | {"::1"} \
+            or (parts.scheme == "http" and (parts.hostname or "").startswith("127."))
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Whether cookies carry ``Secure``: as set, or by default everywhere but development."""
+        choice = self.secure_cookies.strip().lower()
+        return (not self.development) if choice == "auto" else choice in TRUE_WORDS
+
     def describe(self) -> list[tuple[str, str, str]]:
         """(env name, shown value, description) for every key, secrets hidden."""
         rows = []
@@ -175,8 +198,12 @@ def _check(settings: Settings) -> list[str]:
         problems.append("SUNSHINE_SWEEP_SECONDS: 应在 1-3600 秒之间 / must be 1-3600")
     if settings.session_hours < 1:
         problems.append("SUNSHINE_SESSION_HOURS: 至少 1 小时 / at least 1 hour")
+    if settings.session_idle_minutes < 1:
+        problems.append("SUNSHINE_SESSION_IDLE_MINUTES: 至少 1 分钟 / at least 1 minute")
     if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         problems.append(f"SUNSHINE_LOG_LEVEL: 取值无效 / unknown level {settings.log_level!r}")
+    if settings.secure_cookies.strip().lower() not in TRUE_WORDS | FALSE_WORDS | {"auto"}:
+        problems.append(f"SUNSHINE_SECURE_COOKIES: 应为 auto、true 或 false / auto, true or false, got {settings.secure_cookies!r}")
     if settings.log_format not in {"json", "text"}:
         problems.append(f"SUNSHINE_LOG_FORMAT: 应为 json 或 text / json or text, got {settings.log_format!r}")
     if not _is_clock_time(settings.backup_at):

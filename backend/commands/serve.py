@@ -76,9 +76,10 @@ async def _prepare_store(app) -> None:
 
 async def warm_up(svc) -> None:
     """Build what the first request of each county would otherwise wait for."""
-    from backend.services import catalog
+    from backend.services import catalog, passwords
     from hotline import knowledge, routing
 
+    await passwords.dummy_hash()  # the first sign-in of an unknown account must not pay for making it
     for tenant in [d["_id"] async for d in svc.db.tenants.find({}, {"_id": 1})]:
         await catalog.snapshot(svc, tenant)
         await routing.model_for(svc, tenant)
@@ -96,7 +97,8 @@ async def serve(settings, sockets=None, worker: int | None = None) -> int:
     app = make_app(settings, store)
     app.settings["readiness"]["warming"] = "store"  # until _prepare_store has run
     limit = max(settings.max_body_bytes, settings.max_upload_bytes) + 1024 * 1024
-    server = tornado.httpserver.HTTPServer(app, max_body_size=limit, xheaders=True)
+    # no xheaders: X-Real-IP and X-Forwarded-Proto are believed only from SUNSHINE_TRUSTED_PROXIES (client_address)
+    server = tornado.httpserver.HTTPServer(app, max_body_size=limit)
     if sockets is not None:
         server.add_sockets(sockets)
     else:

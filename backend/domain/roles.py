@@ -22,6 +22,8 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 PROVINCE_ROLES = frozenset({"province_supervisor"})
+# Roles that sign in with a second factor (两步验证, TOTP) after the password.
+SECOND_FACTOR_ROLES = frozenset({"admin", "supervisor", "province_supervisor"})
 COUNTY_ROLES = frozenset(ROLE_LABELS) - PROVINCE_ROLES
 STAFF_ROLES = COUNTY_ROLES  # the roles of a county's staff (a province's accounts hold PROVINCE_ROLES)
 
@@ -48,6 +50,8 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("org", "机构设置", "/console/org", frozenset({"admin", "centre_manager"})),
     NavEntry("province", "全省概况", "/console/province", PROVINCE_ROLES),
     NavEntry("accounts", "账号管理", "/console/accounts", frozenset({"admin", "centre_manager"})),
+    NavEntry("sessions", "登录会话", "/console/sessions", frozenset({"admin"})),
+    NavEntry("security", "账号安全", "/console/security", STAFF_ROLES | PROVINCE_ROLES),
 ]
 
 

@@ -1,7 +1,8 @@
 """Which documents belong to a backup: every collection, or the documents of one tenant (县区).
 
 Nearly every document carries ``tenant``; the exceptions are named here. Coordination state is
-never backed up: sessions (people sign in again), leases (the restored store starts its own
+never backed up: sessions and the state of signing in (people sign in again; second factors are
+kept), leases (the restored store starts its own
 chains), a migration's running marks and the records of earlier scheduled backups.
 """
 
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 from backend.store.work import prefix_range
 
-SKIPPED = frozenset({"sessions", "leases", "lease_claims", "schema_runs", "backups"})
+SKIPPED = frozenset({"sessions", "session_index", "login_failures", "login_known", "login_challenges", "totp_used",
+                     "leases", "lease_claims", "schema_runs", "backups"})
 
 # Read in this order, last ones last: derived records before the records they derive from, so that
 # a backup taken while the server writes never holds a snapshot, a working-set entry or a checkpoint

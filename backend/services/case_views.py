@@ -141,6 +141,9 @@ async def _applicant(svc: Services, case: Case, reading: str) -> dict:
             "phone": (phone if reading == "contact" else mask_phone(phone)) if phone else ""}
 
 
+PROGRESS_NOT_FOUND = "未找到该办件，请核对办件编号和查询码"
+
+
 async def progress(svc: Services, tenant: str, number: str, principal: dict | None, query_code: str,
                    loaded: tuple[Case, dict] | None = None) -> dict:
     """The public progress page: the applicant, or anyone with the receipt's query code; masked name only.
@@ -151,14 +154,14 @@ async def progress(svc: Services, tenant: str, number: str, principal: dict | No
     """
     try:
         case, doc = loaded or await casework.load(svc, tenant, number, catch_up=False)
-    except NotFound:
-        raise NotFound("未找到该办件，请核对办件编号", code="case_not_found") from None
+    except NotFound:  # one answer whether the number exists or not: no guessing which numbers do
+        raise NotFound(PROGRESS_NOT_FOUND, code="case_not_found") from None
     own = principal and principal.get("kind") == "citizen" and (
         principal["id"] == case.app.applicant_openid
         or await svc.db.case_index.find_one({"_id": f"{tenant}:openid:{principal['id']}:{number}"}))
     staff = principal and principal.get("kind") == "staff" and principal["tenant"] == tenant
     if not (own or staff or (query_code and normalize_query_code(query_code) == case.app.query_code)):
-        raise NotFound("未找到该办件，请核对办件编号和查询码", code="case_not_found")
+        raise NotFound(PROGRESS_NOT_FOUND, code="case_not_found")
     names = await department_names(svc, tenant)
     summary = _summary(case, doc, names)
     phone = await vault.reveal_one(svc, tenant, case.app.applicant_phone)

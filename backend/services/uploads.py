@@ -15,12 +15,17 @@ applicant in full, and each such reading by staff is audited (:func:`open_upload
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import io
 import unicodedata
 import uuid
+import warnings
 from datetime import datetime, timedelta
 
+import pypdf
 from gridfs import AsyncGridFSBucket
+from PIL import Image
 from gridfs.errors import NoFile
 from pymongo import ASCENDING, IndexModel
 
@@ -94,6 +99,35 @@ def check_type(declared: str, data: bytes) -> str:
     return actual
 
 
+def check_content(content_type: str, data: bytes) -> None:
+    """The file must be what its first bytes claim, read whole: a PDF that pypdf opens with at least one
+    page, an image Pillow reads as that format. A file that only starts like one (``%PDF-`` followed by
+    HTML, a PNG header on something else) is refused."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            readable = _read_pdf(data) if content_type == "application/pdf" else _read_image(content_type, data)
+    except Exception:  # noqa: BLE001 - whatever a broken file makes the parser raise, it is not that file
+        readable = False
+    if not readable:
+        kind = "PDF" if content_type == "application/pdf" else "图片"
+        raise ValidationFailed(f"文件已损坏或不是真正的{kind}，请重新扫描或导出后上传", code="unreadable_file")
+
+
+def _read_pdf(data: bytes) -> bool:
+    reader = pypdf.PdfReader(io.BytesIO(data), strict=False)  # real scans are often a little off
+    if reader.is_encrypted:
+        raise ValidationFailed("请上传未加密的 PDF 文件", code="encrypted_pdf")
+    return len(reader.pages) > 0
+
+
+def _read_image(content_type: str, data: bytes) -> bool:
+    with Image.open(io.BytesIO(data)) as image:
+        expected = {"image/jpeg": "JPEG", "image/png": "PNG"}[content_type]
+        image.verify()
+        return image.format == expected
+
+
 def clean_filename(raw: str, content_type: str) -> str:
     """A safe display name: no folders or control characters, at most 100 characters, the right extension."""
     name = unicodedata.normalize("NFC", raw or "").replace("\\", "/").rsplit("/", 1)[-1]
@@ -118,6 +152,7 @@ async def save_upload(svc: Services, tenant: str, owner: dict, filename: str, co
     """Check and store one upload for ``owner`` (a principal); returns {id, filename, content_type, size, sha256}."""
     check_size(svc, len(data))
     actual = check_type(content_type, data)
+    await asyncio.to_thread(check_content, actual, data)
     file_id = uuid.uuid4().hex
     name = clean_filename(filename, actual)
     sha256 = hashlib.sha256(data).hexdigest()

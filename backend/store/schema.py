@@ -30,7 +30,7 @@ CURRENT: dict[str, int] = {
     # supervision
     "cards": 1, "violations": 1, "violation_decisions": 1, "supervision_reports": 1, "tenant_settings": 1,
     # organisation and catalogue
-    "tenants": 1, "config_heads": 1, "staff": 1, "sessions": 1, "departments": 1, "townships": 1, "centres": 1,
+    "tenants": 1, "config_heads": 1, "staff": 1, "departments": 1, "townships": 1, "centres": 1,
     "posts": 1, "item_heads": 1, "item_versions": 1, "calendar_entries": 1, "audit_log": 1, "org_history": 1,
     # citizens, notifications, uploads
     "citizens": 1, "ratings": 1, "notification_queue": 2, "notification_log": 2, "notification_claims": 1,
@@ -40,6 +40,9 @@ CURRENT: dict[str, int] = {
     "hotline_citizen_tickets": 1, "hotline_models": 1, "hotline_corrections": 1, "hotline_shifts": 1,
     "hotline_handovers": 1, "kb_articles": 1, "cti_events": 2, "open311_requests": 1, "open311_keys": 1,
     "open311_key_revocations": 1,
+    # signing in: sessions and their list, failed attempts, remembered addresses, second factors
+    "sessions": 1, "session_index": 1, "login_failures": 1, "login_known": 1, "login_challenges": 1,
+    "second_factors": 1, "totp_used": 1,
     # running it
     "leases": 1, "lease_claims": 1, "schema_versions": 1, "schema_runs": 1, "backups": 1,
 }

@@ -5,6 +5,7 @@ import re
 from backend.openapi import api_routes, implemented_methods
 
 SAMPLE_PARAMS = {"number": "610924-20260101-00001", "version": "1", "fmt": "html", "kind": "departments",
+                 "sid": "0123456789abcdef", "username": "clerk_a",
                  "action": "deactivate", "which": "export"}
 
 

@@ -72,7 +72,8 @@ async def _resources(api) -> dict:
     return {"number": case["number"], "ticket": ticket["number"], "code": await code_of(api, "个体工商户设立登记"),
             "version": "1", "fmt": "html", "document": "receipt", "file_id": "nofile", "card_id": "ziyang:none",
             "violation_id": "ziyang:none", "report_id": "none", "shift_id": "none", "call_id": "call-1",
-            "phone": "13800001234", "token": "none", "kind": "departments", "which": "export", "action": "deactivate"}
+            "phone": "13800001234", "token": "none", "kind": "departments", "which": "export", "action": "deactivate",
+            "sid": "0123456789abcdef", "username": "clerk_b"}
 
 
 def _fill(path: str, values: dict) -> str:

@@ -1,7 +1,9 @@
 // Shared helpers of the staff console: one place that calls the JSON API.
 window.S365 = (() => {
+  // The session's token for state-changing requests (the server checks it when the session is a cookie).
+  const csrf = (document.querySelector('meta[name=csrf-token]') || {}).content || '';
   async function api(method, path, body) {
-    const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+    const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json', 'X-CSRF-Token': csrf } };
     if (body instanceof Blob) {  // a file sent as it is (uploads, workbooks)
       init.headers['Content-Type'] = body.type || 'application/octet-stream';
       init.body = body;
@@ -42,7 +44,7 @@ window.S365 = (() => {
     [/reason_required$/, ['reason', 'text']], [/^materials_required$/, ['other']],
     [/^tracking_number_required$/, ['tracking_number']], [/^content_/, ['content']],
     [/^target_required$/, ['department']], [/^invalid_date$/, ['date']], [/^calendar_note_required$/, ['note']],
-    [/^invalid_year$/, ['year']], [/^calendar_import/, ['rows']], [/^bad_credentials$/, ['password']],
+    [/^invalid_year$/, ['year']], [/^calendar_import/, ['rows']], [/^bad_credentials$/, ['password']], [/^(bad_totp|totp_reused)$/, ['code']],
   ];
   let errorIds = 0;
   function clearFieldErrors(form) {
