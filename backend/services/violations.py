@@ -32,7 +32,8 @@ TYPES_FILE = Path(__file__).with_name("violation_types.json")
 LEVELS = {"department": "责任部门", "department_head": "部门负责人", "approver": "审批人员", "window_clerk": "窗口人员"}
 STATUS_LABELS = {"candidate": "待认定", "confirmed": "已认定违规", "dismissed": "已排除"}
 TYPE_OF_CARD = {"overdue": "overdue", "step_overdue": "overdue", "acceptance_waiting": "acceptance_delay",
-                "refused_without_reason": "refusal_without_reason", "fee_outside_standard": "illegal_fee"}
+                "refused_without_reason": "refusal_without_reason", "fee_outside_standard": "illegal_fee",
+                "fee_wrong_case": "illegal_fee", "exemption_unapproved": "illegal_fee"}
 
 declare(VIOLATIONS, IndexModel([("tenant", ASCENDING), ("status", ASCENDING)], name="tenant_status"))
 

@@ -37,6 +37,9 @@ CURRENT: dict[str, int] = {
     "hotline_citizen_tickets": 1, "hotline_models": 1, "hotline_corrections": 1, "hotline_shifts": 1,
     "hotline_handovers": 1, "kb_articles": 1, "cti_events": 1, "open311_requests": 1, "open311_keys": 1,
     "open311_key_revocations": 1,
+    # fees (一窗式收费)
+    "fee_slips": 1, "fee_settlements": 1, "fee_ledger": 1, "fee_exemptions": 1, "fee_orders": 1, "fee_statements": 1,
+    "fee_mismatches": 1, "fee_resolutions": 1,
     # running it
     "leases": 1, "lease_claims": 1, "schema_versions": 1, "schema_runs": 1, "backups": 1,
 }
