@@ -13,7 +13,7 @@ from backend.config import Settings
 from backend.console.handlers import CONSOLE_DIR, console_routes
 from backend.handlers import auth, cases, citizens, documents, health, items, meta, posts, supervision, uploads
 from backend.handlers import calendar_admin, org, province, supervision_reports
-from backend.handlers import backups
+from backend.handlers import backups, fees
 from backend.handlers import metrics as metrics_handlers
 from backend import metrics
 from backend.handlers.base import NotFoundHandler
@@ -56,6 +56,7 @@ FEATURE_ROUTES: list = [
     province.default_handlers,
     metrics_handlers.default_handlers,
     backups.default_handlers,
+    fees.default_handlers,
 ]
 
 

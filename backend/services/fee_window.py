@@ -17,7 +17,7 @@ from pymongo.errors import DuplicateKeyError
 from backend.domain import case_fees, fees
 from backend.domain.case_model import SYSTEM, Actor, Case, Kind, State, Step
 from backend.domain.errors import Conflict, ValidationFailed
-from backend.services import audit, casework, fee_slips
+from backend.services import audit, casework, catalog, fee_slips
 from backend.services.context import Services
 from backend.store import work
 
@@ -125,7 +125,7 @@ async def void(svc: Services, tenant: str, principal: dict, slip: str, reason: s
     check_scope(principal, case, role)
     if case.fee_slip != slip:
         raise Conflict(f"缴款单 {slip} 已不是本办件当前的缴款单（当前为 {case.fee_slip}）", code="slip_not_current")
-    item = await casework.item_for_case(svc, case)
+    item = await catalog.item_version(svc, tenant, case.app.item_code, case.app.item_version)
     unknown = sorted(set(inputs) - set(fees.fee_inputs(item.fees)))
     if unknown:
         raise ValidationFailed(f"收费标准不使用这些信息：{'、'.join(unknown)}", code="unknown_fee_input")
