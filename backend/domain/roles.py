@@ -45,6 +45,10 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("supervision", "电子监察", "/console/supervision", frozenset({"supervisor", "centre_manager"})),
     NavEntry("calendar", "工作日历", "/console/calendar", frozenset({"admin", "centre_manager"})),
     NavEntry("org", "机构设置", "/console/org", frozenset({"admin", "centre_manager"})),
+    NavEntry("fees", "收费窗口", "/console/fees", frozenset({"fee_window", "centre_manager"})),
+    NavEntry("fee_exemptions", "减免与重开", "/console/fee-exemptions",
+             frozenset({"window_clerk", "centre_manager", "supervisor"})),
+    NavEntry("fee_reconcile", "收费对账", "/console/fee-reconcile", frozenset({"fee_window", "centre_manager", "supervisor"})),
     NavEntry("province", "全省概况", "/console/province", PROVINCE_ROLES),
     NavEntry("accounts", "账号管理", "/console/accounts", frozenset({"admin", "centre_manager"})),
 ]
