@@ -180,3 +180,25 @@ async def test_unknown_slips_and_bad_references_get_clear_chinese_errors(api, se
     case = await estate_case(api, clerk)
     bad = await fee.post(f"/api/v1/fees/slips/{case['fee']['slip']}/pay", {"reference": "银行"})
     assert bad.status == 422 and "流水号" in bad.error["message"]
+
+
+async def test_editing_a_fee_makes_a_new_version_and_a_case_keeps_the_standard_it_was_accepted_under(api, seeded):
+    manager, clerk, fee = await staff(api, "manager"), await staff(api, "clerk4_a"), await staff(api, "fee")
+    code = await code_of(api, LICENCE)
+    body = {"item_code": code, "applicant": APPLICANT, "accept": True}
+    before = (await clerk.post("/api/v1/cases", body)).json
+    item = (await manager.get(f"/api/v1/admin/items/{code}")).json["latest"]
+    for amount, words in ((-100, "不小于 0 的整数"), (12.5, "不小于 0 的整数"), ("十元", "不小于 0 的整数")):
+        wrong = {**item, "fees": [{**item["fees"][0], "amount_fen": amount}]}
+        refused = await manager.put(f"/api/v1/admin/items/{code}", {"expected_version": 1, "item": wrong})
+        assert refused.status == 422 and words in refused.error["message"], refused.json
+    dearer = {**item, "fees": [{**item["fees"][0], "amount_fen": 1500, "standard": "15 元/证"}]}
+    edited = await manager.put(f"/api/v1/admin/items/{code}", {"expected_version": 1, "item": dearer})
+    assert edited.status == 200 and edited.json["head"]["latest_version"] == 2
+    assert (await manager.post(f"/api/v1/admin/items/{code}/publish", {"version": 2})).status == 200
+    after = (await clerk.post("/api/v1/cases", body)).json
+    old = await clerk.post(f"/api/v1/cases/{before['number']}/decide-at-window", {"approve": True})
+    new = await clerk.post(f"/api/v1/cases/{after['number']}/decide-at-window", {"approve": True})
+    assert old.json["fee"]["total_fen"] == 1000 and new.json["fee"]["total_fen"] == 1500
+    paid = await fee.post(f"/api/v1/fees/slips/{old.json['fee']['slip']}/pay", {"reference": "BK-OLDVER-1"})
+    assert paid.json["total_yuan"] == "10.00"
