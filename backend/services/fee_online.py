@@ -127,7 +127,7 @@ async def query_missed(svc: Services, tenant: str, now: datetime) -> dict:
         counts["queried"] += 1
         settled = await fee_slips.settlement_of(svc, tenant, entry["slip"])
         try:
-            if settled and settled["outcome"] != "paid":
+            if settled and settled["channel"] != "wechat":  # voided, exempted or paid at the bank: close the order
                 await adapter(svc).close(entry["slip"])
                 counts["closed"] += 1
             elif settled is None:
