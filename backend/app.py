@@ -13,7 +13,7 @@ from backend.config import Settings
 from backend.console.handlers import CONSOLE_DIR, StaticFiles, console_routes
 from backend.handlers import auth, auth_sessions, cases, citizens, documents, health, items, meta, posts, supervision, uploads
 from backend.handlers import calendar_admin, org, violation_types, province, supervision_reports
-from backend.handlers import backups
+from backend.handlers import backups, fees
 from backend.handlers import metrics as metrics_handlers
 from backend import metrics
 from backend.handlers.base import NotFoundHandler
@@ -61,6 +61,7 @@ FEATURE_ROUTES: list = [
     metrics_handlers.default_handlers,
     backups.default_handlers,
     auth_sessions.default_handlers,
+    fees.default_handlers,
 ]
 
 

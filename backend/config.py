@@ -120,6 +120,18 @@ class Settings:
         "SMS template codes per notice: accepted=SMS_1,supplement=SMS_2,... (default=CODE covers the rest); "
         "variables ${item} ${number} ${state} ${note} ${time}",
     )
+    wechatpay_mchid: str = _setting("WECHATPAY_MCHID", "", "WeChat Pay merchant id (商户号); empty turns online payment off")
+    wechatpay_private_key: str = _setting(
+        "WECHATPAY_PRIVATE_KEY", "", "Merchant API private key: PEM text or the path of the PEM file", secret=True
+    )
+    wechatpay_cert_serial_no: str = _setting("WECHATPAY_CERT_SERIAL_NO", "", "Serial number of the merchant API certificate")
+    wechatpay_apiv3_key: str = _setting("WECHATPAY_APIV3_KEY", "", "Merchant APIv3 key (32 characters)", secret=True)
+    wechatpay_api_base: str = _setting("WECHATPAY_API_BASE", "https://api.mch.weixin.qq.com", "WeChat Pay API base URL")
+    wechatpay_cert_dir: str = _setting("WECHATPAY_CERT_DIR", "", "Folder where downloaded platform certificates are kept")
+    wechatpay_query_after: int = _setting(
+        "WECHATPAY_QUERY_AFTER_SECONDS", 300,
+        "Seconds after an online order without notification before its state is queried from WeChat Pay",
+    )
     sweep_seconds: int = _setting(
         "SUNSHINE_SWEEP_SECONDS", 30, "Seconds between warning sweeps (the sweep lease lapses after four)"
     )

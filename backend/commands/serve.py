@@ -7,6 +7,7 @@ import logging
 import signal
 
 from backend.ops.scheduled_backup import backup_task
+from backend.services.fee_checks import fee_task
 from backend.services.notify_worker import notification_task
 from backend.services.reports import report_task
 from backend.services.supervision_sweep import sweep_task
@@ -17,7 +18,7 @@ HELP = "启动服务（API 与工作台） / serve the API and console"
 log = logging.getLogger("sunshine.serve")
 
 # Feature modules append ``async def task(services, stop_event)`` here: sweeps, retries, reports.
-BACKGROUND_TASKS: list = [notification_task, sweep_task, hotline_nightly_task, report_task, backup_task]
+BACKGROUND_TASKS: list = [notification_task, sweep_task, hotline_nightly_task, report_task, backup_task, fee_task]
 
 
 def add_arguments(parser) -> None:

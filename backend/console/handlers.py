@@ -182,6 +182,27 @@ class ProvincePage(ConsolePage):
     nav_key = "province"
 
 
+class FeesPage(ConsolePage):
+    """收费窗口: find a slip by number or QR code, take the payment, print; slips awaiting payment, refunds owed."""
+
+    template = "fees.html"
+    nav_key = "fees"
+
+
+class FeeExemptionsPage(ConsolePage):
+    """减免与重开: the window asks for exemptions and reissues slips; the centre manager decides; supervisors read."""
+
+    template = "fee_exemptions.html"
+    nav_key = "fee_exemptions"
+
+
+class FeeReconcilePage(ConsolePage):
+    """收费对账: the daily statement, statement files and the mismatches to resolve."""
+
+    template = "fee_reconcile.html"
+    nav_key = "fee_reconcile"
+
+
 class StaticFiles(tornado.web.StaticFileHandler):
     """The console's own files; a 405 names the methods allowed."""
 
@@ -227,6 +248,9 @@ def console_routes() -> list:
         (r"/console/org", OrgPage),
         (r"/console/province", ProvincePage),
         (r"/console/violation-types", ViolationTypesPage),
+        (r"/console/fees", FeesPage),
+        (r"/console/fee-exemptions", FeeExemptionsPage),
+        (r"/console/fee-reconcile", FeeReconcilePage),
         (r"/console/vendor/(echarts\.min\.js)", VendorFileHandler, {"path": str(VENDOR_DIR)}),
         (r"/api/docs", ApiReferencePage),
     ]

@@ -24,7 +24,8 @@ EVENT_LABELS = {
     "TaskHandedOver": "AB岗顶岗移交", "CasePaused": "暂停计时", "CaseResumed": "恢复计时",
     "CaseApproved": "准予办理", "CaseRefused": "不予办理", "CaseForwarded": "报送上级机关",
     "ReplyRecorded": "登记上级批复", "ResultDispatched": "结果已发出", "ResultDelivered": "已送达，办结",
-    "CaseWithdrawn": "申请人撤回",
+    "CaseWithdrawn": "申请人撤回", "PaymentRequested": "开具缴款单，等待缴费", "SlipVoided": "缴款单作废并重新开具",
+    "FeePaid": "已缴费", "FeeExempted": "已减免", "RefundDue": "应退费", "RefundCompleted": "已退费",
 }
 
 
@@ -107,12 +108,29 @@ async def staff_view(svc: Services, tenant: str, number: str, principal: dict,
                    "assignee": t.assignee_id, "state": t.state, "state_label": TASK_LABELS.get(t.state, t.state),
                    "opened_at": t.opened_at, "closed_at": t.closed_at, "decided_by": t.decided_by_name,
                    "opinion": t.opinion} for t in case.tasks],
+        "fee": await fee_view(svc, case, with_amounts=True),
         "pauses": [{"kind": p.kind, "kind_label": PAUSE_LABELS.get(p.kind, "补正"), "reason": p.reason,
                     "started_at": p.started_at, "ended_at": p.ended_at} for p in case.pauses],
         "due_explanation": doc.get("due_explanation", ""), "version": case.version,
         "documents": available_documents(case),
         "timeline": [_event_view(e, names, public=False, kind=case.kind) for e in case.events],
     }
+
+
+async def fee_view(svc: Services, case: Case, with_amounts: bool) -> dict | None:
+    """The slip in force: 待缴费 / 已缴费 / 已减免, with its lines and total only for the applicant and staff."""
+    if not case.fee_slip:
+        return None
+    from backend.services import fee_slips
+
+    try:
+        doc = await fee_slips.slip_doc(svc, case.app.tenant, case.fee_slip)
+    except NotFound:  # a step whose slip was not derived yet: shown as due
+        return {"slip": case.fee_slip, "state": "due", "state_label": "待缴费"}
+    view = fee_slips.slip_view(doc, await fee_slips.settlement_of(svc, case.app.tenant, case.fee_slip), with_amounts)
+    if with_amounts and case.refund_due_fen:
+        view.update(refund_due_fen=case.refund_due_fen, refunded=case.refunded_at is not None)
+    return view
 
 
 def read_scope(principal: dict, case: Case, doc: dict) -> str:
@@ -167,6 +185,7 @@ async def progress(svc: Services, tenant: str, number: str, principal: dict | No
     phone = await vault.reveal_one(svc, tenant, case.app.applicant_phone)
     return {**summary, "applicant_name": mask_name(case.app.applicant_name),
             "applicant_phone": mask_phone(phone) if phone else "",
+            "fee": await fee_view(svc, case, with_amounts=bool(own)),
             "timeline": [_event_view(e, names, public=True, kind=case.kind) for e in case.events]}
 
 

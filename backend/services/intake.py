@@ -23,7 +23,7 @@ from datetime import timedelta
 
 from pymongo.errors import DuplicateKeyError
 
-from backend.domain import cases
+from backend.domain import cases, fees
 from backend.domain.case_model import Application, Case
 from backend.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.domain.identity import ID_NUMBER, PHONE, validate_id_number, validate_mobile
@@ -162,6 +162,8 @@ async def submit(svc: Services, tenant: str, principal: dict, payload: dict, ide
     if channel in ("miniprogram", "proxy") and not applicant["phone"]:
         raise ValidationFailed("网上申请和代办须填写申请人手机号码，便于通知办理进度", code="phone_required")
     form, materials, links = parse_form(payload), parse_materials(payload), parse_links(payload)
+    if item.fees:
+        fees.slip_lines(item.fees, form)  # the facts the fee standard needs are on the form (计费信息)
     delivery = payload.get("delivery") if isinstance(payload.get("delivery"), dict) else {}
     method = _text(delivery, "method", 20) or "window"
     if method not in item.delivery_methods and item.delivery_methods:
@@ -183,14 +185,14 @@ async def submit(svc: Services, tenant: str, principal: dict, payload: dict, ide
             delivery_address=_text(delivery, "address", 200), item_version=item.version,
             promised_days=item.promised_days, statutory_days=item.statutory_days, higher_authority=item.report_to,
             applicant_openid=principal["id"] if channel == "miniprogram" else "", centre=centre,
-            form_digest=_digest(form, materials))
+            form_digest=_digest(form, materials), fee_stage=item.fee_stage if item.fees else "")
 
     def first_step(number: str):
         now = svc.now()
         step = cases.submit(application(number), actor, now)
         if accept:
             step = step.then(cases.accept(step.case, actor, now))
-            if item.kind != "immediate":
+            if step.case.state == "accepted" and item.kind != "immediate":
                 step = step.then(cases.start_review(step.case, actor, now, posts))
         return step
 

@@ -43,6 +43,9 @@ CURRENT: dict[str, int] = {
     # signing in: sessions and their list, failed attempts, remembered addresses, second factors
     "sessions": 1, "session_index": 1, "login_failures": 1, "login_known": 1, "login_challenges": 1,
     "second_factors": 1, "totp_used": 1,
+    # fees (一窗式收费)
+    "fee_slips": 1, "fee_settlements": 1, "fee_ledger": 1, "fee_exemptions": 1, "fee_orders": 1, "fee_statements": 1,
+    "fee_mismatches": 1, "fee_resolutions": 1,
     # running it
     "leases": 1, "lease_claims": 1, "schema_versions": 1, "schema_runs": 1, "backups": 1,
 }

@@ -31,7 +31,7 @@ async def fuzz(base_url: str, output_dir, name: str, *extra: str) -> str:
     return output
 
 
-def tested(output: str) -> tuple[int, int]:
+def counts(output: str) -> tuple[int, int]:
     selected = re.search(r"Selected: (\d+)/(\d+)", output)
     return int(selected.group(1)), int(selected.group(2))
 
@@ -44,7 +44,7 @@ async def test_the_document_is_valid_openapi_3_1(api):
 
 async def test_fuzzing_as_an_anonymous_caller_finds_nothing(api, seeded, output_dir):
     output = await fuzz(api.base_url, output_dir, "anonymous")
-    selected, total = tested(output)
+    selected, total = counts(output)
     assert selected == total and "Tested: %d" % total in output, "every operation is fuzzed"
 
 
@@ -53,6 +53,6 @@ async def test_fuzzing_as_the_administrator_finds_nothing(api, seeded, output_di
     await admin.login("admin")
     output = await fuzz(api.base_url, output_dir, "staff", "-H", f"Authorization: Bearer {admin.token}",
                         "--exclude-path", STAFF_LEAVES_OUT)
-    selected, total = tested(output)
+    selected, total = counts(output)
     assert selected == total - 1 and "Tested: %d" % selected in output, "every operation but sign-out is fuzzed"
     assert (await admin.get("/api/v1/auth/me")).status == 200, "the session lasted the whole run"

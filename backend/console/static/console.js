@@ -42,8 +42,9 @@ window.S365 = (() => {
     [/^id_number/, ['id_number']], [/^(mobile|bad_phone|phone_required)/, ['phone', 'caller_phone']],
     [/^applicant_required$/, ['name']], [/^(township_required|unknown_township)$/, ['township']],
     [/reason_required$/, ['reason', 'text']], [/^materials_required$/, ['other']],
-    [/^tracking_number_required$/, ['tracking_number']], [/^content_/, ['content']],
-    [/^target_required$/, ['department']], [/^invalid_date$/, ['date']], [/^calendar_note_required$/, ['note']],
+    [/^tracking_number_required$/, ['tracking_number']], [/^reference_required$/, ['reference']],
+    [/^(slip_required|slip_not_found)$/, ['q', 'slip']], [/^(unknown_fee_input|fee_input_missing)$/, ['inputs']], [/^content_/, ['content']],
+    [/^target_required$/, ['department']], [/^invalid_date$/, ['date', 'day']], [/^calendar_note_required$/, ['note']],
     [/^invalid_year$/, ['year']], [/^calendar_import/, ['rows']], [/^bad_credentials$/, ['password']], [/^(bad_totp|totp_reused)$/, ['code']],
   ];
   let errorIds = 0;
