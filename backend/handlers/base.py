@@ -108,11 +108,12 @@ class BaseHandler(tornado.web.RequestHandler):
         """The session's token for state-changing requests (the console puts it in each page)."""
         return (self.session or {}).get("csrf", "")
 
-    def write_error(self, status_code: int, **kwargs) -> None:
-        """A 405 names the methods that are allowed (every handler, pages included)."""
-        if status_code == 405:
+    def finish(self, chunk=None):
+        """A 405 names the methods that are allowed, whoever wrote the error (every handler, pages and
+        webhooks with their own error formats included)."""
+        if self.get_status() == 405 and "Allow" not in self._headers:
             self.set_header("Allow", ", ".join(m.upper() for m in allowed_methods(type(self))))
-        super().write_error(status_code, **kwargs)
+        return super().finish(chunk)
 
     def get_current_user(self):
         return self.principal
@@ -230,8 +231,6 @@ class APIHandler(BaseHandler):
             status_code, (code, message) = exc.status_code, HTTP_MESSAGES[exc.status_code]
         self.set_status(status_code)
         self.set_header("Content-Type", "application/json; charset=UTF-8")
-        if status_code == 405:
-            self.set_header("Allow", ", ".join(m.upper() for m in allowed_methods(type(self))))
         error = {"code": code, "message": message, "request_id": self.request_id}
         if details:
             error["details"] = details

@@ -45,13 +45,13 @@ class SlipHandler(APIHandler):
 class OpenSlipsHandler(APIHandler):
     """Slips awaiting payment, or refunds owed."""
 
-    ops = {"get": Op("待缴费的缴款单与待退费（kind=slips|refunds）", TAGS, staff(*LEDGER_READERS), answers={200: "列表"},
+    ops = {"get": Op("待缴费的缴款单与待退费（kind=slips|refunds）", TAGS, staff(*LEDGER_READERS), answers={200: "列表"}, errors=(422,),
                      parameters=({"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["slips", "refunds"]}},))}
 
     async def get(self) -> None:
         kind = {"slips": "feeslip", "refunds": "refund"}.get(self.get_query_argument("kind", "slips"))
         if kind is None:
-            raise ValidationFailed("kind 只能是 slips 或 refunds", code="bad_kind")
+            raise ValidationFailed("列表类型（kind）只能是 slips（待缴费）或 refunds（待退费）", code="bad_kind")
         items = await fee_window.work_list(self.svc, self.principal["tenant"], kind)
         self.send_json({"items": items, "total": len(items)})
 

@@ -37,12 +37,13 @@ def order_key(tenant: str, slip: str) -> str:
 
 
 def adapter(svc: Services) -> WeChatPayV3:
-    """The WeChat Pay adapter from settings, built once per process; 503 when payment is not set up."""
+    """The WeChat Pay adapter from settings, built once per process. Without a merchant, paying online is
+    switched off and answers 404 (as a mini-program login or a CTI webhook that is not configured does)."""
     pay = svc.extras.get(_ADAPTER)
     if pay is None:
         s = svc.settings
         if not (s.wechatpay_mchid and s.wechatpay_private_key and s.wechatpay_apiv3_key and s.wechat_appid):
-            raise ServiceUnavailable("微信支付未开通，请到银行收费窗口缴费", code="wechatpay_not_configured")
+            raise NotFound("微信支付未开通，请到银行收费窗口缴费", code="wechatpay_not_configured")
         pay = WeChatPayV3(PayConfig(s.wechatpay_mchid, s.wechat_appid, s.wechatpay_private_key,
                                     s.wechatpay_cert_serial_no, s.wechatpay_apiv3_key, s.wechatpay_api_base,
                                     s.wechatpay_cert_dir))

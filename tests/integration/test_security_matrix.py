@@ -75,7 +75,6 @@ async def _resources(api) -> dict:
             "violation_id": "ziyang:none", "report_id": "none", "shift_id": "none", "call_id": "call-1",
             "phone": "13800001234", "token": "none", "kind": "departments", "which": "export", "action": "deactivate",
             "sid": "0123456789abcdef", "username": "clerk_b",
-
             "slip": estate["fee"]["slip"], "tenant": "ziyang", "mismatch_id": "ziyang:bank:2026-11-23:0001"}
 
 
