@@ -10,15 +10,16 @@ from functools import lru_cache
 import tornado.web
 
 from backend.config import Settings
-from backend.console.handlers import CONSOLE_DIR, console_routes
-from backend.handlers import auth, cases, citizens, documents, health, items, meta, posts, supervision, uploads
+from backend.console.handlers import CONSOLE_DIR, StaticFiles, console_routes
+from backend.handlers import auth, auth_sessions, cases, citizens, documents, health, items, meta, posts, supervision, uploads
 from backend.handlers import calendar_admin, org, violation_types, province, supervision_reports
-from backend.handlers import backups, satisfaction, satisfaction_admin
+from backend.handlers import backups, fees, satisfaction, satisfaction_admin
 from backend.handlers import metrics as metrics_handlers
 from backend import metrics
 from backend.handlers.base import NotFoundHandler
 from backend.mobile.handlers import mobile_routes
 from backend.mobile.rating import rating_routes
+from backend.handlers.security_headers import SecurityHeaders
 from backend.openapi import build_document
 from backend.services.context import Services, system_clock
 from hotline import handlers as hotline_handlers
@@ -36,6 +37,8 @@ def api_routes() -> list:
         (r"/api/openapi.json", meta.OpenAPIHandler),
         (r"/api/v1/tenant", meta.TenantHandler),
         (r"/api/v1/auth/login", auth.LoginHandler),
+        (r"/api/v1/auth/second-factor", auth.SecondFactorHandler),
+        (r"/api/v1/auth/second-factor/enrolment", auth.EnrolmentHandler),
         (r"/api/v1/auth/logout", auth.LogoutHandler),
         (r"/api/v1/auth/me", auth.MeHandler),
         (r"/api/v1/staff", auth.StaffHandler),
@@ -58,6 +61,8 @@ FEATURE_ROUTES: list = [
     province.default_handlers,
     metrics_handlers.default_handlers,
     backups.default_handlers,
+    auth_sessions.default_handlers,
+    fees.default_handlers,
     satisfaction.default_handlers,
     satisfaction_admin.default_handlers,
 ]
@@ -94,6 +99,7 @@ def make_app(settings: Settings, store: StoreHandle, clock=system_clock, **extra
         template_path=str(CONSOLE_DIR / "templates"),
         static_path=str(CONSOLE_DIR / "static"),
         static_url_prefix="/console/static/",
+        static_handler_class=StaticFiles,
         log_function=log_request,
         services=services,
         store=store,
@@ -101,6 +107,8 @@ def make_app(settings: Settings, store: StoreHandle, clock=system_clock, **extra
         config=settings,
         compress_response=True,
     )
+
+    app.add_transform(SecurityHeaders)
 
     @lru_cache(maxsize=1)
     def openapi() -> dict:

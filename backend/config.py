@@ -10,8 +10,11 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+LOOPBACK_NAMES = {"127.0.0.1", "localhost"}
 
 
 def _setting(env: str, default, description: str, *, secret: bool = False):
@@ -48,7 +51,13 @@ class Settings:
         "SUNSHINE_STORE_TIMEOUT_MS", 1500, "How long a request waits for the store before answering 503"
     )
     session_hours: int = _setting("SUNSHINE_SESSION_HOURS", 12, "Lifetime of a staff or citizen session, in hours")
-    secure_cookies: bool = _setting("SUNSHINE_SECURE_COOKIES", False, "Mark session cookies Secure (behind HTTPS)")
+    session_idle_minutes: int = _setting(
+        "SUNSHINE_SESSION_IDLE_MINUTES", 30, "A staff session unused for this many minutes ends (signed out)"
+    )
+    secure_cookies: str = _setting(
+        "SUNSHINE_SECURE_COOKIES", "auto",
+        "Session cookies only over HTTPS: true, false, or auto (true unless SUNSHINE_PUBLIC_URL is http on this machine)",
+    )
     max_body_bytes: int = _setting("SUNSHINE_MAX_BODY_BYTES", 1024 * 1024, "Largest JSON request body accepted")
     max_upload_bytes: int = _setting(
         "SUNSHINE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, "Largest uploaded material (image or PDF)"
@@ -111,8 +120,31 @@ class Settings:
         "SMS template codes per notice: accepted=SMS_1,supplement=SMS_2,... (default=CODE covers the rest); "
         "variables ${item} ${number} ${state} ${note} ${time}",
     )
+    wechatpay_mchid: str = _setting("WECHATPAY_MCHID", "", "WeChat Pay merchant id (商户号); empty turns online payment off")
+    wechatpay_private_key: str = _setting(
+        "WECHATPAY_PRIVATE_KEY", "", "Merchant API private key: PEM text or the path of the PEM file", secret=True
+    )
+    wechatpay_cert_serial_no: str = _setting("WECHATPAY_CERT_SERIAL_NO", "", "Serial number of the merchant API certificate")
+    wechatpay_apiv3_key: str = _setting("WECHATPAY_APIV3_KEY", "", "Merchant APIv3 key (32 characters)", secret=True)
+    wechatpay_api_base: str = _setting("WECHATPAY_API_BASE", "https://api.mch.weixin.qq.com", "WeChat Pay API base URL")
+    wechatpay_cert_dir: str = _setting("WECHATPAY_CERT_DIR", "", "Folder where downloaded platform certificates are kept")
+    wechatpay_query_after: int = _setting(
+        "WECHATPAY_QUERY_AFTER_SECONDS", 300,
+        "Seconds after an online order without notification before its state is queried from WeChat Pay",
+    )
     sweep_seconds: int = _setting(
         "SUNSHINE_SWEEP_SECONDS", 30, "Seconds between warning sweeps (the sweep lease lapses after four)"
+    )
+    data_keys: str = _setting(
+        "SUNSHINE_DATA_KEYS", "",
+        "Keys encrypting ID and phone numbers at rest: id=base64 (32-byte AES key) pairs, comma-separated, the first "
+        "encrypts; empty with the embedded store: a generated development key in the data folder",
+        secret=True,
+    )
+    lookup_key: str = _setting(
+        "SUNSHINE_LOOKUP_KEY", "",
+        "Key (base64, 32 bytes) of the keyed hash that finds equal ID and phone numbers; set once, never changed",
+        secret=True,
     )
     cti_secret: str = _setting(
         "SUNSHINE_CTI_SECRET", "", "Shared secret of the CTI webhook (HMAC-SHA256 signatures); empty turns the webhook off",
@@ -122,6 +154,20 @@ class Settings:
     @property
     def embedded(self) -> bool:
         return not self.mongodb_uri
+
+    @property
+    def development(self) -> bool:
+        """Running on a developer's machine: the public address is plain http on loopback
+        (http://127.0.0.1…, http://localhost…, http://[::1]…), as the default is."""
+        parts = urlsplit(self.public_url)
+        return parts.scheme == "http" and (parts.hostname or "") in LOOPBACK_NAMES | {"::1"} \
+            or (parts.scheme == "http" and (parts.hostname or "").startswith("127."))
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Whether cookies carry ``Secure``: as set, or by default everywhere but development."""
+        choice = self.secure_cookies.strip().lower()
+        return (not self.development) if choice == "auto" else choice in TRUE_WORDS
 
     def describe(self) -> list[tuple[str, str, str]]:
         """(env name, shown value, description) for every key, secrets hidden."""
@@ -164,8 +210,12 @@ def _check(settings: Settings) -> list[str]:
         problems.append("SUNSHINE_SWEEP_SECONDS: 应在 1-3600 秒之间 / must be 1-3600")
     if settings.session_hours < 1:
         problems.append("SUNSHINE_SESSION_HOURS: 至少 1 小时 / at least 1 hour")
+    if settings.session_idle_minutes < 1:
+        problems.append("SUNSHINE_SESSION_IDLE_MINUTES: 至少 1 分钟 / at least 1 minute")
     if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         problems.append(f"SUNSHINE_LOG_LEVEL: 取值无效 / unknown level {settings.log_level!r}")
+    if settings.secure_cookies.strip().lower() not in TRUE_WORDS | FALSE_WORDS | {"auto"}:
+        problems.append(f"SUNSHINE_SECURE_COOKIES: 应为 auto、true 或 false / auto, true or false, got {settings.secure_cookies!r}")
     if settings.log_format not in {"json", "text"}:
         problems.append(f"SUNSHINE_LOG_FORMAT: 应为 json 或 text / json or text, got {settings.log_format!r}")
     if not _is_clock_time(settings.backup_at):
@@ -184,6 +234,23 @@ def _check(settings: Settings) -> list[str]:
         problems.append("MINIPROGRAM_PAGE: 页面路径不以 / 开头且不带参数 / a page path without a leading / or a query")
     if not settings.default_tenant.isidentifier():
         problems.append("SUNSHINE_DEFAULT_TENANT: 只能包含字母、数字和下划线 / letters, digits and _ only")
+    problems += _key_problems(settings)
+    return problems
+
+
+def _key_problems(settings: Settings) -> list[str]:
+    from backend import keyring  # the formats live with the keys
+
+    problems = []
+    for env, value, parse in (("SUNSHINE_DATA_KEYS", settings.data_keys, keyring.parse_data_keys),
+                              ("SUNSHINE_LOOKUP_KEY", settings.lookup_key, keyring.parse_lookup_key)):
+        if value:
+            try:
+                parse(value)
+            except ValueError as exc:
+                problems.append(f"{env}: {exc}")
+    if bool(settings.data_keys) != bool(settings.lookup_key):
+        problems.append("SUNSHINE_DATA_KEYS 与 SUNSHINE_LOOKUP_KEY 须同时设置 / set both keys or neither")
     return problems
 
 

@@ -4,7 +4,8 @@ Every log line (access lines, errors, background work) is one JSON object: ``ts`
 ``logger``, ``msg``, the request id ``rid`` when the line was written while serving a request
 (the same id the response carries in ``X-Request-Id``), and ``exc`` for a traceback. Mainland
 mobile numbers and resident ID numbers are masked wherever they appear in a line
-(``138****5678``, ``610924********1233``). With ``SUNSHINE_LOG_FILE`` the lines go to that file
+(``138****5678``, ``610924********1233``, also written +86 138-0000-5678), and the number in a
+caller-history path (``/hotline/callers/***/history``) whatever its kind. With ``SUNSHINE_LOG_FILE`` the lines go to that file
 through a ``WatchedFileHandler``, which reopens the file after logrotate moves it
 (docs/deployment.md); otherwise to standard error, for journald.
 """
@@ -21,12 +22,16 @@ import time
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+# a mainland mobile, also as +86 / 86 / %2B86 followed by it, with spaces or hyphens inside
+_MOBILE = re.compile(r"(?<![0-9])((?:\+|%2[Bb])?86[-\s]?)?(1[3-9]\d)[-\s]?\d{4}[-\s]?(\d{4})(?![0-9])")
+# a path segment that is a phone number of any kind (a landline too): /hotline/callers/{phone}/history
+_CALLER_SEGMENT = re.compile(r"(/callers/)[^/?#\s\"]+")
 
 
 def mask(text: str) -> str:
-    """The text with ID numbers and mobile numbers masked."""
-    return _MOBILE.sub(r"\1****\2", _ID_NUMBER.sub(r"\1********\2", text))
+    """The text with ID numbers and mobile numbers masked, and any number in a caller's path."""
+    text = _CALLER_SEGMENT.sub(r"\1***", text)
+    return _MOBILE.sub(lambda m: f"{m.group(1) or ''}{m.group(2)}****{m.group(3)}", _ID_NUMBER.sub(r"\1********\2", text))
 
 
 class JsonFormatter(logging.Formatter):

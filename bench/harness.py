@@ -9,7 +9,9 @@ process, so both sides pay the same client costs.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
 import json
 import os
 import socket
@@ -28,6 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 from backend.config import load_settings  # noqa: E402
 from backend.store.embedded import EmbeddedStore  # noqa: E402
+
+# Keys for personal data in the bench store (throwaway, like the store itself)
+BENCH_KEYS = {"SUNSHINE_DATA_KEYS": "bench=" + base64.b64encode(hashlib.sha256(b"sunshine365 bench data").digest()).decode(),
+              "SUNSHINE_LOOKUP_KEY": base64.b64encode(hashlib.sha256(b"sunshine365 bench lookup").digest()).decode()}
 
 
 @contextlib.contextmanager
@@ -55,7 +61,7 @@ class Server:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         full = {k: v for k, v in os.environ.items() if not k.startswith(("SUNSHINE_", "MONGODB_"))}
-        full.update({"MONGODB_URI": uri, "SUNSHINE_DB": database, "SUNSHINE_PORT": str(self.port),
+        full.update({**BENCH_KEYS, "MONGODB_URI": uri, "SUNSHINE_DB": database, "SUNSHINE_PORT": str(self.port),
                      "SUNSHINE_LOG_LEVEL": "WARNING", **{k: str(v) for k, v in env.items()}})
         self.log = tempfile.NamedTemporaryFile(prefix="bench-server-", suffix=".log", delete=False)
         args = [sys.executable, "-m", "backend", "serve"] + (["--processes", str(processes)] if processes > 1 else [])

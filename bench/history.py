@@ -3,7 +3,8 @@
 Each case is made by the domain itself (submitted and accepted at the window, its department's task
 approved, the result handed over), so its events are real hash chains; its documents are the ones
 ``casework`` writes for such a case: one ``case_steps`` document per step, the ``cases`` snapshot,
-the person index (phone and submitter), the finished-case summary and the notices sent. Days run
+the person index (phone, by its keyed hash, and submitter), the applicant's phone in the vault,
+the finished-case summary and the notices sent. Days run
 back from a date before the benchmark's, about 300 cases a working day, numbered as the county
 would have numbered them, so none collides with a case the benchmark submits.
 
@@ -23,14 +24,18 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pymongo import AsyncMongoClient  # noqa: E402
 
+from backend import keyring  # noqa: E402
 from backend.domain import cases  # noqa: E402
+from backend.domain.identity import reference  # noqa: E402
 from backend.domain.case_model import Actor, Application  # noqa: E402
 from backend.domain.numbering import format_case_number, new_query_code  # noqa: E402
 from backend.domain.posts import Post  # noqa: E402
 from backend.domain.trail import event_to_document  # noqa: E402
+from harness import BENCH_KEYS  # noqa: E402
 
 TENANT, AREA = "ziyang", "610924"
 CLERK = Actor("ziyang:clerk_a", "张敏", "window_clerk", "w01", "")
@@ -38,14 +43,26 @@ APPROVER = Actor("ziyang:scjgj_a", "周建国", "dept_approver", "d-scjgj", "scj
 POST = Post("d-scjgj", "scjgj", "市场监管局审批岗", "ziyang:scjgj_a", "ziyang:scjgj_b", ())
 PER_DAY = 300
 BATCH = 2_000
+KEYS = keyring.Keyring(keyring.parse_data_keys(BENCH_KEYS["SUNSHINE_DATA_KEYS"]),
+                       keyring.parse_lookup_key(BENCH_KEYS["SUNSHINE_LOOKUP_KEY"]))
+
+
+def _phone(day: date, seq: int) -> tuple[str, str, dict]:
+    """A phone number of its own for each case: (reference, keyed hash, vault document)."""
+    phone = f"1{(day.toordinal() * 1000 + seq) % 10 ** 10:010d}"
+    pseudonym = KEYS.pseudonym(TENANT, "tel", phone)
+    doc_id = f"{TENANT}:tel:{pseudonym}"
+    return reference("tel", pseudonym), pseudonym, {"_id": doc_id, "tenant": TENANT, "kind": "tel",
+                                                     **KEYS.encrypt(phone, doc_id)}
 
 
 def _one(day: date, seq: int) -> dict[str, list[dict]]:
     number = format_case_number(AREA, day, seq)
     at = datetime.combine(day, datetime.min.time(), timezone.utc) + timedelta(hours=1, seconds=seq * 7)
+    phone, pseudonym, kept = _phone(day, seq)
     app = Application(tenant=TENANT, number=number, query_code=new_query_code(), item_code="610924-010001001000-01",
                       item_name="个体工商户设立登记", kind="promised", channel="window", applicant_name=f"申请人{seq}",
-                      applicant_id_number="", applicant_phone=f"138{seq % 100_000_000:08d}", departments=("scjgj",),
+                      applicant_id_number="", applicant_phone=phone, departments=("scjgj",),
                       delivery_method="window", promised_days=3, statutory_days=15)
     submitted = cases.submit(app, CLERK, at)
     accepted = submitted.then(cases.accept(submitted.case, CLERK, at))
@@ -59,8 +76,9 @@ def _one(day: date, seq: int) -> dict[str, list[dict]]:
     snapshot = cases.case_to_document(third.case)
     out["cases"] = [{**snapshot, "tenant": TENANT, "form": {}, "materials": [], "links": {}, "timers": [], "counted": None}]
     out["case_index"] = [{"_id": f"{TENANT}:{kind}:{key}:{number}", "tenant": TENANT, "kind": kind, "key": key,
-                          "number": number, "at": at} for kind, key in (("phone", app.applicant_phone),
+                          "number": number, "at": at} for kind, key in (("phone", pseudonym),
                                                                         ("submitter", CLERK.staff_id))]
+    out["pii"] = [kept]
     out["finished_cases"] = [{"_id": f"{TENANT}:{number}", "tenant": TENANT, "number": number,
                               "day": (at + timedelta(days=2)).date().isoformat(), "finished_at": at + timedelta(days=2),
                               "outcome": "approved", "kind": "promised", "departments": ["scjgj"], "counted": True,

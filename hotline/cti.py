@@ -20,7 +20,8 @@ Storage (docs/decisions/0003): every accepted event is ONE inserted ``cti_events
 ``hotline_calls/{tenant}:{call_id}`` (来电卡片) is folded from all stored events of the call and
 rewritten until it reflects every event it saw, so a lost update cannot hide an event. Tickets
 registered during a call are linked by inserting ``hotline_call_tickets/{tenant}:{call_id}:{number}``
-and keep the ``call_id`` in their registration.
+and keep the ``call_id`` in their registration. Events and cards hold the caller's number as its
+vault reference (``hotline.callers``); the operator sees the number, others a masked one.
 
 Texts to the caller (短信告知): ``notify_caller`` files the ticket number on registration and the
 answer on closing into the shared notification outbox (``backend.services.notifications``), which
@@ -38,10 +39,10 @@ from datetime import datetime, time, timedelta, timezone
 from pymongo.errors import DuplicateKeyError
 
 from backend.domain.clock import SHANGHAI, to_shanghai
-from backend.domain.errors import Conflict, NotFound, RequestRejected, Unauthenticated, ValidationFailed
-from backend.services import notifications
+from backend.domain.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from backend.services import notifications, vault
 from backend.services.context import Services
-from hotline import domain, service
+from hotline import callers, domain, service
 
 EVENTS = "cti_events"
 CALLS = "hotline_calls"
@@ -65,8 +66,8 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def check_signature(secret: str, timestamp: str, signature: str, body: bytes, now: datetime) -> None:
-    if not secret:
-        raise RequestRejected(503, "cti_disabled", "话务系统接口未配置（SUNSHINE_CTI_SECRET）")
+    if not secret:  # switched off: the address answers as an unknown one does
+        raise NotFound("未找到该地址")
     if not timestamp or not timestamp.isdigit() or not signature:
         raise Unauthenticated("缺少签名或时间戳", code="signature_missing")
     sent = datetime.fromtimestamp(int(timestamp), timezone.utc)
@@ -143,7 +144,13 @@ def fold(call_id: str, events: list[dict]) -> dict:
 
 
 async def record_event(svc: Services, tenant: str, event: dict) -> dict:
-    """Store one event (a replay is a 409) and bring its call card up to date; returns the card."""
+    """Store one event (a replay is a 409) and bring its call card up to date; returns the card.
+
+    The caller's number is kept in the vault first; the event and the card hold its reference."""
+    if event.get("caller"):
+        sealed = callers.seal(svc, tenant, event["caller"])
+        await vault.keep(svc, sealed)
+        event = {**event, "caller": sealed.refs["caller"]}
     try:
         await svc.db[EVENTS].insert_one({"_id": f"{tenant}:{event['event_id']}", "tenant": tenant, **event,
                                          "received_at": svc.now()})
@@ -181,9 +188,11 @@ async def _history(svc: Services, tenant: str, phone: str) -> list:
         return []
 
 
-async def call_view(svc: Services, tenant: str, doc: dict, *, history: bool = True) -> dict:
-    view = {k: doc.get(k) for k in ("call_id", "caller", "callee", "seat", "state", "ringing_at", "answered_at",
+async def call_view(svc: Services, tenant: str, doc: dict, shown: dict[str, str], *, history: bool = True) -> dict:
+    """The card as the console shows it; ``shown``: caller reference -> what the reader sees (``callers.card_callers``)."""
+    view = {k: doc.get(k) for k in ("call_id", "callee", "seat", "state", "ringing_at", "answered_at",
                                     "hungup_at", "recording_url")}
+    view["caller"] = shown.get(doc.get("caller", ""), "")
     view["state_label"] = CALL_STATES[doc["state"]]
     view["duration_s"] = int((doc["hungup_at"] - doc["answered_at"]).total_seconds()) \
         if doc.get("hungup_at") and doc.get("answered_at") else None
@@ -193,14 +202,15 @@ async def call_view(svc: Services, tenant: str, doc: dict, *, history: bool = Tr
     return view
 
 
-async def get_call(svc: Services, tenant: str, call_id: str) -> dict:
+async def get_call(svc: Services, tenant: str, call_id: str, principal: dict | None = None) -> dict:
+    """One call card; the caller's number in full for the operator (and the switch), masked for others."""
     doc = await svc.db[CALLS].find_one({"_id": f"{tenant}:{call_id}"})
     if not doc:
         raise NotFound("未找到该通话", code="call_not_found")
-    return await call_view(svc, tenant, doc)
+    return await call_view(svc, tenant, doc, await callers.card_callers(svc, tenant, [doc], principal))
 
 
-async def live_calls(svc: Services, tenant: str, seat: str = "") -> dict:
+async def live_calls(svc: Services, tenant: str, seat: str = "", principal: dict | None = None) -> dict:
     """Calls ringing or in progress, and those hung up in the last 30 minutes, newest first,
     each with the caller's history; plus today's call counts (China time)."""
     now = svc.now()
@@ -214,7 +224,8 @@ async def live_calls(svc: Services, tenant: str, seat: str = "") -> dict:
     midnight = datetime.combine(to_shanghai(now).date(), time(0), SHANGHAI)
     today = [d async for d in svc.db[CALLS].find({"tenant": tenant, "ringing_at": {"$gte": midnight}},
                                                  {"answered_at": 1})]
-    return {"calls": [await call_view(svc, tenant, d) for d in live[:20]],
+    shown = await callers.card_callers(svc, tenant, live[:20], principal)
+    return {"calls": [await call_view(svc, tenant, d, shown) for d in live[:20]],
             "today": {"calls": len(today), "answered": sum(1 for d in today if d.get("answered_at"))}}
 
 
@@ -226,7 +237,7 @@ async def register_during_call(svc: Services, tenant: str, principal: dict, call
     if not isinstance(payload, dict):
         raise ValidationFailed("请求内容应为 JSON 对象")
     body = {**payload, "call_id": call_id, "channel": "phone"}
-    body["caller_phone"] = payload.get("caller_phone") or card.get("caller", "")
+    body["caller_phone"] = payload.get("caller_phone") or await vault.reveal_one(svc, tenant, card.get("caller", ""))
     view = await service.register_ticket(svc, tenant, principal, body)
     await svc.db[CALL_TICKETS].insert_one({"_id": f"{tenant}:{call_id}:{view['number']}", "tenant": tenant,
                                            "call_id": call_id, "number": view["number"], "at": svc.now()})
@@ -255,8 +266,7 @@ async def notify_caller(svc: Services, tenant: str, number: str) -> list[str]:
     after every step is harmless. Only mobile numbers get texts. Returns the ids newly queued.
     """
     ticket, _ = await service.load(svc, tenant, number)
-    phone = ticket.reg.caller_phone
-    if not MOBILE.match(phone):
+    if not MOBILE.match(await vault.reveal_one(svc, tenant, ticket.reg.caller_phone)):
         return []
     queued = []
     for event in ticket.events:
@@ -270,7 +280,7 @@ async def notify_caller(svc: Services, tenant: str, number: str) -> list[str]:
         try:
             await svc.db[notifications.QUEUE].insert_one({
                 "_id": qid, "tenant": tenant, "case_number": number, "event_seq": event.seq,
-                "event_type": event.type, "channel": "sms", "to": phone, "template": key,
+                "event_type": event.type, "channel": "sms", "to": ticket.reg.caller_phone, "template": key,
                 "params": _notice_params(ticket, event), "attempts": 0, "next_attempt_at": now,
                 "claimed_until": None, "last_error": "", "created_at": now, "fallback_phone": "", "kind": "ticket"})
             queued.append(qid)

@@ -30,6 +30,7 @@ from typing import Mapping, Sequence
 from backend.domain import trail
 from backend.domain.case_model import ROLE_NAMES, Actor
 from backend.domain.errors import Forbidden, IllegalTransition, ValidationFailed
+from backend.domain.identity import is_reference
 from backend.domain.trail import Event
 
 TYPES = {"consult": "咨询", "help": "求助", "complaint": "投诉", "report": "举报", "suggestion": "建议",
@@ -64,7 +65,10 @@ _PHONE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|[2-9]\d{6,7})$")
 
 @dataclass(frozen=True)
 class Registration:
-    """受理登记: what the operator (or a channel) records before anyone decides anything."""
+    """受理登记: what the operator (or a channel) records before anyone decides anything.
+
+    ``caller_phone`` is checked as typed, then stored as its vault reference (``pii:tel:…``).
+    """
 
     tenant: str
     number: str
@@ -198,7 +202,8 @@ def check_registration(reg: Registration) -> None:
         raise ValidationFailed("请填写诉求内容", code="content_required")
     if len(reg.content) > MAX_CONTENT:
         raise ValidationFailed(f"诉求内容过长（上限 {MAX_CONTENT} 字）", code="content_too_long")
-    normalise_phone(reg.caller_phone)
+    if not is_reference(reg.caller_phone):  # a checked number sealed into the vault by the service
+        normalise_phone(reg.caller_phone)
 
 
 # -- building steps ------------------------------------------------------------------------------

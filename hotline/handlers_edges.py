@@ -258,7 +258,7 @@ class LiveCallsHandler(APIHandler):
 
     async def get(self) -> None:
         me = self.principal
-        self.send_json(await cti.live_calls(self.svc, me["tenant"], self.get_query_argument("seat", "")))
+        self.send_json(await cti.live_calls(self.svc, me["tenant"], self.get_query_argument("seat", ""), me))
 
 
 class CallHandler(APIHandler):
@@ -266,7 +266,7 @@ class CallHandler(APIHandler):
 
     async def get(self, call_id: str) -> None:
         me = self.principal
-        self.send_json(await cti.get_call(self.svc, me["tenant"], call_id))
+        self.send_json(await cti.get_call(self.svc, me["tenant"], call_id, me))
 
 
 class CallTicketsHandler(APIHandler):

@@ -12,11 +12,12 @@ Stable API for other modules (Open311, the CTI webhook, the operator console, th
     ``{"kind": "system", "id": "open311", "name": "Open311接口", "tenant": ...}`` for machine channels.
     Returns the ticket view (``get_ticket``) with the routing suggestion. Bad input raises
     ``ValidationFailed`` before anything is written.
-``async get_ticket(svc, tenant, number, principal=None) -> dict``
-    The ticket view with its timeline; ``principal=None`` is an internal call (full view). Units
-    see the caller's phone and name masked; a citizen sees only tickets they registered.
+``async get_ticket(svc, tenant, number, principal=None, *, acted=False) -> dict``
+    The ticket view with its timeline; ``principal=None`` is an internal call (full view). Only the
+    operator sees the caller's number in full (audited, see ``hotline.callers``); others see it
+    masked; a citizen sees only tickets they registered.
 ``async caller_history(svc, tenant, phone) -> list``
-    Earlier tickets and cases of a phone number, newest first: ``{kind: ticket|case, number, at,
+    Earlier tickets and cases of a phone number (or its vault reference), newest first: ``{kind: ticket|case, number, at,
     title, state, state_label}``.
 ``async suggest(svc, tenant, text) -> dict``
     ``{department, township, item, type, confidence, evidence, alternatives, articles}``.
@@ -30,7 +31,8 @@ with cases: the first step's insert claims the number); each step is ONE inserte
 covers cases and tickets; ``hotline_tickets/{tenant}:{number}`` is the snapshot (repaired from the
 steps if a writer died between the two writes). Derived, idempotent: ``hotline_open`` (the
 working set for queues and overdue checks), ``ratings/{tenant}:{number}`` (source "hotline"),
-``case_index`` (kind ``ticket_phone``) and routing corrections.
+``case_index`` (kind ``ticket_phone``, keyed by the number's keyed hash) and routing corrections.
+The caller's number itself is kept in the vault; tickets and their trail hold its reference.
 """
 
 from __future__ import annotations
@@ -44,14 +46,15 @@ from pymongo.errors import DuplicateKeyError
 from backend.domain.case_model import SYSTEM, Actor
 from backend.domain.clock import compute_deadline
 from backend.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backend.domain.identity import is_reference
 from backend.domain.numbering import local_day, parse_case_number
 from backend.domain.trail import event_from_document, event_to_document
-from backend.services import casework, intake, numbering, tenant_config, uploads
+from backend.services import casework, intake, numbering, tenant_config, uploads, vault
 from backend.services.calendar import load_calendar
 from backend.services.context import Services
-from hotline import domain, knowledge, routing
+from hotline import callers, domain, knowledge, routing
 from hotline.domain import Limits, Registration, Ticket, TicketStep
-from hotline.views import HOTLINE_VIEWERS, UNIT_ROLES, history_entry, queue_entry, ticket_view, unit_of
+from hotline.views import HOTLINE_VIEWERS, UNIT_ROLES, queue_entry, ticket_view, unit_of
 
 log = logging.getLogger("sunshine.hotline")
 TICKETS = "hotline_tickets"
@@ -176,9 +179,9 @@ async def _after(svc: Services, tenant: str, ticket: Ticket) -> None:
             "tenant": tenant, "number": ticket.number, "source": "hotline", "level": ticket.satisfaction,
             "at": ticket.called_back_at, "department": ticket.target_code,
             "staff": ticket.replied_by_id or ticket.registered_by_id, "ticket_type": ticket.reg.type}, upsert=True)
-    if ticket.version == 1 or ticket.state == "closed":
-        await casework.index_case(svc, tenant, "ticket_phone", ticket.reg.caller_phone, ticket.number,
-                                  ticket.registered_at)
+    if (ticket.version == 1 or ticket.state == "closed") and is_reference(ticket.reg.caller_phone):
+        await casework.index_case(svc, tenant, "ticket_phone", vault.pseudonym_of(ticket.reg.caller_phone),
+                                  ticket.number, ticket.registered_at)
     if any(event.type in ("TicketRegistered", "TicketClosed") for event in ticket.events[-3:]):
         from hotline import cti  # the SMS texts a caller is owed; cti reads tickets through this module
 
@@ -228,7 +231,10 @@ async def register_ticket(svc: Services, tenant: str, principal: dict | None, pa
     if reg.photos and principal is not None:
         await uploads.check_attachable(svc, tenant, list(reg.photos), principal)
     suggestion = await routing.suggest(svc, tenant, reg.content)
+    sealed = callers.seal(svc, tenant, reg.caller_phone)
+    reg = replace(reg, caller_phone=sealed.refs["caller"])
     domain.register(reg, actor, svc.now())  # every rule checked before a number is claimed
+    await vault.keep(svc, sealed)  # the number, encrypted, before the step that refers to it
     org = await tenant_config.org(svc, tenant)
     registered: list[TicketStep] = []
 
@@ -253,29 +259,14 @@ def _stored_suggestion(suggestion: dict) -> dict:
             "type": (suggestion["type"] or {}).get("code", ""), "confidence": suggestion["confidence"]}
 
 
-async def get_ticket(svc: Services, tenant: str, number: str, principal: dict | None = None) -> dict:
+async def get_ticket(svc: Services, tenant: str, number: str, principal: dict | None = None, *,
+                     acted: bool = False) -> dict:
+    """The ticket for ``principal`` (None: an internal call); ``acted``: it answers their own step."""
     ticket, doc = await load(svc, tenant, number)
-    masked = _check_may_read(ticket, principal)
+    how = callers.reading(ticket, principal)
     names = await _unit_names(svc, tenant)
-    return ticket_view(ticket, doc, names, svc.now(), masked=masked)
-
-
-def _check_may_read(ticket: Ticket, principal: dict | None) -> bool:
-    """True when the reader is a unit (caller masked); raises when they may not read it at all."""
-    if principal is None or principal.get("kind") == "system":
-        return False
-    roles = set(principal.get("roles", []))
-    if principal.get("kind") == "citizen":
-        if ticket.events[0].actor_id != f"citizen:{principal['id']}":
-            raise NotFound("未找到该工单", code="ticket_not_found")
-        return False
-    if roles & HOTLINE_VIEWERS:
-        return False
-    unit = unit_of(principal)
-    handled = {e.data.get("target_code") for e in ticket.events if e.type == "TicketDispatched"}
-    if unit and unit in handled:
-        return True
-    raise Forbidden("该工单未派给您所在单位", code="wrong_unit")
+    caller = await callers.shown(svc, tenant, ticket, principal, how, acted=acted)
+    return ticket_view(ticket, doc, names, svc.now(), caller, unit=how == callers.UNIT)
 
 
 async def _unit_names(svc: Services, tenant: str) -> dict[str, str]:
@@ -286,18 +277,8 @@ async def _unit_names(svc: Services, tenant: str) -> dict[str, str]:
 
 
 async def caller_history(svc: Services, tenant: str, phone: str) -> list:
-    """Earlier tickets and cases of this phone number, newest first (来电历史)."""
-    phone = domain.normalise_phone(phone)
-    entries = []
-    tickets = await casework.indexed_numbers(svc, tenant, "ticket_phone", phone)
-    if tickets:
-        async for doc in svc.db[TICKETS].find({"_id": {"$in": [f"{tenant}:{n}" for n in tickets]}}):
-            entries.append(history_entry("ticket", doc))
-    cases = await casework.indexed_numbers(svc, tenant, "phone", phone)
-    if cases:
-        async for doc in svc.db.cases.find({"_id": {"$in": [f"{tenant}:{n}" for n in cases]}}):
-            entries.append(history_entry("case", doc))
-    return sorted(entries, key=lambda e: (e["at"], e["number"]), reverse=True)
+    """Earlier tickets and cases of this phone number (or its vault reference), newest first (来电历史)."""
+    return await callers.history(svc, tenant, phone)
 
 
 async def suggest(svc: Services, tenant: str, text: str) -> dict:
@@ -361,7 +342,8 @@ async def _answer(svc, tenant, ticket, actor, body, doc):
 async def _convert(svc, tenant, ticket, actor, body, doc, principal):
     domain.convert(ticket, actor, svc.now(), "", "")  # the same checks, before a case is opened
     applicant = body.get("applicant") if isinstance(body.get("applicant"), dict) else {}
-    phone = ticket.reg.caller_phone if ticket.reg.caller_phone.startswith("1") else _text(applicant, "phone", 11)
+    caller = await vault.reveal_one(svc, tenant, ticket.reg.caller_phone)
+    phone = caller if caller.startswith("1") else _text(applicant, "phone", 11)
     payload = {"item_code": _text(body, "item_code", 80), "township": _text(body, "township", 40) or ticket.reg.township,
                "applicant": {"name": _text(applicant, "name", 100) or ticket.reg.caller_name,
                              "id_number": _text(applicant, "id_number", 18), "phone": phone},
@@ -413,7 +395,7 @@ async def perform(svc: Services, tenant: str, number: str, principal: dict, acti
         await _convert(svc, tenant, ticket, actor, body, doc, principal)
     else:
         await run(svc, tenant, ticket, actor, body, doc)
-    return await get_ticket(svc, tenant, number, principal)
+    return await get_ticket(svc, tenant, number, principal, acted=True)
 
 
 async def _unit_actor(svc: Services, principal: dict) -> Actor:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from backend.domain.case_model import STATE_LABELS as CASE_STATE_LABELS
-from backend.domain.identity import mask_name, mask_phone
 from backend.domain.roles import ROLE_LABELS
 from hotline.classifier import TOWNSHIPS
 from hotline.domain import CHANNELS, EVENT_LABELS, STATES, TYPES, URGENCIES, Ticket
@@ -41,8 +40,9 @@ def _event_view(event, names: dict) -> dict:
             "data": {k: v for k, v in event.data.items() if k in _EVENT_DATA}}
 
 
-def ticket_view(ticket: Ticket, doc: dict, names: dict, now: datetime, *, masked: bool = False) -> dict:
-    """The ticket for staff (units see the caller masked) with its whole timeline."""
+def ticket_view(ticket: Ticket, doc: dict, names: dict, now: datetime, caller: dict, *, unit: bool = False) -> dict:
+    """The ticket with its whole timeline; ``caller`` as the reader may see it (``hotline.callers``);
+    a ``unit`` the ticket was dispatched to does not see the routing suggestion."""
     reg = ticket.reg
     location = None
     if reg.location_lat or reg.location_address:
@@ -53,8 +53,7 @@ def ticket_view(ticket: Ticket, doc: dict, names: dict, now: datetime, *, masked
         "next_step": NEXT_STEP.get(ticket.state, ""),
         "type": reg.type, "type_label": TYPES[reg.type], "urgency": reg.urgency, "urgency_label": URGENCIES[reg.urgency],
         "channel": reg.channel, "channel_label": CHANNELS[reg.channel],
-        "caller": {"phone": mask_phone(reg.caller_phone) if masked else reg.caller_phone,
-                   "name": mask_name(reg.caller_name) if masked and reg.caller_name else reg.caller_name},
+        "caller": caller,
         "content": reg.content,
         "township": {"code": reg.township, "name": names.get(reg.township, TOWNSHIPS.get(reg.township, reg.township))}
         if reg.township else None,
@@ -71,7 +70,7 @@ def ticket_view(ticket: Ticket, doc: dict, names: dict, now: datetime, *, masked
         if ticket.replied_at else None,
         "case_number": ticket.case_number, "supervised_count": ticket.supervised_count,
         "satisfaction": ticket.satisfaction, "called_back_at": ticket.called_back_at, "closed_at": ticket.closed_at,
-        "suggestion": doc.get("suggestion") if not masked else None, "version": ticket.version,
+        "suggestion": doc.get("suggestion") if not unit else None, "version": ticket.version,
         "timeline": [_event_view(e, names) for e in ticket.events],
     }
 

@@ -5,6 +5,8 @@ Set SUNSHINE_TEST_MONGODB_URI to run the same suite against a real MongoDB inste
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import itertools
 import json
 import os
@@ -31,6 +33,10 @@ pytest_plugins = ["tests.fakes.fixtures"]
 
 OUTPUT_DIR = PROJECT_ROOT / "test-output"
 _db_counter = itertools.count()
+# The suite's keys for personal data (test-only; a deployment makes its own with `python -m backend new-keys`)
+TEST_KEYS = {"SUNSHINE_DATA_KEYS": "test-2=" + base64.b64encode(hashlib.sha256(b"sunshine365 test key 2").digest()).decode()
+             + ",test-1=" + base64.b64encode(hashlib.sha256(b"sunshine365 test key 1").digest()).decode(),
+             "SUNSHINE_LOOKUP_KEY": base64.b64encode(hashlib.sha256(b"sunshine365 test lookup").digest()).decode()}
 
 
 def free_port() -> int:
@@ -40,15 +46,21 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def store_uri(tmp_path_factory) -> str:
-    """The real store for this test session: FerretDB on SQLite, started by our own runner."""
-    uri = os.environ.get("SUNSHINE_TEST_MONGODB_URI")
-    if uri:
-        yield uri
+def embedded_store(tmp_path_factory):
+    """FerretDB on SQLite for this test session, started by our own runner (None with SUNSHINE_TEST_MONGODB_URI)."""
+    if os.environ.get("SUNSHINE_TEST_MONGODB_URI"):
+        yield None
         return
     embedded = EmbeddedStore(tmp_path_factory.mktemp("ferretdb"), PROJECT_ROOT / ".tools" / "bin" / "ferretdb")
-    yield embedded.open()
+    embedded.open()
+    yield embedded
     embedded.close()
+
+
+@pytest.fixture(scope="session")
+def store_uri(embedded_store) -> str:
+    """The real store for this test session."""
+    return os.environ.get("SUNSHINE_TEST_MONGODB_URI") or embedded_store.uri
 
 
 class MovableClock:
@@ -80,7 +92,8 @@ def database_name(request) -> str:
 
 @pytest.fixture
 def settings(store_uri, database_name):
-    return load_settings(env={}, mongodb_uri=store_uri, database=database_name, seed_sample=False, background=False)
+    return load_settings(env=TEST_KEYS, mongodb_uri=store_uri, database=database_name, seed_sample=False,
+                         background=False)
 
 
 @pytest.fixture
@@ -109,12 +122,41 @@ async def seeded(svc):
     return await seed.seed_sample(svc)
 
 
+class Authenticator:
+    """The tests' authenticator app: the TOTP secret each account enrolled on each server, the codes
+    already used (a server accepts each code once) and the session a second-factor account holds."""
+
+    secrets: dict[tuple, str] = {}
+    used: dict[tuple, set[int]] = {}
+    sessions: dict[tuple, str] = {}
+
+    @classmethod
+    def code(cls, key: tuple, clock) -> str:
+        """A code the server has not seen, for the server's time (moving a test clock on when needed)."""
+        import pyotp
+
+        totp, used = pyotp.TOTP(cls.secrets[key]), cls.used.setdefault(key, set())
+        while True:
+            now = clock() if clock else datetime.now(timezone.utc)
+            step = int(now.timestamp()) // 30
+            fresh = [s for s in (step, step + 1, step - 1) if s not in used]
+            if fresh:
+                used.add(fresh[0])
+                return totp.at(fresh[0] * 30)
+            if clock is not None and hasattr(clock, "advance"):
+                clock.advance(seconds=30)
+            else:
+                time.sleep(30 - now.timestamp() % 30 + 0.1)
+
+
 class ApiClient:
     """JSON over real HTTP to a server on loopback; remembers a bearer token after ``login``."""
 
-    def __init__(self, base_url: str):
+    def __init__(self, base_url: str, clock=None):
         self.base_url = base_url
         self.token = ""
+        self.clock = clock  # the server's clock, when the test holds it (second-factor codes use it)
+        self.source = None  # a loopback address to connect from (127.0.0.2, ...): another client address
         self.http = tornado.httpclient.AsyncHTTPClient(force_instance=True, max_clients=64)
 
     async def request(self, method: str, path: str, body=None, *, headers=None, raw: bytes | None = None,
@@ -132,7 +174,8 @@ class ApiClient:
         # request_timeout: 200 concurrent submissions on a loaded machine wait longer than that.
         response = await self.http.fetch(self.base_url + path, method=method, body=data, headers=headers,
                                          raise_error=False, request_timeout=180, connect_timeout=180,
-                                         allow_nonstandard_methods=True, follow_redirects=follow_redirects)
+                                         allow_nonstandard_methods=True, follow_redirects=follow_redirects,
+                                         network_interface=self.source)
         return Response(response)
 
     async def get(self, path, **kw):
@@ -145,13 +188,38 @@ class ApiClient:
         return await self.request("PUT", path, body, **kw)
 
     async def login(self, username: str, password: str = "sunshine365", tenant: str = "ziyang") -> dict:
+        """Sign in; an account with a second factor enrols it (first time) and answers with a code, and
+        later sign-ins of it reuse its session while that lasts (as one person stays signed in)."""
+        key = (self.base_url, tenant, username)
+        if key in Authenticator.sessions:
+            self.token = Authenticator.sessions[key]
+            me = await self.get("/api/v1/auth/me")
+            if me.status == 200:
+                return {k: v for k, v in me.json.items() if k not in ("kind", "post", "session")}
+            del Authenticator.sessions[key]
+        self.token = ""
         response = await self.post("/api/v1/auth/login", {"username": username, "password": password, "tenant": tenant})
         assert response.status == 200, response.json
+        if "token" not in response.json:
+            response = await self.second_factor(key, response.json)
+            Authenticator.sessions[key] = response.json["token"]
         self.token = response.json["token"]
         return response.json["staff"]
 
+    async def second_factor(self, key: tuple, step: dict):
+        challenge = step["challenge"]
+        if step["second_factor"] == "totp_enrol":
+            enrolment = await self.post("/api/v1/auth/second-factor/enrolment", {"challenge": challenge})
+            assert enrolment.status == 200, enrolment.json
+            Authenticator.secrets[key] = enrolment.json["secret"]
+            Authenticator.used.pop(key, None)
+        answer = await self.post("/api/v1/auth/second-factor",
+                                 {"challenge": challenge, "code": Authenticator.code(key, self.clock)})
+        assert answer.status == 200, answer.json
+        return answer
+
     def as_anonymous(self) -> "ApiClient":
-        return ApiClient(self.base_url)
+        return ApiClient(self.base_url, self.clock)
 
 
 class Response:
@@ -180,7 +248,7 @@ async def api(store, settings, clock):
     sock.setblocking(False)
     port = sock.getsockname()[1]
     server.add_sockets([sock])
-    client = ApiClient(f"http://127.0.0.1:{port}")
+    client = ApiClient(f"http://127.0.0.1:{port}", clock)
     client.app = app
     yield client
     server.stop()
@@ -188,7 +256,9 @@ async def api(store, settings, clock):
 
 
 def backend_env(**extra) -> dict:
+    """The environment of a ``python -m backend`` child: the suite's keys unless ``extra`` names others."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SUNSHINE_", "MONGODB_"))}
+    env.update(TEST_KEYS)
     env.update({k: str(v) for k, v in extra.items()})
     return env
 

@@ -31,6 +31,8 @@ COMMAND_MODULES = [
     "backend.commands.backup",
     "backend.commands.backup:RestoreCommand",
     "backend.commands.migrate",
+    "backend.commands.new_keys",
+    "backend.commands.rotate_keys",
 ]
 
 

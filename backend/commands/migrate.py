@@ -30,6 +30,11 @@ def run(args, settings) -> int:
         print("待执行：" + ("、".join(m.ident for m in waiting) if waiting else "无"))
         return 0
 
+    if not args.status:
+        from backend import keyring
+
+        keyring.keyring_for(settings)  # a migration may seal personal data into the vault
+
     async def work(svc) -> int:
         if args.status:
             return await status(svc)

@@ -68,6 +68,9 @@ def run(settings, processes: int) -> int:
         sockets = tornado.netutil.bind_sockets(settings.port, settings.host)
         print(f"阳光365 已启动：http://{settings.host}:{settings.port}/console/ （{processes} 个工作进程；"
               f"存储：{'内置 FerretDB' if embedded else 'MongoDB'}；Ctrl-C 停止）", flush=True)
+        from backend.commands.serve import _warn_development_keys
+
+        _warn_development_keys(settings)
         return _supervise(settings, sockets, processes, embedded)
     finally:
         if embedded is not None:

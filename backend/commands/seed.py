@@ -6,11 +6,20 @@ HELP = "载入示例县区数据（仅空库） / load the sample county into an
 
 def add_arguments(parser) -> None:
     parser.add_argument("--if-empty", action="store_true", help="库中已有县区时静默跳过")
+    parser.add_argument("--hash-sample-passwords", action="store_true",
+                        help="重新生成示例账号各自的密码哈希文件（开发用，不连接数据库）")
 
 
 def run(args, settings) -> int:
     from backend.commands import with_store
     from backend.services import seed
+
+    if args.hash_sample_passwords:
+        import asyncio
+
+        count = asyncio.run(seed.write_sample_hashes())
+        print(f"已为 {count} 个示例账号各生成一个密码哈希：{seed.SAMPLE_HASHES}")
+        return 0
 
     async def work(svc):
         if not await seed.is_empty(svc):

@@ -7,6 +7,7 @@ import logging
 import signal
 
 from backend.ops.scheduled_backup import backup_task
+from backend.services.fee_checks import fee_task
 from backend.services.notify_worker import notification_task
 from backend.services.reports import report_task
 from backend.services.satisfaction_results import satisfaction_task
@@ -18,7 +19,7 @@ HELP = "启动服务（API 与工作台） / serve the API and console"
 log = logging.getLogger("sunshine.serve")
 
 # Feature modules append ``async def task(services, stop_event)`` here: sweeps, retries, reports.
-BACKGROUND_TASKS: list = [notification_task, sweep_task, hotline_nightly_task, report_task, backup_task,
+BACKGROUND_TASKS: list = [notification_task, sweep_task, hotline_nightly_task, report_task, backup_task, fee_task,
                           satisfaction_task]
 
 
@@ -29,6 +30,9 @@ def add_arguments(parser) -> None:
 
 
 def run(args, settings) -> int:
+    from backend import keyring
+
+    keyring.keyring_for(settings)  # production (MONGODB_URI) without keys for personal data: refused here
     if args.port:
         from dataclasses import replace
 
@@ -75,9 +79,10 @@ async def _prepare_store(app) -> None:
 
 async def warm_up(svc) -> None:
     """Build what the first request of each county would otherwise wait for."""
-    from backend.services import catalog
+    from backend.services import catalog, passwords
     from hotline import knowledge, routing
 
+    await passwords.dummy_hash()  # the first sign-in of an unknown account must not pay for making it
     for tenant in [d["_id"] async for d in svc.db.tenants.find({}, {"_id": 1})]:
         await catalog.snapshot(svc, tenant)
         await routing.model_for(svc, tenant)
@@ -95,7 +100,8 @@ async def serve(settings, sockets=None, worker: int | None = None) -> int:
     app = make_app(settings, store)
     app.settings["readiness"]["warming"] = "store"  # until _prepare_store has run
     limit = max(settings.max_body_bytes, settings.max_upload_bytes) + 1024 * 1024
-    server = tornado.httpserver.HTTPServer(app, max_body_size=limit, xheaders=True)
+    # no xheaders: X-Real-IP and X-Forwarded-Proto are believed only from SUNSHINE_TRUSTED_PROXIES (client_address)
+    server = tornado.httpserver.HTTPServer(app, max_body_size=limit)
     if sockets is not None:
         server.add_sockets(sockets)
     else:
@@ -112,6 +118,7 @@ async def serve(settings, sockets=None, worker: int | None = None) -> int:
     where = "内置 FerretDB" if store.embedded else "MongoDB"
     if worker is None:
         print(f"阳光365 已启动：http://{settings.host}:{settings.port}/console/ （存储：{where}；Ctrl-C 停止）", flush=True)
+        _warn_development_keys(settings)
     try:
         await stop.wait()
     finally:
@@ -124,6 +131,14 @@ async def serve(settings, sockets=None, worker: int | None = None) -> int:
         await server.close_all_connections()
         await store.close()
     return 0
+
+
+def _warn_development_keys(settings) -> None:
+    from backend import keyring
+
+    if keyring.development_in_use(settings):
+        print("！！！个人信息使用开发密钥加密（" + str(settings.data_dir / keyring.DEV_FILE) + "），仅供开发演示，"
+              "生产环境请设置 SUNSHINE_DATA_KEYS 和 SUNSHINE_LOOKUP_KEY ！！！", flush=True)
 
 
 async def _watch_embedded(embedded, stop: asyncio.Event) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import tornado.web
 
 from backend.domain.roles import NAVIGATION, PROVINCE_ROLES, ROLE_LABELS, navigation_for
-from backend.handlers.base import BaseHandler
+from backend.handlers.base import BaseHandler, allowed_methods
 
 CONSOLE_DIR = Path(__file__).resolve().parent
 VENDOR_DIR = CONSOLE_DIR / "node_modules" / "echarts" / "dist"  # ./scripts/setup runs npm ci here
@@ -51,6 +51,8 @@ class ConsolePage(BaseHandler):
         }
 
     def write_error(self, status_code: int, **kwargs) -> None:
+        if status_code == 405:
+            self.set_header("Allow", ", ".join(m.upper() for m in allowed_methods(type(self))))
         self.render("error.html", title="出错了", status=status_code,
                     message=ERROR_TEXT.get(status_code, "系统出现问题，请稍后再试"), request_id=self.request_id)
 
@@ -69,6 +71,20 @@ class HomePage(ConsolePage):
 class AccountsPage(ConsolePage):
     template = "accounts.html"
     nav_key = "accounts"
+
+
+class SessionsPage(ConsolePage):
+    """登录会话: every staff session of the county, ended by the administrator."""
+
+    template = "sessions.html"
+    nav_key = "sessions"
+
+
+class SecurityPage(ConsolePage):
+    """账号安全: one's own sessions and second factor."""
+
+    template = "security.html"
+    nav_key = "security"
 
 
 class ItemsPage(ConsolePage):
@@ -166,6 +182,36 @@ class ProvincePage(ConsolePage):
     nav_key = "province"
 
 
+class FeesPage(ConsolePage):
+    """收费窗口: find a slip by number or QR code, take the payment, print; slips awaiting payment, refunds owed."""
+
+    template = "fees.html"
+    nav_key = "fees"
+
+
+class FeeExemptionsPage(ConsolePage):
+    """减免与重开: the window asks for exemptions and reissues slips; the centre manager decides; supervisors read."""
+
+    template = "fee_exemptions.html"
+    nav_key = "fee_exemptions"
+
+
+class FeeReconcilePage(ConsolePage):
+    """收费对账: the daily statement, statement files and the mismatches to resolve."""
+
+    template = "fee_reconcile.html"
+    nav_key = "fee_reconcile"
+
+
+class StaticFiles(tornado.web.StaticFileHandler):
+    """The console's own files; a 405 names the methods allowed."""
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        if status_code == 405:
+            self.set_header("Allow", "GET, HEAD")
+        super().write_error(status_code, **kwargs)
+
+
 class RatingPairingPage(ConsolePage):
     """窗口评价器: pair the window's pad and call up the case just served for rating."""
 
@@ -201,14 +247,14 @@ class RatingPadPage(BaseHandler):
         self.render("pad.html", title="服务评价")
 
 
-class VendorFileHandler(tornado.web.StaticFileHandler):
+class VendorFileHandler(StaticFiles):
     """Browser libraries installed by npm into backend/console/node_modules (never a CDN)."""
 
     def set_extra_headers(self, path: str) -> None:
         self.set_header("Cache-Control", "public, max-age=86400")
 
 
-class ApiReferencePage(tornado.web.RequestHandler):
+class ApiReferencePage(BaseHandler):
     """A browsable reference of the OpenAPI document, rendered on the server."""
 
     def get(self) -> None:
@@ -221,6 +267,8 @@ def console_routes() -> list:
         (r"/console/login", LoginPage),
         (r"/console/?", HomePage),
         (r"/console/accounts", AccountsPage),
+        (r"/console/sessions", SessionsPage),
+        (r"/console/security", SecurityPage),
         (r"/console/items", ItemsPage),
         (r"/console/items/new", ItemEditPage),
         (r"/console/items/(?P<code>[0-9A-Za-z][0-9A-Za-z_-]*)", ItemEditPage),
@@ -235,6 +283,9 @@ def console_routes() -> list:
         (r"/console/org", OrgPage),
         (r"/console/province", ProvincePage),
         (r"/console/violation-types", ViolationTypesPage),
+        (r"/console/fees", FeesPage),
+        (r"/console/fee-exemptions", FeeExemptionsPage),
+        (r"/console/fee-reconcile", FeeReconcilePage),
         (r"/console/rating", RatingPairingPage),
         (r"/console/bad-reviews", BadReviewsPage),
         (r"/console/callbacks", CallbacksPage),

@@ -62,20 +62,22 @@ class State(StrEnum):
     DELIVERING = "delivering"
     DELIVERED = "delivered"
     WITHDRAWN = "withdrawn"
+    AWAITING_PAYMENT = "awaiting_payment"  # 待缴费: the clock is paused until the slip is paid or exempted
 
 
 STATE_LABELS = {
     "submitted": "待受理", "supplement_requested": "待补正", "rejected": "不予受理", "accepted": "已受理",
     "in_review": "审批中", "paused": "暂停计时", "review_supplement": "审查中待补正", "approved": "准予办理", "refused": "不予办理",
     "forwarded": "已上报", "reply_recorded": "上级已批复", "delivering": "送达中", "delivered": "已办结",
-    "withdrawn": "已撤回",
+    "withdrawn": "已撤回", "awaiting_payment": "待缴费",
 }
 FINISHED_STATES = frozenset({State.REJECTED, State.DELIVERED, State.WITHDRAWN})
 PAUSE_KINDS = {"hearing": "听证", "expert_review": "专家评审", "inspection": "现场勘查或检验检测",
                "public_notice": "公示"}
 SUPPLEMENT = "supplement"  # pause kind of a wait for missing materials (补正)
 REVIEW_SUPPLEMENT = "review_supplement"  # pause kind of a supplement asked during review (审查中补正): stops the promised clock
-PAUSE_LABELS = {**PAUSE_KINDS, SUPPLEMENT: "补正", REVIEW_SUPPLEMENT: "审查中补正"}
+PAUSE_LABELS = {**PAUSE_KINDS, SUPPLEMENT: "补正", REVIEW_SUPPLEMENT: "审查中补正", "payment": "缴费"}
+PAYMENT = "payment"  # pause kind of a wait for the fee (缴费), which the department is not timed for
 ROLE_NAMES = {**ROLE_LABELS, "citizen": "申请人", "system": "系统"}
 CHANNEL_ROLES = {"window": {"window_clerk"}, "township_window": {"window_clerk"}, "miniprogram": {"citizen"},
                  "proxy": {"info_officer"}, "hotline": {"operator"}}
@@ -121,8 +123,8 @@ class Application:
     kind: str
     channel: str
     applicant_name: str
-    applicant_id_number: str
-    applicant_phone: str
+    applicant_id_number: str  # the number's vault reference (``pii:idn:…``, see ``identity.is_reference``) or ""
+    applicant_phone: str  # the number's vault reference (``pii:tel:…``) or ""
     departments: tuple[str, ...]
     delivery_method: str
     delivery_address: str = ""
@@ -133,6 +135,7 @@ class Application:
     applicant_openid: str = ""  # WeChat openid when the applicant came through the mini-program
     centre: str = "county"  # where the case is handled: "county" or a township code (镇便民服务中心)
     form_digest: str = ""  # sha256 of the form fields and material files, so the trail covers them
+    fee_stage: str = ""  # when the item version charges: "acceptance", "decision" or "" (no fee)
 
     def __post_init__(self):
         for name in ("kind", "channel", "delivery_method"):
@@ -205,6 +208,11 @@ class Case:
     paused_from: str = ""
     missing_materials: tuple[str, ...] = ()
     requested_materials: tuple[str, ...] = ()
+    fee_slip: str = ""  # the payment slip in force (缴款单号)
+    fee_state: str = ""  # "due", "paid", "exempted" ("" before any slip)
+    fee_paid_fen: int = 0
+    refund_due_fen: int = 0
+    refunded_at: datetime | None = None
     tasks: tuple[Task, ...] = ()
     pauses: tuple[Pause, ...] = ()
     events: tuple[Event, ...] = field(default=(), repr=False)
@@ -275,6 +283,13 @@ def _on_task_closed(case: Case, e: Event) -> Case:
                                             opinion=e.reason or str(e.data.get("opinion") or "")))
 
 
+def _on_fee_settled(case: Case, e: Event, state: str) -> Case:
+    waiting = case.state == State.AWAITING_PAYMENT
+    return replace(case, fee_state=state, fee_paid_fen=int(e.data.get("amount_fen") or 0) if state == "paid" else 0,
+                   paused_from="" if waiting else case.paused_from,
+                   pauses=_close_pause(case.pauses, e.at) if waiting else case.pauses)
+
+
 _HANDLERS = {
     "CaseAccepted": lambda c, e: replace(c, accepted_at=e.at, accepted_by_id=e.actor_id, missing_materials=()),
     "CaseRejected": lambda c, e: replace(c, closed_at=e.at, outcome="rejected", outcome_reason=e.reason),
@@ -304,6 +319,13 @@ _HANDLERS = {
                                              delivery_reference=e.data["reference"]),
     "ResultDelivered": lambda c, e: replace(c, delivered_at=e.at, closed_at=e.at,
                                             received_by=e.data["received_by"]),
+    "PaymentRequested": lambda c, e: replace(c, paused_from=e.from_state, fee_slip=e.data["slip"], fee_state="due",
+                                             pauses=c.pauses + (Pause(PAYMENT, "等待缴费", e.at),)),
+    "SlipVoided": lambda c, e: replace(c, fee_slip=e.data["next_slip"]),
+    "FeePaid": lambda c, e: _on_fee_settled(c, e, "paid"),
+    "FeeExempted": lambda c, e: _on_fee_settled(c, e, "exempted"),
+    "RefundDue": lambda c, e: replace(c, refund_due_fen=e.data["amount_fen"]),
+    "RefundCompleted": lambda c, e: replace(c, refunded_at=e.at),
     "CaseWithdrawn": lambda c, e: replace(c, closed_at=e.at, pauses=_close_pause(c.pauses, e.at),
                                           outcome="withdrawn", outcome_reason=e.reason),
 }

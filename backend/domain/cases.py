@@ -39,12 +39,13 @@ from typing import Mapping, Sequence
 
 from backend.domain import trail
 from backend.domain.case_model import (  # noqa: F401
-    CHANNEL_ROLES, FINISHED_STATES, PAUSE_KINDS, PAUSE_LABELS, REVIEW_SUPPLEMENT, ROLE_NAMES, STATE_LABELS,
+    CHANNEL_ROLES, FINISHED_STATES, PAUSE_KINDS, PAUSE_LABELS, PAYMENT, REVIEW_SUPPLEMENT, ROLE_NAMES, STATE_LABELS,
     SUPPLEMENT, SYSTEM, TASK_LABELS,
     Actor, Application, Case, Channel, DeliveryMethod, Kind, Pause, State, Step, Task, TaskState,
     apply, case_from_document, case_to_document, replay, step_update,
 )
 from backend.domain.errors import Conflict, Forbidden, IllegalTransition, ValidationFailed  # noqa: F401
+from backend.domain.fees import slip_number
 from backend.domain.numbering import CHINA_TIME, case_id, is_query_code, parse_case_number  # noqa: F401
 from backend.domain.posts import Absence, Post, mark_away, mark_back, route_task  # noqa: F401
 from backend.domain.roles import ROLE_LABELS  # noqa: F401
@@ -99,6 +100,21 @@ def _need_case_department(case: Case, actor: Actor, action: str) -> None:
         raise Forbidden(f"本办件不涉及您所在部门，不能{action}", code="wrong_department")
 
 
+def _payment(case: Case, stage: str) -> list[tuple]:
+    """缴费: when the item version charges at this stage, the case waits for its first slip (待缴费)."""
+    if case.app.fee_stage != stage or case.fee_slip:
+        return []
+    return [_spec("PaymentRequested", State.AWAITING_PAYMENT, slip=slip_number(case.number, 1), stage=stage)]
+
+
+def _refund(case: Case, state: str) -> list[tuple]:
+    """A case refused or withdrawn after its fee was paid owes the applicant a refund (应退费)."""
+    if case.fee_state != "paid" or case.refund_due_fen:
+        return []
+    return [_spec("RefundDue", state, "办件未获准予或已撤回，已缴费用应予退还", slip=case.fee_slip,
+                  amount_fen=case.fee_paid_fen)]
+
+
 def _utc(now: datetime) -> datetime:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -141,7 +157,7 @@ def accept(case: Case, actor: Actor, now: datetime) -> Step:
     """受理: the window takes the application; the promised-time clock starts here."""
     _need_role(actor, {"window_clerk"}, "受理")
     _need_state(case, {State.SUBMITTED}, "受理")
-    return _commit(case, actor, _utc(now), [_spec("CaseAccepted", State.ACCEPTED)])
+    return _commit(case, actor, _utc(now), [_spec("CaseAccepted", State.ACCEPTED), *_payment(case, "acceptance")])
 
 
 def reject(case: Case, actor: Actor, now: datetime, reason: str) -> Step:
@@ -211,9 +227,9 @@ def withdraw(case: Case, actor: Actor, now: datetime, reason: str = "") -> Step:
     """撤回申请 by the applicant (or for them); open tasks are cancelled."""
     _need_role(actor, {"citizen", "window_clerk", "info_officer"}, "撤回申请")
     _need_state(case, {State.SUBMITTED, State.SUPPLEMENT_REQUESTED, State.ACCEPTED, State.IN_REVIEW,
-                       State.PAUSED, State.REVIEW_SUPPLEMENT}, "撤回申请")
+                       State.PAUSED, State.REVIEW_SUPPLEMENT, State.AWAITING_PAYMENT}, "撤回申请")
     specs = [_spec("TaskCancelled", case.state, "申请人撤回", department=t.department) for t in case.open_tasks]
-    specs.append(_spec("CaseWithdrawn", State.WITHDRAWN, reason.strip()))
+    specs += [_spec("CaseWithdrawn", State.WITHDRAWN, reason.strip()), *_refund(case, State.WITHDRAWN)]
     return _commit(case, actor, _utc(now), specs)
 
 
@@ -242,10 +258,11 @@ def decide_at_window(case: Case, actor: Actor, now: datetime, approve: bool, rea
         raise IllegalTransition("只有即办件可以由窗口当场办结，其他办件须由部门审批")
     _need_state(case, {State.ACCEPTED}, "当场办结")
     if approve:
-        return _commit(case, actor, _utc(now), [_spec("CaseApproved", State.APPROVED, reason.strip(),
-                                                      at_window=True)])
+        return _commit(case, actor, _utc(now), [_spec("CaseApproved", State.APPROVED, reason.strip(), at_window=True),
+                                                *_payment(case, "decision")])
     reason = _need_text(reason, "不予办理必须说明理由")
-    return _commit(case, actor, _utc(now), [_spec("CaseRefused", State.REFUSED, reason, at_window=True)])
+    return _commit(case, actor, _utc(now), [_spec("CaseRefused", State.REFUSED, reason, at_window=True),
+                                            *_refund(case, State.REFUSED)])
 
 
 def _own_open_task(case: Case, actor: Actor, action: str) -> Task:
@@ -268,6 +285,7 @@ def approve_task(case: Case, actor: Actor, now: datetime, opinion: str = "") -> 
     specs = [_spec("TaskApproved", State.IN_REVIEW, department=task.department, opinion=opinion.strip())]
     if all(t.state == TaskState.APPROVED for t in case.tasks if t.department != task.department):
         specs.append(_spec("CaseApproved", State.APPROVED))
+        specs += _payment(case, "decision") if case.kind != Kind.REPORT_UP else []
     return _commit(case, actor, _utc(now), specs)
 
 
@@ -278,7 +296,7 @@ def refuse_task(case: Case, actor: Actor, now: datetime, reason: str) -> Step:
     specs = [_spec("TaskRefused", State.IN_REVIEW, reason, department=task.department)]
     specs += [_spec("TaskCancelled", State.IN_REVIEW, "其他部门不同意", department=t.department)
               for t in case.open_tasks if t.department != task.department]
-    specs.append(_spec("CaseRefused", State.REFUSED, reason, department=task.department))
+    specs += [_spec("CaseRefused", State.REFUSED, reason, department=task.department), *_refund(case, State.REFUSED)]
     return _commit(case, actor, _utc(now), specs)
 
 
@@ -339,7 +357,8 @@ def record_reply(case: Case, actor: Actor, now: datetime, approved: bool, refere
         reason = _need_text(reason, "上级机关不予批准的，须登记理由")
     spec = _spec("ReplyRecorded", State.REPLY_RECORDED, reason.strip(), reference=reference,
                  outcome="approved" if approved else "refused", authority=case.app.higher_authority)
-    return _commit(case, actor, _utc(now), [spec])
+    follow = _payment(case, "decision") if approved else _refund(case, State.REPLY_RECORDED)
+    return _commit(case, actor, _utc(now), [spec, *follow])
 
 
 def _ready_states(case: Case) -> set[str]:

@@ -62,3 +62,14 @@ class RequestRejected(DomainError):
     def __init__(self, status: int, code: str, message: str):
         super().__init__(message, code=code)
         self.status = status
+
+
+class TooManyRequests(DomainError):
+    """Too many attempts: the caller must wait ``retry_after`` seconds (sent as ``Retry-After``)."""
+
+    status = 429
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, retry_after: int, *, code: str | None = None):
+        super().__init__(message, code=code, details={"retry_after": retry_after})
+        self.retry_after = retry_after

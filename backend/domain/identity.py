@@ -1,5 +1,9 @@
 """Citizen identity checks (身份信息校验) and masking (脱敏) for screens and receipts.
 
+Stored documents and the trail never hold an ID or phone number itself but a pseudonymous
+reference to it (``pii:tel:…``, ``pii:idn:…``, see :func:`is_reference`): the services seal and
+reveal values at the store's boundary (``backend.services.vault``, docs/decisions/0007).
+
 Citizen ID numbers follow GB 11643-1999 (公民身份号码): 6-digit address code,
 8-digit birth date, 3-digit sequence (odd for men, even for women) and a check
 character by ISO 7064 MOD 11-2. Residence permits for Hong Kong, Macao and Taiwan
@@ -22,6 +26,8 @@ PROVINCE_CODES = frozenset({
 _WEIGHTS = tuple(2 ** (17 - i) % 11 for i in range(17))
 _CHECK_CHARS = "10X98765432"
 _MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+_REFERENCE_RE = re.compile(r"^pii:(tel|idn):[0-9a-f]{32}$")
+PHONE, ID_NUMBER = "tel", "idn"  # the kinds of personal value a reference stands for
 
 
 def _invalid(message: str, code: str) -> ValidationFailed:
@@ -98,6 +104,27 @@ def is_valid_mobile(text: str) -> bool:
     except ValidationFailed:
         return False
     return True
+
+
+def is_reference(value) -> bool:
+    """True for a pseudonymous reference to a value kept in the vault (个人信息引用), e.g. ``pii:tel:3f9a…``."""
+    return isinstance(value, str) and bool(_REFERENCE_RE.match(value))
+
+
+def reference(kind: str, pseudonym: str) -> str:
+    """The reference for a value of ``kind`` whose keyed hash is ``pseudonym`` (32 hex digits)."""
+    ref = f"pii:{kind}:{pseudonym}"
+    if not is_reference(ref):
+        raise ValueError(f"not a personal-data reference: {ref!r}")
+    return ref
+
+
+def reference_parts(ref: str) -> tuple[str, str]:
+    """``(kind, pseudonym)`` of a reference."""
+    if not is_reference(ref):
+        raise ValueError("not a personal-data reference")
+    _, kind, pseudonym = ref.split(":")
+    return kind, pseudonym
 
 
 def mask_name(name: str) -> str:

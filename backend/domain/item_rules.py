@@ -14,6 +14,7 @@ import re
 from typing import Any, Iterable, Mapping
 
 from backend.domain.errors import ValidationFailed
+from backend.domain.fees import fee_problems
 
 # An item (backend.domain.items.Item). Not imported: that module is built on these rules, and the
 # rules read only its fields.
@@ -160,6 +161,7 @@ def _check_fees_and_links(item: Item, problems: list) -> None:
             _problem(problems, f"fees[{i}].name", "收费项目名称不能为空")
         if not f.standard:
             _problem(problems, f"fees[{i}].standard", "收费项目必须写明收费标准")
+    problems.extend(fee_problems(item.fees, item.fee_stage))
     for i, p in enumerate(item.prerequisites):
         if not p.code:
             _problem(problems, f"prerequisites[{i}].code", "前置事项编码不能为空")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping  # Iterable: kept for callers of the former single module
 
 from backend.domain.errors import ValidationFailed  # re-exported, as before the split
+from backend.domain.fees import FEE_STAGES, FeeOption
 from backend.domain.item_rules import (  # re-exported: the vocabularies, validation and compression
     APPROVAL_TYPE, COMPRESSION_TARGET, DELIVERY_METHODS, ITEM_TYPES, KINDS, LEVELS, MATERIAL_FORMS,
     REQUIREMENTS, ROLES, STATUSES, compression_report, item_problems, validate_item, validate_items,
@@ -31,7 +32,7 @@ FIELD_LABELS = {
     "promised_days": "承诺时限", "statutory_days": "法定时限", "online": "网上办理",
     "life_events": "人生事件", "themes": "主题", "aliases": "俗称", "version": "版本", "effective_date": "生效日期",
     "legal_basis": "设定依据", "conditions": "受理条件", "materials": "申请材料",
-    "steps": "办理流程", "fees": "收费项目", "prerequisites": "前置事项",
+    "steps": "办理流程", "fees": "收费项目", "fee_stage": "缴费环节", "prerequisites": "前置事项",
     "joint_departments": "联办部门", "report_to": "上报机关", "result": "办理结果",
     "delivery_methods": "送达方式", "places": "办理地点", "phone": "咨询电话",
     "complaint_phone": "投诉电话", "status": "状态", "internal_notes": "内部备注",
@@ -69,12 +70,22 @@ class Step:
 
 @dataclass
 class FeeItem:
-    """收费项目: a fee, its standard and the document that sets it."""
+    """收费项目: a fee, its standard and the document that sets it.
+
+    The amount is integer fen: ``amount_fen`` per ``unit``, or the ``options`` (按情形) chosen by the
+    application-form field ``choice_input``; ``quantity_input`` names the field counting units.
+    ``standard`` is the wording people read. See ``backend.domain.fees``.
+    """
 
     name: str = ""
     standard: str = ""
     basis: str = ""
     exemption_allowed: bool = False
+    amount_fen: Any = None
+    unit: str = "件"
+    choice_input: str = ""
+    options: list[FeeOption] = field(default_factory=list)
+    quantity_input: str = ""
 
 
 @dataclass
@@ -133,6 +144,25 @@ def _strings(values: Any) -> list[str]:
     return [_text(v) for v in values if _text(v)]
 
 
+def _amount(value: Any) -> Any:
+    """Whole numbers (also "2000") become int; a float, a negative or text is kept for validation."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+        return int(value.strip())
+    return value
+
+
+def _fee(raw: Mapping) -> FeeItem:
+    options = [FeeOption(_text(o.get("label")), _amount(o.get("amount_fen"))) for o in raw.get("options") or []
+               if isinstance(o, Mapping)]
+    fee = _build(FeeItem, {k: v for k, v in raw.items() if k != "options"}, exemption_allowed=_bool,
+                 amount_fen=_amount)
+    fee.options = options
+    fee.unit = fee.unit or "件"
+    return fee
+
+
 def _ref(value: Any) -> Ref:
     if isinstance(value, Mapping):
         return Ref(code=_text(value.get("code")), name=_text(value.get("name")))
@@ -177,6 +207,7 @@ class Item:
     materials: list[Material] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     fees: list[FeeItem] = field(default_factory=list)
+    fee_stage: str = "decision"  # when the slip is issued: at acceptance or after the approval (FEE_STAGES)
     prerequisites: list[Ref] = field(default_factory=list)
     joint_departments: list[Ref] = field(default_factory=list)
     report_to: str = ""
@@ -213,7 +244,8 @@ class Item:
             conditions=_strings(d.get("conditions")),
             materials=[_build(Material, m, copies=_int_or_raw) for m in d.get("materials") or []],
             steps=[_build(Step, s, order=_int_or_raw, days=_int_or_raw) for s in d.get("steps") or []],
-            fees=[_build(FeeItem, f, exemption_allowed=_bool) for f in d.get("fees") or []],
+            fees=[_fee(f) for f in d.get("fees") or []],
+            fee_stage=_text(d.get("fee_stage")) or "decision",
             prerequisites=[_ref(p) for p in d.get("prerequisites") or []],
             joint_departments=[_ref(j) for j in d.get("joint_departments") or []],
             report_to=_text(d.get("report_to")),
@@ -264,7 +296,8 @@ class Item:
             "legal_basis": list(self.legal_basis), "conditions": list(self.conditions),
             "materials": [dataclasses.asdict(m) for m in self.materials],
             "steps": [s.public() for s in sorted(self.steps, key=_step_order)],
-            "fees": [dataclasses.asdict(f) for f in self.fees],
+            "fees": [dataclasses.asdict(f) for f in self.fees], "fee_stage": self.fee_stage,
+            "fee_stage_label": FEE_STAGES.get(self.fee_stage, "") if self.fees else "",
             "prerequisites": [dataclasses.asdict(p) for p in self.prerequisites],
             "joint_departments": [{"code": j.code, "name": names.get(j.code) or j.name}
                                   for j in self.joint_departments],

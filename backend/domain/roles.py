@@ -22,6 +22,8 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 PROVINCE_ROLES = frozenset({"province_supervisor"})
+# Roles that sign in with a second factor (两步验证, TOTP) after the password.
+SECOND_FACTOR_ROLES = frozenset({"admin", "supervisor", "province_supervisor"})
 COUNTY_ROLES = frozenset(ROLE_LABELS) - PROVINCE_ROLES
 STAFF_ROLES = COUNTY_ROLES  # the roles of a county's staff (a province's accounts hold PROVINCE_ROLES)
 
@@ -51,8 +53,14 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("satisfaction", "满意度结果", "/console/satisfaction", frozenset({"survey_centre", "supervisor", "centre_manager"})),
     NavEntry("calendar", "工作日历", "/console/calendar", frozenset({"admin", "centre_manager"})),
     NavEntry("org", "机构设置", "/console/org", frozenset({"admin", "centre_manager"})),
+    NavEntry("fees", "收费窗口", "/console/fees", frozenset({"fee_window", "centre_manager"})),
+    NavEntry("fee_exemptions", "减免与重开", "/console/fee-exemptions",
+             frozenset({"window_clerk", "centre_manager", "supervisor"})),
+    NavEntry("fee_reconcile", "收费对账", "/console/fee-reconcile", frozenset({"fee_window", "centre_manager", "supervisor"})),
     NavEntry("province", "全省概况", "/console/province", PROVINCE_ROLES),
     NavEntry("accounts", "账号管理", "/console/accounts", frozenset({"admin", "centre_manager"})),
+    NavEntry("sessions", "登录会话", "/console/sessions", frozenset({"admin"})),
+    NavEntry("security", "账号安全", "/console/security", STAFF_ROLES | PROVINCE_ROLES),
 ]
 
 

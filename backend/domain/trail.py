@@ -144,14 +144,17 @@ def checkpoint_genesis(tenant: str) -> str:
     return hashlib.sha256(f"sunshine365-checkpoint-genesis:{tenant}".encode("utf-8")).hexdigest()
 
 
-def checkpoint(case_heads: Mapping[str, str], prev_checkpoint_hash: str) -> str:
-    """Hash committing to each case's last event hash and to the previous checkpoint."""
-    body = _dumps({"heads": dict(sorted(case_heads.items())), "prev": prev_checkpoint_hash})
-    return hashlib.sha256(prev_checkpoint_hash.encode("utf-8") + body).hexdigest()
+def checkpoint(case_heads: Mapping[str, str], prev_checkpoint_hash: str, note: str = "") -> str:
+    """Hash committing to each case's last event hash, to the previous checkpoint and to ``note``
+    (a reseal's ledger digest, see :func:`reseal_digest`; checkpoints without a note hash as before)."""
+    body = {"heads": dict(sorted(case_heads.items())), "prev": prev_checkpoint_hash}
+    if note:
+        body["note"] = note
+    return hashlib.sha256(prev_checkpoint_hash.encode("utf-8") + _dumps(body)).hexdigest()
 
 
-def verify_checkpoint(case_heads: Mapping[str, str], prev_checkpoint_hash: str, expected: str) -> bool:
-    return checkpoint(case_heads, prev_checkpoint_hash) == expected
+def verify_checkpoint(case_heads: Mapping[str, str], prev_checkpoint_hash: str, expected: str, note: str = "") -> bool:
+    return checkpoint(case_heads, prev_checkpoint_hash, note) == expected
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,24 @@ class Checkpoint:
     heads: Mapping[str, str]
     prev_hash: str
     hash: str
+    note: str = ""
+
+
+# -- resealing (换链): a one-time rewrite of chains, committed by a checkpoint -------------------
+
+def reseal_digest(entries: Iterable[Mapping]) -> str:
+    """The digest a reseal checkpoint commits to: per case, whether its chain was intact (and so
+    rehashed), the old hashes checkpoints or the journal had named, and the new head.
+
+    A reseal replaces values in stored events (personal data by vault references, migration 0003),
+    which changes their hashes; each case's chain is recomputed only when it verified before, so a
+    break stays visible. The ledger of old and new heads is committed by a checkpoint in the same
+    chain as every other, so it cannot be changed afterwards unnoticed (docs/decisions/0007).
+    """
+    rows = sorted(({"number": e["number"], "intact": bool(e["intact"]), "new_head": e["new_head"],
+                    "old_heads": sorted([int(h["seq"]), h["hash"]] for h in e["old_heads"])} for e in entries),
+                  key=lambda row: row["number"])
+    return hashlib.sha256(_dumps(rows)).hexdigest()
 
 
 def verify_checkpoints(tenant: str, checkpoints: Sequence[Checkpoint]) -> list[Problem]:
@@ -172,7 +193,7 @@ def verify_checkpoints(tenant: str, checkpoints: Sequence[Checkpoint]) -> list[P
         if point.prev_hash != prev:
             problems.append(Problem(tenant, point.seq, "broken_link",
                                     f"第 {point.seq} 个存证点未接续前一个存证点"))
-        if not verify_checkpoint(point.heads, point.prev_hash, point.hash):
+        if not verify_checkpoint(point.heads, point.prev_hash, point.hash, point.note):
             problems.append(Problem(tenant, point.seq, "changed", f"第 {point.seq} 个存证点内容被改动"))
         prev = point.hash
     return problems

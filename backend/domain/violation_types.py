@@ -15,11 +15,12 @@ from typing import Iterable, Mapping, Sequence
 from backend.domain.errors import ValidationFailed
 
 LEVELS = {"department": "审批部门", "department_head": "部门负责人", "approver": "审批人员", "window_clerk": "窗口工作人员"}
-RAISING_CARDS = ("overdue", "step_overdue", "acceptance_waiting", "refused_without_reason", "fee_outside_standard")
+RAISING_CARDS = ("overdue", "step_overdue", "acceptance_waiting", "refused_without_reason", "fee_outside_standard",
+                 "fee_wrong_case", "exemption_unapproved")
 MAX_TYPES = 200
 _CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 _CARD_LEVEL = {"overdue": "department", "step_overdue": "approver", "acceptance_waiting": "window_clerk",
-               "fee_outside_standard": "department"}
+               "fee_outside_standard": "department", "fee_wrong_case": "department", "exemption_unapproved": "department"}
 
 
 def _text(raw: Mapping, key: str, label: str, limit: int, required: bool = True) -> str:

@@ -1,18 +1,28 @@
-"""Staff sign-in, sign-out, the current principal, and account management for admins."""
+"""Staff sign-in (password, then a code for the roles with a second factor), sign-out, the current
+principal, and account management for admins."""
 
 from pydantic import BaseModel, Field
 
 from backend.handlers.base import SESSION_COOKIE, APIHandler
 from backend.handlers.operations import ANY_SIGNED_IN, PUBLIC, Op, staff
-from backend.services import accounts, org_admin
+from backend.services import accounts, org_admin, second_factor
 
 TAGS = ("账号",)
+SIGNED_IN_ANSWER = "登录成功：会话令牌与账号；需要两步验证的账号得到 second_factor（totp 或 totp_enrol）与 challenge"
 
 
 class LoginBody(BaseModel):
     username: str = Field(title="用户名", min_length=1, max_length=64)
     password: str = Field(title="密码", min_length=1, max_length=256)
     tenant: str = Field("", title="县区代码", description="缺省为默认县区", max_length=40)
+
+
+class ChallengeBody(BaseModel):
+    challenge: str = Field(title="登录挑战", min_length=1, max_length=100)
+
+
+class CodeBody(ChallengeBody):
+    code: str = Field(title="验证码", min_length=1, max_length=10)
 
 
 class NewStaffBody(BaseModel):
@@ -25,18 +35,52 @@ class NewStaffBody(BaseModel):
     phone: str = Field("", title="手机号码", max_length=11)
 
 
-class LoginHandler(APIHandler):
+class SignInStep(APIHandler):
+    """A step of signing in: its answer may open a session, set as a cookie for the console."""
+
+    opens_session = True
+
+    def client(self) -> dict:
+        return {"address": self.request.remote_ip, "agent": self.request.headers.get("User-Agent", "")}
+
+    def answer(self, result: dict) -> None:
+        if result.get("token"):
+            settings = self.svc.settings
+            self.set_cookie(SESSION_COOKIE, result["token"], httponly=True, samesite="Lax",
+                            secure=settings.cookies_secure, expires_days=settings.session_hours / 24)
+        self.send_json(result)
+
+
+class LoginHandler(SignInStep):
     """Staff sign-in with username and password; sets the session cookie and returns the token."""
 
-    ops = {"post": Op("工作人员登录", TAGS, PUBLIC, LoginBody, {200: "登录成功，返回会话令牌与账号"}, (401,))}
+    ops = {"post": Op("工作人员登录", TAGS, PUBLIC, LoginBody, {200: SIGNED_IN_ANSWER}, (401, 403, 429))}
 
     async def post(self) -> None:
         body = self.payload
         tenant = body.tenant or self.svc.settings.default_tenant
-        token, staff = await accounts.login(self.svc, tenant, body.username, body.password)
-        self.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Lax", secure=self.svc.settings.secure_cookies,
-                        expires_days=self.svc.settings.session_hours / 24)
-        self.send_json({"token": token, "staff": staff})
+        self.answer(await accounts.login(self.svc, tenant, body.username, body.password, **self.client()))
+
+
+class SecondFactorHandler(SignInStep):
+    """The six-digit code after the password (confirms the enrolment the first time)."""
+
+    ops = {"post": Op("两步验证：提交验证码（首次提交即完成绑定）", TAGS, PUBLIC, CodeBody,
+                      {200: "登录成功，返回会话令牌与账号"}, (401, 403, 409, 429))}
+
+    async def post(self) -> None:
+        body = self.payload
+        self.answer(await accounts.complete_second_factor(self.svc, body.challenge, body.code, **self.client()))
+
+
+class EnrolmentHandler(APIHandler):
+    """The secret to enrol in an authenticator app, as a QR code and as text."""
+
+    ops = {"post": Op("两步验证：取得绑定二维码（首次登录）", TAGS, PUBLIC, ChallengeBody,
+                      {200: "{secret, uri, qr}：二维码为 PNG data URI"}, (401, 409))}
+
+    async def post(self) -> None:
+        self.send_json(await second_factor.enrolment(self.svc, self.payload.challenge))
 
 
 class LogoutHandler(APIHandler):

@@ -16,10 +16,10 @@ import tornado.web
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
 from backend import logs
-from backend.domain.errors import DomainError, Forbidden, NotFound, RequestRejected, Unauthenticated
-from backend.handlers import client_address
+from backend.domain.errors import DomainError, Forbidden, NotFound, RequestRejected, TooManyRequests, Unauthenticated
+from backend.handlers import client_address, request_source, security_headers
 from backend.handlers.operations import Op, parse_body
-from backend.services import accounts
+from backend.services import accounts, sessions
 from backend.services.context import Services
 from backend.store import commands
 
@@ -42,6 +42,7 @@ HTTP_MESSAGES = {
     413: ("body_too_large", "请求内容过大"),
     415: ("unsupported_media_type", "请以 application/json 格式提交"),
     422: ("validation_failed", "提交的内容有误"),
+    429: ("too_many_attempts", "请求过于频繁，请稍后再试"),
     503: ("store_unavailable", "数据服务暂时不可用，请稍后再试"),
 }
 
@@ -61,6 +62,8 @@ class BaseHandler(tornado.web.RequestHandler):
     """Request ids and the session principal, shared by API and console handlers."""
 
     principal: dict | None = None
+    session: dict | None = None
+    session_from_cookie = False  # the session came with the cookie (a browser), not a bearer token
 
     @property
     def svc(self) -> Services:
@@ -73,6 +76,7 @@ class BaseHandler(tornado.web.RequestHandler):
         self.request.request_id = self.request_id
         logs.request_id.set(self.request_id)
         self.request.remote_ip = client_address.client_ip(self.request, self.svc.settings.trusted_proxies)
+        self.request.protocol = client_address.client_protocol(self.request, self.svc.settings.trusted_proxies)
         self.set_header("X-Request-Id", self.request_id)
 
     def clear(self) -> None:
@@ -89,9 +93,27 @@ class BaseHandler(tornado.web.RequestHandler):
 
     async def load_principal(self) -> dict | None:
         token = self.session_token()
-        self.principal = await accounts.resolve_session(self.svc, token) if token else None
+        self.session = await sessions.find(self.svc, token) if token else None
+        self.session_from_cookie = bool(self.session) and not self.request.headers.get("Authorization", "")
+        self.principal = await accounts.principal_of(self.svc, self.session) if self.session else None
         self.request.principal_id = (self.principal or {}).get("id", "")
         return self.principal
+
+    def get_template_namespace(self) -> dict:
+        namespace = super().get_template_namespace()
+        namespace.update(csp_nonce=security_headers.nonce_of(self.request), session_csrf=self.csrf_token())
+        return namespace
+
+    def csrf_token(self) -> str:
+        """The session's token for state-changing requests (the console puts it in each page)."""
+        return (self.session or {}).get("csrf", "")
+
+    def finish(self, chunk=None):
+        """A 405 names the methods that are allowed, whoever wrote the error (every handler, pages and
+        webhooks with their own error formats included)."""
+        if self.get_status() == 405 and "Allow" not in self._headers:
+            self.set_header("Allow", ", ".join(m.upper() for m in allowed_methods(type(self))))
+        return super().finish(chunk)
 
     def get_current_user(self):
         return self.principal
@@ -128,6 +150,9 @@ class APIHandler(BaseHandler):
             raise RequestRejected(413, "body_too_large", f"请求内容过大（上限 {limit // 1024} KB）")
         await self.load_principal()
         op = self.ops.get(self.request.method.lower())
+        if self.request.method in MUTATING:
+            request_source.check(self, opens_session=self.opens_session,
+                                 public=op.access.public if op is not None else self.public)
         if op is not None:
             return self._check_operation(op)
         if self.request.method in MUTATING and not self.public and not self.principal:
@@ -149,6 +174,7 @@ class APIHandler(BaseHandler):
             self.body = self.payload.model_dump()
 
     raw_body = False  # True for handlers that read uploads or signed raw payloads themselves
+    opens_session = False  # True for sign-in steps: a browser's cross-site request must not sign it in
 
     def _parse_json(self):
         ctype = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
@@ -195,6 +221,8 @@ class APIHandler(BaseHandler):
         details = None
         if isinstance(exc, DomainError):
             status_code, code, message, details = exc.status, exc.code, exc.message, exc.details or None
+            if isinstance(exc, TooManyRequests):
+                self.set_header("Retry-After", str(exc.retry_after))
         elif isinstance(exc, DuplicateKeyError):
             status_code, (code, message) = 409, HTTP_MESSAGES[409]
         elif isinstance(exc, PyMongoError) and _is_store_down(exc):
@@ -203,8 +231,6 @@ class APIHandler(BaseHandler):
             status_code, (code, message) = exc.status_code, HTTP_MESSAGES[exc.status_code]
         self.set_status(status_code)
         self.set_header("Content-Type", "application/json; charset=UTF-8")
-        if status_code == 405:
-            self.set_header("Allow", ", ".join(m.upper() for m in allowed_methods(type(self))))
         error = {"code": code, "message": message, "request_id": self.request_id}
         if details:
             error["details"] = details

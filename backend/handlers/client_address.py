@@ -1,6 +1,6 @@
-"""The client's address: the socket peer, or what a configured reverse proxy says it is.
+"""The client's address and protocol: the socket's, or what a configured reverse proxy says they are.
 
-``X-Real-IP`` and ``X-Forwarded-For`` are believed only from the addresses in
+``X-Real-IP``, ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed only from the addresses in
 ``SUNSHINE_TRUSTED_PROXIES`` (nginx sets them; anyone else could forge them). ``peer_ip`` stays the
 socket peer, for decisions such as "loopback only" that must never follow a header.
 """
@@ -50,3 +50,13 @@ def is_loopback_direct(request) -> bool:
         return ipaddress.ip_address(peer_ip(request)).is_loopback
     except ValueError:
         return False
+
+
+def client_protocol(request, trusted: str) -> str:
+    """``https`` when a trusted proxy says the client came over HTTPS (``X-Forwarded-Proto``), else
+    the socket's own protocol; anyone else's header is ignored (the server runs without ``xheaders``)."""
+    own = getattr(getattr(request.connection, "context", None), "_orig_protocol", None) or request.protocol
+    if peer_ip(request) not in trusted_set(trusted):
+        return own
+    claimed = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    return claimed if claimed in ("http", "https") else own

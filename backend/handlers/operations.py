@@ -24,11 +24,12 @@ from backend.domain.errors import RequestRejected, ValidationFailed
 from backend.domain.roles import ROLE_LABELS
 
 ERROR_DESCRIPTION = "错误（JSON 错误结构）"
-ANYONE, SIGNED_IN, CITIZEN = "*", "signed_in", "citizen"
+ANYONE, SIGNED_IN, CITIZEN, ANY_STAFF_ROLE = "*", "signed_in", "citizen", "staff"
 SCOPES = {
     "public": "公开", "tenant": "本县区", "own": "本人", "centre": "本服务中心", "department": "本部门",
     "case": "办件相关人员（受理中心窗口、办理部门、提交人、申请人）", "ticket": "热线工单相关单位",
-    "province": "本省各县区（仅统计数字）", "key": "凭接口密钥", "signature": "凭签名",
+    "province": "本省各县区（仅统计数字）",
+    "upload": "上传者本人、申请人，及可查看所属办件申请人完整信息或所属工单的人员", "key": "凭接口密钥", "signature": "凭签名",
 }
 
 
@@ -45,12 +46,12 @@ class Access:
             return True
         if not principal:
             return False
-        if SIGNED_IN in self.roles:
+        if SIGNED_IN in self.roles or (ANY_STAFF_ROLE in self.roles and principal.get("kind") == "staff"):
             return True
         held = set(principal.get("roles", []))
         if principal.get("kind") == "citizen":
             held.add(CITIZEN)
-        staff_operation = bool(self.roles - {CITIZEN, SIGNED_IN, ANYONE}) and self.admin_override
+        staff_operation = bool(self.roles - {CITIZEN, SIGNED_IN, ANYONE, ANY_STAFF_ROLE}) and self.admin_override
         return bool(held & self.roles) or (staff_operation and "admin" in held and principal.get("kind") == "staff")
 
     @property
@@ -60,13 +61,15 @@ class Access:
     def describe(self) -> str:
         if self.public:
             return "公开"
-        names = "、".join(sorted({"signed_in": "已登录用户", "citizen": "群众（小程序用户）"}.get(r, ROLE_LABELS.get(r, r))
+        names = "、".join(sorted({"signed_in": "已登录用户", "citizen": "群众（小程序用户）", "staff": "工作人员"}.get(
+                                     r, ROLE_LABELS.get(r, r))
                                  for r in self.roles))
         return f"{names}（{SCOPES.get(self.scope, self.scope)}）"
 
 
 PUBLIC = Access(frozenset({ANYONE}), "public")
 ANY_SIGNED_IN = Access(frozenset({SIGNED_IN}), "own")
+ANY_STAFF = Access(frozenset({ANY_STAFF_ROLE}), "own", admin_override=False)
 
 
 def staff(*roles: str, scope: str = "tenant") -> Access:

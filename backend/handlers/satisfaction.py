@@ -103,6 +103,7 @@ class PadPairHandler(APIHandler):
     """The pad exchanges its pairing code for its token."""
 
     ops = {"post": Op("评价器配对（以配对码换取令牌）", TAGS, KEYED, PairBody, errors=(404,))}
+    opens_session = True  # a page of another site must not pair a pad
 
     async def post(self) -> None:
         body = self.payload

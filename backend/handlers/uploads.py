@@ -2,17 +2,23 @@
 
 from urllib.parse import quote, unquote
 
+import tornado.web
+
 from backend.domain.errors import ValidationFailed
 from backend.handlers.base import APIHandler
-from backend.handlers.operations import ANY_SIGNED_IN, Op
+from backend.handlers.operations import ANY_SIGNED_IN, SIGNED_IN, Access, Op
 from backend.services import uploads
 
 BINARY = {"type": "string", "format": "binary"}
 STREAM_SLICE = 256 * 1024
 
 
+@tornado.web.stream_request_body
 class UploadsHandler(APIHandler):
-    """Upload one material as the raw request body; any signed-in staff member or citizen."""
+    """Upload one material as the raw request body; any signed-in staff member or citizen.
+
+    The body is streamed in: a declared size above the limit is answered (JSON 413) from the
+    headers alone, before the body is read, and a body that grows past it stops the upload."""
 
     raw_body = True
     ops = {"post": Op("上传申请材料（JPG、PNG 或 PDF，请求体为文件本身）", ("申请材料",), ANY_SIGNED_IN,
@@ -31,9 +37,24 @@ class UploadsHandler(APIHandler):
         return self.svc.settings.max_upload_bytes
 
     async def prepare(self) -> None:
-        if len(self.request.body) > self.max_body:
-            uploads.check_size(self.svc, len(self.request.body))  # the upload's own message, not the generic one
+        self.received: list[bytes] = []
+        self.size = 0
+        declared = self.request.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_body:
+            uploads.check_size(self.svc, int(declared))  # the upload's own message (413), not the generic one
+        self.request.connection.set_max_body_size(self.max_body)
         await super().prepare()
+
+    def data_received(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size <= self.max_body:
+            self.received.append(chunk)
+        elif not self._finished:  # a body sent without its length (chunked) that grew past the limit
+            self.received = []
+            try:
+                uploads.check_size(self.svc, self.size)
+            except uploads.FileTooLarge as too_large:
+                self.send_error(413, exc_info=(type(too_large), too_large, None))
 
     def _filename(self) -> str:
         header = self.request.headers.get("X-Filename", "")
@@ -47,14 +68,16 @@ class UploadsHandler(APIHandler):
     async def post(self) -> None:
         me = self.principal
         declared = self.request.headers.get("Content-Type", "")
-        saved = await uploads.save_upload(self.svc, self.tenant(), me, self._filename(), declared, self.request.body)
+        data = b"".join(self.received)
+        self.received = []
+        saved = await uploads.save_upload(self.svc, self.tenant(), me, self._filename(), declared, data)
         self.send_json(saved, status=201)
 
 
 class UploadHandler(APIHandler):
-    """Read one material back, shown inline; only its owner, staff of the county or the case's applicant."""
+    """Read one material back, shown inline: its owner, the case's applicant, staff who may see that applicant."""
 
-    ops = {"get": Op("查看申请材料（原文件）", ("申请材料",), ANY_SIGNED_IN, errors=(404,), extra={"responses": {
+    ops = {"get": Op("查看申请材料（原文件）", ("申请材料",), Access(frozenset({SIGNED_IN}), "upload"), errors=(404,), extra={"responses": {
         "200": {"description": "文件内容（inline）", "content": {t: {"schema": BINARY} for t in uploads.KINDS}}}})}
 
     async def get(self, file_id: str) -> None:

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 from backend.domain.errors import ValidationFailed
 from backend.domain.items import (
-    DELIVERY_METHODS, KINDS, LEVELS, MATERIAL_FORMS, REQUIREMENTS, ROLES, STATUSES,
+    DELIVERY_METHODS, FEE_STAGES, KINDS, LEVELS, MATERIAL_FORMS, REQUIREMENTS, ROLES, STATUSES,
 )
 
 MAX_REPORTED = 50
@@ -37,6 +37,7 @@ MAIN_COLUMNS = [
     ("办理结果", "result_name", "text"), ("结果类型", "result_type", "text"),
     ("送达方式", "delivery_methods", ("list", DELIVERY_METHODS)), ("咨询电话", "phone", "text"),
     ("投诉电话", "complaint_phone", "text"), ("状态", "status", STATUSES), ("内部备注", "internal_notes", "text"),
+    ("缴费环节", "fee_stage", FEE_STAGES),
 ]
 # list field -> (sheet name in xlsx, column name in csv, columns)
 SUB_TABLES = {
@@ -49,7 +50,9 @@ SUB_TABLES = {
         ("办理说明", "description", "text"), ("环节时限", "days", "int")]),
     "fees": ("收费", "收费项目", [
         ("收费项目", "name", "text"), ("收费标准", "standard", "text"), ("收费依据", "basis", "text"),
-        ("可否减免", "exemption_allowed", "bool")]),
+        ("可否减免", "exemption_allowed", "bool"), ("金额（分）", "amount_fen", "int"), ("计费单位", "unit", "text"),
+        ("情形字段", "choice_input", "text"), ("按情形收费（情形=金额分；…）", "options", "fee_options"),
+        ("数量字段", "quantity_input", "text")]),
     "places": ("办理地点", "办理地点", [
         ("地点名称", "name", "text"), ("地址", "address", "text"), ("办公时间", "hours", "text")]),
 }
@@ -93,6 +96,8 @@ def from_cell(kind: Any, raw: Any) -> Any:
         if not re.fullmatch(r"-?\d+", text):
             raise CellError("必须填写整数" if text else "不能为空")
         return int(text)
+    if kind == "fee_options":
+        return [_fee_option(part) for part in re.split(r"[;；]", text) if part.strip()]
     if kind == "bool":
         if text not in BOOLS:
             raise CellError(f"「{text}」无效，应填「是」或「否」")
@@ -104,12 +109,23 @@ def from_cell(kind: Any, raw: Any) -> Any:
     return text
 
 
+def _fee_option(part: str) -> dict:
+    label, _, amount = part.rpartition("=")
+    if not label.strip() or not re.fullmatch(r"\d+", amount.strip()):
+        raise CellError(f"「{part.strip()}」应写成「情形=金额（整数，单位分）」")
+    return {"label": label.strip(), "amount_fen": int(amount.strip())}
+
+
 def to_cell(kind: Any, value: Any) -> Any:
     """The model value as cell content (labels for enumerations, one entry per line for lists)."""
     if isinstance(kind, dict):
         return kind.get(value, value)
     if isinstance(kind, tuple):
         return "\n".join(str(to_cell(kind[1], v)) for v in value)
+    if kind == "fee_options":
+        return "；".join(f"{o['label']}={o['amount_fen']}" for o in value or [])
+    if kind == "int" and value is None:
+        return ""
     if kind == "bool":
         return "是" if value else "否"
     if kind == "lines":

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Awaitable, Callable
 
-from backend.ops import migration_0001, migration_0002
+from backend.ops import migration_0001, migration_0002, migration_0003
 from backend.services.context import Services
 from backend.store import lease as leases
 from backend.store import schema
@@ -49,6 +49,8 @@ MIGRATIONS: list[Migration] = [
               {"work": 2}, migration_0001.run),
     Migration("0002-open-cards-into-work", "把未关闭的预警卡同时放入 work 工作集（“我的预警卡”不再读取全部历史）",
               {"work": 3}, migration_0002.run),
+    Migration(migration_0003.IDENT, "身份证号和手机号加密存入个人信息库，其余位置改存引用；记录链换链并由存证点确认（决定 0007）",
+              migration_0003.RAISES, migration_0003.run),
 ]
 
 

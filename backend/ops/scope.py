@@ -1,7 +1,8 @@
 """Which documents belong to a backup: every collection, or the documents of one tenant (县区).
 
 Nearly every document carries ``tenant``; the exceptions are named here. Coordination state is
-never backed up: sessions (people sign in again), leases (the restored store starts its own
+never backed up: sessions and the state of signing in (people sign in again; second factors are
+kept), leases (the restored store starts its own
 chains), a migration's running marks and the records of earlier scheduled backups.
 """
 
@@ -9,13 +10,16 @@ from __future__ import annotations
 
 from backend.store.work import prefix_range
 
-SKIPPED = frozenset({"sessions", "leases", "lease_claims", "schema_runs", "backups"})
+SKIPPED = frozenset({"sessions", "session_index", "login_failures", "login_known", "login_challenges", "totp_used",
+                     "leases", "lease_claims", "schema_runs", "backups"})
 
 # Read in this order, last ones last: derived records before the records they derive from, so that
 # a backup taken while the server writes never holds a snapshot, a working-set entry or a checkpoint
 # ahead of ``case_steps`` (the authority). Cases that moved while the backup ran are rebuilt from
-# their steps on restore (see ``restore.repair_moved``).
-LAST = ("trail_checkpoints", "cases", "hotline_tickets", "work", "materials.files", "materials.chunks", "case_steps")
+# their steps on restore (see ``restore.repair_moved``). The vault (``pii``) comes after everything
+# that refers to it: a value is kept before the step naming it, so the backup holds every value named.
+LAST = ("trail_checkpoints", "cases", "hotline_tickets", "work", "materials.files", "materials.chunks", "case_steps",
+        "pii")
 
 
 def ordered(names: list[str]) -> list[str]:

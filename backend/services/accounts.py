@@ -1,43 +1,28 @@
-"""Staff accounts (工作人员账号) and sessions: argon2 passwords, opaque session tokens."""
+"""Staff accounts (工作人员账号) and signing in: argon2 passwords checked off the event loop, failed
+attempts slowed by ``login_guard``, a second factor for the roles that need it, then a session."""
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
-from datetime import timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from pymongo.errors import DuplicateKeyError
 
 from backend.domain.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from backend.domain.roles import COUNTY_ROLES, PROVINCE_ROLES, ROLE_LABELS, unknown_roles
-from backend.services import audit, tenant_config
+from backend.services import audit, login_guard, passwords, second_factor, sessions, tenant_config
 from backend.services.context import Services
 
-_hasher = PasswordHasher()
 USERNAME_RE = re.compile(r"^[a-z0-9_.-]{3,32}$")
 MIN_PASSWORD = 8
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
 
 
 def staff_id(tenant: str, username: str) -> str:
     return f"{tenant}:{username}"
 
 
-def _token_key(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def new_account_fields(password_hash: str, now) -> dict:
     """What a new account starts with besides its organisation fields."""
-    return {"password_hash": password_hash, "failed_logins": 0, "locked_until": None, "created_at": now}
+    return {"password_hash": password_hash, "created_at": now}
 
 
 def allowed_roles(tenant_doc: dict) -> frozenset[str]:
@@ -70,7 +55,7 @@ async def create_staff(
 ) -> dict:
     """Create an account; raise Conflict if the username is taken in this tenant.
 
-    ``password_hash`` lets the sample loader hash its one demo password once for all demo accounts;
+    ``password_hash``: a hash made already (the caller hashed several side by side);
     ``batch`` (a loader creating many) leaves marking the organisation changed to the caller.
     """
     tenant_doc = await svc.db.tenants.find_one({"_id": tenant})
@@ -87,7 +72,7 @@ async def create_staff(
         "centre": centre,
         "phone": phone,
         "active": True,
-        **new_account_fields(password_hash or hash_password(password), svc.now()),
+        **new_account_fields(password_hash or await passwords.hash_password(password), svc.now()),
     }
     try:
         await svc.db.staff.insert_one(doc)
@@ -112,72 +97,72 @@ def public_staff(doc: dict) -> dict:
     }
 
 
-async def login(svc: Services, tenant: str, username: str, password: str) -> tuple[str, dict]:
-    """Check the password; return (session token, staff). Wrong credentials never say which part was wrong."""
+async def login(svc: Services, tenant: str, username: str, password: str, *, address: str = "",
+                agent: str = "") -> dict:
+    """Check the password: ``{"token", "staff"}``, or for the roles with a second factor a challenge
+    (``{"second_factor", "challenge"}``) for ``complete_second_factor``. Wrong credentials never say
+    which part was wrong, and an unknown or inactive account costs the same time as a wrong password."""
     if not username or not password:
         raise ValidationFailed("请输入用户名和密码")
-    now = svc.now()
+    attempt = await login_guard.begin(svc, tenant, username, address)
     doc = await svc.db.staff.find_one({"_id": staff_id(tenant, username)})
-    wrong = Unauthenticated("用户名或密码错误", code="bad_credentials")
+    matched = await passwords.verify((doc or {}).get("password_hash"), password)
+    if not matched or not doc.get("active", True):
+        await attempt.failed()
+        await audit.record(svc, login_guard.plain_key(tenant), staff_id(login_guard.plain_key(tenant),
+                           login_guard.plain_key(username)), "staff.login_failed", {"address": address})
+        raise Unauthenticated("用户名或密码错误", code="bad_credentials")
+    await attempt.succeeded()
+    if second_factor.required(doc["roles"]):
+        return await second_factor.start(svc, doc, address)
+    return await _signed_in(svc, doc, address, agent)
+
+
+async def complete_second_factor(svc: Services, challenge: str, code: str, *, address: str = "",
+                                 agent: str = "") -> dict:
+    """The code after the password: ``{"token", "staff"}``."""
+    subject = await second_factor.verify(svc, challenge, code, address)
+    doc = await svc.db.staff.find_one({"_id": subject})
     if not doc or not doc.get("active", True):
-        raise wrong
-    if doc.get("locked_until") and doc["locked_until"] > now:
-        raise Unauthenticated("登录失败次数过多，账号已临时锁定，请 15 分钟后再试", code="locked")
-    try:
-        _hasher.verify(doc["password_hash"], password)
-    except (VerificationError, InvalidHashError):
-        failed = doc.get("failed_logins", 0) + 1
-        update = {"failed_logins": failed}
-        if failed >= MAX_FAILED_LOGINS:
-            update = {"failed_logins": 0, "locked_until": now + LOCKOUT}
-        await svc.db.staff.update_one({"_id": doc["_id"]}, {"$set": update})
-        await audit.record(svc, tenant, doc["_id"], "staff.login_failed", {})
-        raise wrong from None
-    await svc.db.staff.update_one({"_id": doc["_id"]}, {"$set": {"failed_logins": 0, "locked_until": None}})
-    token = secrets.token_urlsafe(32)
-    await svc.db.sessions.insert_one({
-        "_id": _token_key(token),
-        "tenant": tenant,
-        "kind": "staff",
-        "subject": doc["_id"],
-        "created_at": now,
-        "expires_at": now + timedelta(hours=svc.settings.session_hours),
-    })
-    await audit.record(svc, tenant, doc["_id"], "staff.logged_in", {})
-    return token, public_staff(doc)
+        raise Unauthenticated("用户名或密码错误", code="bad_credentials")
+    return await _signed_in(svc, doc, address, agent)
+
+
+async def _signed_in(svc: Services, doc: dict, address: str, agent: str) -> dict:
+    token = await sessions.open_session(svc, doc["tenant"], "staff", doc["_id"], address=address, agent=agent)
+    await audit.record(svc, doc["tenant"], doc["_id"], "staff.logged_in", {"address": address})
+    return {"token": token, "staff": public_staff(doc)}
 
 
 async def open_session(svc: Services, tenant: str, kind: str, subject: str, extra: dict | None = None) -> str:
     """Start a session for any subject (staff or citizen) and return its opaque token."""
-    now = svc.now()
-    token = secrets.token_urlsafe(32)
-    await svc.db.sessions.insert_one({
-        "_id": _token_key(token), "tenant": tenant, "kind": kind, "subject": subject,
-        "created_at": now, "expires_at": now + timedelta(hours=svc.settings.session_hours), **(extra or {}),
-    })
-    return token
+    return await sessions.open_session(svc, tenant, kind, subject, extra=extra)
 
 
 async def resolve_session(svc: Services, token: str) -> dict | None:
-    """The session's principal: {'kind', 'tenant', 'id', ...} with staff details for staff; None if invalid."""
-    if not token or len(token) > 200:
-        return None
-    session = await svc.db.sessions.find_one({"_id": _token_key(token)})
-    if not session or session["expires_at"] <= svc.now():
-        return None
+    """The principal of a session token (see ``principal_of``); None if it is not a live session."""
+    session = await sessions.find(svc, token)
+    return await principal_of(svc, session) if session else None
+
+
+async def principal_of(svc: Services, session: dict) -> dict | None:
+    """{'kind', 'tenant', 'id', 'roles', ...}: staff details (and the session's list id) for staff; None
+    for an account that is gone or inactive."""
     if session["kind"] == "staff":
         org = await tenant_config.org(svc, session["tenant"])
         doc = org.staff.get(session["subject"]) or await svc.db.staff.find_one({"_id": session["subject"]})
         if not doc or not doc.get("active", True):
             return None
-        return {"kind": "staff", **public_staff(doc), "post": org.post_of(doc["_id"])}
+        return {"kind": "staff", **public_staff(doc), "post": org.post_of(doc["_id"]), "session": session.get("sid", "")}
     return {"kind": session["kind"], "tenant": session["tenant"], "id": session["subject"], "roles": [session["kind"]]}
 
 
 async def logout(svc: Services, token: str) -> None:
-    await svc.db.sessions.delete_one({"_id": _token_key(token)})
+    await sessions.end(svc, token)
 
 
 async def list_staff(svc: Services, tenant: str) -> list[dict]:
+    """The county's accounts, each saying whether it has a second factor (两步验证)."""
     org = await tenant_config.org(svc, tenant)
-    return [public_staff(doc) for _, doc in sorted(org.staff.items())]
+    enrolled = await second_factor.enrolled_in(svc, tenant)
+    return [{**public_staff(doc), "second_factor": doc["_id"] in enrolled} for _, doc in sorted(org.staff.items())]

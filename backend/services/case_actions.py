@@ -139,7 +139,7 @@ async def perform(svc: Services, tenant: str, number: str, principal: dict, name
         step = action.run(svc, case, actor, svc.now(), body)
         if hasattr(step, "__await__"):
             step = await step
-        if name == "accept" and case.kind != "immediate":
+        if name == "accept" and case.kind != "immediate" and step.case.state == "accepted":
             posts = await casework.approval_posts(svc, case.app.tenant, case.app.departments)
             step = step.then(cases.start_review(step.case, actor, svc.now(), posts))
         extra = {"materials": doc.get("materials", []) + [{**m, "supplement": True} for m in supplied]} if supplied else None

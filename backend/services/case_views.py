@@ -6,11 +6,11 @@ from backend.domain.case_model import PAUSE_KINDS, PAUSE_LABELS, STATE_LABELS, T
 from backend.domain.case_documents import available_documents
 from backend.domain.progress_labels import event_label, public_outcome, state_label
 from backend.domain.errors import Forbidden, NotFound
-from backend.domain.identity import mask_id_number, mask_name, mask_phone
+from backend.domain.identity import ID_NUMBER, PHONE, is_reference, mask_id_number, mask_name, mask_phone
 from backend.domain.items import DELIVERY_METHODS, KINDS
 from backend.domain.numbering import display_query_code, normalize_query_code
 from backend.domain.roles import ROLE_LABELS
-from backend.services import audit, casework, tenant_config
+from backend.services import audit, casework, tenant_config, vault
 from backend.services.context import Services
 from backend.store import work
 
@@ -24,7 +24,8 @@ EVENT_LABELS = {
     "TaskHandedOver": "AB岗顶岗移交", "CasePaused": "暂停计时", "CaseResumed": "恢复计时",
     "CaseApproved": "准予办理", "CaseRefused": "不予办理", "CaseForwarded": "报送上级机关",
     "ReplyRecorded": "登记上级批复", "ResultDispatched": "结果已发出", "ResultDelivered": "已送达，办结",
-    "CaseWithdrawn": "申请人撤回",
+    "CaseWithdrawn": "申请人撤回", "PaymentRequested": "开具缴款单，等待缴费", "SlipVoided": "缴款单作废并重新开具",
+    "FeePaid": "已缴费", "FeeExempted": "已减免", "RefundDue": "应退费", "RefundCompleted": "已退费",
 }
 
 
@@ -53,8 +54,9 @@ def _event_view(event, names: dict, public: bool, kind: str = "") -> dict:
     if event.type == "ResultDispatched":
         view["tracking_number"] = data.get("tracking_number", "")
     if not public:
-        if data.get("applicant_id_number"):
-            data["applicant_id_number"] = mask_id_number(data["applicant_id_number"])
+        for name, kind in (("applicant_id_number", ID_NUMBER), ("applicant_phone", PHONE)):
+            if data.get(name) and not is_reference(data[name]):  # stored before the vault: masked all the same
+                data[name] = vault.masked(kind, data[name])
         view.update(actor_id=event.actor_id, actor_name=event.actor_name, actor_post=event.actor_post,
                     hash=event.hash, data=data)
     return view
@@ -97,7 +99,7 @@ async def staff_view(svc: Services, tenant: str, number: str, principal: dict,
         await audit.record(svc, tenant, principal["id"], "case.personal_data_shown", {"number": number})
     return {
         **_summary(case, doc, names, staff=True), "query_code": display_query_code(case.app.query_code),
-        "applicant": _applicant(case, reading),
+        "applicant": await _applicant(svc, case, reading),
         "submitted_by": {"id": case.submitted_by_id, "name": case.submitted_by_name, "role": case.submitted_by_role},
         "form": doc.get("form", {}), "materials": doc.get("materials", []), "links": doc.get("links", {}),
         "delivery_address": case.app.delivery_address, "tracking_number": case.tracking_number,
@@ -106,12 +108,29 @@ async def staff_view(svc: Services, tenant: str, number: str, principal: dict,
                    "assignee": t.assignee_id, "state": t.state, "state_label": TASK_LABELS.get(t.state, t.state),
                    "opened_at": t.opened_at, "closed_at": t.closed_at, "decided_by": t.decided_by_name,
                    "opinion": t.opinion} for t in case.tasks],
+        "fee": await fee_view(svc, case, with_amounts=True),
         "pauses": [{"kind": p.kind, "kind_label": PAUSE_LABELS.get(p.kind, "补正"), "reason": p.reason,
                     "started_at": p.started_at, "ended_at": p.ended_at} for p in case.pauses],
         "due_explanation": doc.get("due_explanation", ""), "version": case.version,
         "documents": available_documents(case),
         "timeline": [_event_view(e, names, public=False, kind=case.kind) for e in case.events],
     }
+
+
+async def fee_view(svc: Services, case: Case, with_amounts: bool) -> dict | None:
+    """The slip in force: 待缴费 / 已缴费 / 已减免, with its lines and total only for the applicant and staff."""
+    if not case.fee_slip:
+        return None
+    from backend.services import fee_slips
+
+    try:
+        doc = await fee_slips.slip_doc(svc, case.app.tenant, case.fee_slip)
+    except NotFound:  # a step whose slip was not derived yet: shown as due
+        return {"slip": case.fee_slip, "state": "due", "state_label": "待缴费"}
+    view = fee_slips.slip_view(doc, await fee_slips.settlement_of(svc, case.app.tenant, case.fee_slip), with_amounts)
+    if with_amounts and case.refund_due_fen:
+        view.update(refund_due_fen=case.refund_due_fen, refunded=case.refunded_at is not None)
+    return view
 
 
 def read_scope(principal: dict, case: Case, doc: dict) -> str:
@@ -130,11 +149,17 @@ def read_scope(principal: dict, case: Case, doc: dict) -> str:
     raise Forbidden("您无权查看该办件", code="case_out_of_scope")
 
 
-def _applicant(case: Case, reading: str) -> dict:
-    phone, id_number = case.app.applicant_phone, case.app.applicant_id_number
+async def _applicant(svc: Services, case: Case, reading: str) -> dict:
+    """Name, ID and phone numbers (read from the vault): ID numbers always masked, the rest as ``reading`` allows."""
+    refs = (case.app.applicant_phone, case.app.applicant_id_number)
+    values = await vault.reveal(svc, case.app.tenant, refs)
+    phone, id_number = (values.get(ref, "") for ref in refs)
     return {"name": case.app.applicant_name if reading == "contact" else mask_name(case.app.applicant_name),
             "id_number": mask_id_number(id_number) if id_number else "",
             "phone": (phone if reading == "contact" else mask_phone(phone)) if phone else ""}
+
+
+PROGRESS_NOT_FOUND = "未找到该办件，请核对办件编号和查询码"
 
 
 async def progress(svc: Services, tenant: str, number: str, principal: dict | None, query_code: str,
@@ -147,18 +172,20 @@ async def progress(svc: Services, tenant: str, number: str, principal: dict | No
     """
     try:
         case, doc = loaded or await casework.load(svc, tenant, number, catch_up=False)
-    except NotFound:
-        raise NotFound("未找到该办件，请核对办件编号", code="case_not_found") from None
+    except NotFound:  # one answer whether the number exists or not: no guessing which numbers do
+        raise NotFound(PROGRESS_NOT_FOUND, code="case_not_found") from None
     own = principal and principal.get("kind") == "citizen" and (
         principal["id"] == case.app.applicant_openid
         or await svc.db.case_index.find_one({"_id": f"{tenant}:openid:{principal['id']}:{number}"}))
     staff = principal and principal.get("kind") == "staff" and principal["tenant"] == tenant
     if not (own or staff or (query_code and normalize_query_code(query_code) == case.app.query_code)):
-        raise NotFound("未找到该办件，请核对办件编号和查询码", code="case_not_found")
+        raise NotFound(PROGRESS_NOT_FOUND, code="case_not_found")
     names = await department_names(svc, tenant)
     summary = _summary(case, doc, names)
+    phone = await vault.reveal_one(svc, tenant, case.app.applicant_phone)
     return {**summary, "applicant_name": mask_name(case.app.applicant_name),
-            "applicant_phone": mask_phone(case.app.applicant_phone) if case.app.applicant_phone else "",
+            "applicant_phone": mask_phone(phone) if phone else "",
+            "fee": await fee_view(svc, case, with_amounts=bool(own)),
             "timeline": [_event_view(e, names, public=True, kind=case.kind) for e in case.events]}
 
 
@@ -225,7 +252,7 @@ async def receipt_view(svc: Services, tenant: str, number: str, principal: dict)
     return {
         "number": number, "query_code": case.app.query_code, "item_name": case.app.item_name,
         "item_version": case.app.item_version, "kind": case.kind, "applicant_name": case.app.applicant_name,
-        "applicant_phone": case.app.applicant_phone, "channel_label": view["channel_label"],
+        "applicant_phone": await vault.reveal_one(svc, tenant, case.app.applicant_phone), "channel_label": view["channel_label"],
         "accepted_at": case.accepted_at, "due_at": doc.get("due_at"), "promised_days": case.app.promised_days,
         "delivery_method_label": view["delivery_label"], "materials": materials,
         "clerk_name": acting.actor_name, "post_name": (post or {}).get("name", ""),

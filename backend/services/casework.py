@@ -32,19 +32,20 @@ from pymongo.errors import DuplicateKeyError
 from backend.domain import cases
 from backend.domain.case_model import Actor, Case, Step, apply
 from backend.domain.errors import Conflict, Forbidden, NotFound
-from backend.domain.identity import mask_name
+from backend.domain.identity import is_reference, mask_name
 from backend.domain.numbering import case_id
 from backend.domain.posts import Absence, Post
 from backend.domain.trail import event_from_document, event_to_document
-from backend.services import notifications, rating_stages, supervision, tenant_config
+from backend.services import fee_slips, notifications, rating_stages, supervision, tenant_config, vault
 from backend.services.context import Services
 from backend.services.deadlines import deadline_fields
 from backend.store import batch, work
 
 log = logging.getLogger("sunshine.cases")
-# ``async deriver(svc, effects)``, after the queues: notices, then supervision (timers, open cases, journal),
-# then the rating stages (default-rating timers, SMS rating invitations)
-DERIVERS: list = [notifications.on_step, supervision.on_step, rating_stages.on_step]
+# ``async deriver(svc, effects)``, after the queues: notices, then supervision (timers, open cases, journal);
+# then the fees (slips issued, the fee window's working sets, the day's ledger); then the rating stages
+# (default-rating timers, SMS rating invitations).
+DERIVERS: list = [notifications.on_step, supervision.on_step, fee_slips.on_step, rating_stages.on_step]
 MAX_RETRIES = 8
 
 
@@ -85,6 +86,7 @@ class Effects:
     inserts: dict[str, list[dict]] = field(default_factory=dict)
     snapshot: dict = field(default_factory=dict)
     later: list = field(default_factory=list)  # ``async f()`` for the rare writes that need a filter
+    extra: dict = field(default_factory=dict)  # the snapshot fields the step adds (the form at intake)
 
     def insert(self, collection: str, doc: dict) -> None:
         """A document decided by its ``_id``: inserted once, a duplicate is ignored."""
@@ -96,8 +98,8 @@ class Effects:
 
 
 async def derive(svc: Services, before: Case | None, case: Case, events, before_doc: dict | None,
-                 repair: bool = False) -> Effects:
-    effects = Effects(case.app.tenant, before, case, tuple(events), before_doc, svc.now(), repair)
+                 repair: bool = False, extra: dict | None = None) -> Effects:
+    effects = Effects(case.app.tenant, before, case, tuple(events), before_doc, svc.now(), repair, extra=extra or {})
     effects.snapshot.update(await deadline_fields(svc, case))
     for deriver in (_queues, *DERIVERS):
         await deriver(svc, effects)
@@ -151,7 +153,7 @@ async def store(svc: Services, before: Case | None, before_doc: dict | None, ste
     """
     if not step.events:
         return step.case, before_doc or {}
-    effects = await derive(svc, before, step.case, step.events, before_doc)
+    effects = await derive(svc, before, step.case, step.events, before_doc, extra=extra)
     try:
         await insert_step(svc, step)
     except DuplicateKeyError:
@@ -168,7 +170,7 @@ async def _finish(svc: Services, case: Case, before_doc: dict | None, effects: E
 
 async def store_new(svc: Services, step: Step, extra: dict) -> tuple[Case, dict]:
     """After the first step was inserted (it claimed the number): the snapshot and what follows."""
-    effects = await derive(svc, None, step.case, step.events, None)
+    effects = await derive(svc, None, step.case, step.events, None, extra=extra)
     return step.case, await _finish(svc, step.case, None, effects, extra)
 
 
@@ -286,7 +288,10 @@ async def _queues(svc: Services, effects: Effects) -> None:
 
 
 def person_keys(case: Case) -> list[tuple[str, str]]:
-    return [(kind, key) for kind, key in (("openid", case.app.applicant_openid), ("phone", case.app.applicant_phone),
+    """Who finds the case in their list: the mini-program user, the phone (by its keyed hash), the submitter."""
+    phone = case.app.applicant_phone
+    return [(kind, key) for kind, key in (("openid", case.app.applicant_openid),
+                                           ("phone", vault.pseudonym_of(phone) if is_reference(phone) else ""),
                                            ("submitter", case.submitted_by_id)) if key]
 
 

@@ -46,12 +46,13 @@ def mask_openid(openid: str) -> str:
 
 
 def mini_program(svc: Services) -> WeChatMiniProgram:
-    """The mini-program adapter from settings, built once per process; 503 when no AppID is set."""
+    """The mini-program adapter from settings, built once per process. Without an AppID the mini-program
+    login is switched off and answers 404 (as a CTI webhook that is not configured does)."""
     program = svc.extras.get(_PROGRAM)
     if program is None:
         settings = svc.settings
         if not settings.wechat_appid or not settings.wechat_secret:
-            raise ServiceUnavailable(NOT_CONFIGURED, code="wechat_not_configured")
+            raise NotFound(NOT_CONFIGURED, code="wechat_not_configured")
         program = WeChatMiniProgram(settings.wechat_appid, settings.wechat_secret, settings.wechat_api_base)
         svc.extras[_PROGRAM] = program
     return program

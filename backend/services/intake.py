@@ -3,7 +3,9 @@
 A submission is checked whole before anything is written, including what the submitter may do
 with it (a window clerk's ``accept``: at the window, submitting, accepting and dispatching the
 departments' tasks are one stored step). The number is claimed by inserting that first step
-(:mod:`backend.services.numbering`), so numbers are unique and have no gaps.
+(:mod:`backend.services.numbering`), so numbers are unique and have no gaps. The applicant's ID
+and phone numbers are kept in the vault (:mod:`backend.services.vault`) just before that insert;
+the case holds references to them.
 
 A submission with an ``Idempotency-Key`` records the key first (``idempotency/{tenant}:{hash}``,
 an insert naming the number about to be claimed), and its first step records the key. A retry
@@ -21,12 +23,12 @@ from datetime import timedelta
 
 from pymongo.errors import DuplicateKeyError
 
-from backend.domain import cases
+from backend.domain import cases, fees
 from backend.domain.case_model import Application, Case
 from backend.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from backend.domain.identity import validate_id_number, validate_mobile
+from backend.domain.identity import ID_NUMBER, PHONE, validate_id_number, validate_mobile
 from backend.domain.numbering import new_query_code
-from backend.services import casework, catalog, numbering, tenant_config, uploads
+from backend.services import casework, catalog, numbering, tenant_config, uploads, vault
 from backend.services.context import Services
 
 CHANNEL_FOR_ROLE = {"window_clerk": "window", "info_officer": "proxy", "operator": "hotline"}
@@ -160,6 +162,8 @@ async def submit(svc: Services, tenant: str, principal: dict, payload: dict, ide
     if channel in ("miniprogram", "proxy") and not applicant["phone"]:
         raise ValidationFailed("网上申请和代办须填写申请人手机号码，便于通知办理进度", code="phone_required")
     form, materials, links = parse_form(payload), parse_materials(payload), parse_links(payload)
+    if item.fees:
+        fees.slip_lines(item.fees, form)  # the facts the fee standard needs are on the form (计费信息)
     delivery = payload.get("delivery") if isinstance(payload.get("delivery"), dict) else {}
     method = _text(delivery, "method", 20) or "window"
     if method not in item.delivery_methods and item.delivery_methods:
@@ -171,28 +175,30 @@ async def submit(svc: Services, tenant: str, principal: dict, payload: dict, ide
     if file_ids:
         await uploads.check_attachable(svc, tenant, file_ids, principal)
     posts = await casework.approval_posts(svc, tenant, _departments(item)) if accept and item.kind != "immediate" else {}
+    sealed = vault.seal(svc, tenant, {"phone": (PHONE, applicant["phone"]), "id_number": (ID_NUMBER, applicant["id_number"])})
 
     def application(number: str) -> Application:
         return Application(
             tenant=tenant, number=number, query_code=query_code, item_code=item.code, item_name=item.name,
-            kind=item.kind, channel=channel, applicant_name=applicant["name"], applicant_id_number=applicant["id_number"],
-            applicant_phone=applicant["phone"], departments=tuple(_departments(item)), delivery_method=method,
+            kind=item.kind, channel=channel, applicant_name=applicant["name"], applicant_id_number=sealed.refs["id_number"],
+            applicant_phone=sealed.refs["phone"], departments=tuple(_departments(item)), delivery_method=method,
             delivery_address=_text(delivery, "address", 200), item_version=item.version,
             promised_days=item.promised_days, statutory_days=item.statutory_days, higher_authority=item.report_to,
             applicant_openid=principal["id"] if channel == "miniprogram" else "", centre=centre,
-            form_digest=_digest(form, materials))
+            form_digest=_digest(form, materials), fee_stage=item.fee_stage if item.fees else "")
 
     def first_step(number: str):
         now = svc.now()
         step = cases.submit(application(number), actor, now)
         if accept:
             step = step.then(cases.accept(step.case, actor, now))
-            if item.kind != "immediate":
+            if step.case.state == "accepted" and item.kind != "immediate":
                 step = step.then(cases.start_review(step.case, actor, now, posts))
         return step
 
     query_code = new_query_code()
     first_step("000000-20000101-00001")  # every rule checked before anything is written
+    await vault.keep(svc, sealed)  # the encrypted values, before the step that refers to them
     extra = {"form": form, "materials": materials, "links": links, "item_department": item.department}
     if idempotency_key:
         case_and_doc = await _submit_once(svc, tenant, principal, idempotency_key, org, first_step, extra)

@@ -8,6 +8,8 @@ holds only pending work; ``notify_worker.deliver_due`` sends it (WeChat subscrib
 mini-program applicants, SMS otherwise), retries with backoff and moves every finished notice to
 ``notification_log`` (one document per notice, same ``_id``). Sending never touches the case.
 A mini-program applicant who declined the subscribe message (WeChat 43101) is sent an SMS instead.
+A phone number is held as its vault reference (``to``, ``fallback_phone``), read back by the worker
+just before sending (:mod:`backend.services.vault`), so neither collection holds the number itself.
 
 Params are one flat dict of short strings shared by both channels: ``item`` (item name),
 ``number`` (case number), ``state`` (state label), ``note`` (reason, materials, tracking number,
@@ -30,6 +32,7 @@ from backend.domain.numbering import case_id
 from backend.domain.progress_labels import state_label
 from backend.domain.trail import Event
 from backend.services.context import Services
+from backend.services import vault
 from backend.services.deadlines import deadline_fields
 from backend.store.indexes import declare
 
@@ -72,7 +75,8 @@ def template_key(case: Case, event: Event) -> str | None:
 
 
 def recipient(case: Case) -> tuple[str, str] | None:
-    """(channel, address): WeChat for mini-program applicants with an openid, else SMS, else nobody."""
+    """(channel, address): WeChat for mini-program applicants with an openid, else SMS (to the phone's
+    vault reference), else nobody."""
     app = case.app
     if app.channel == "miniprogram" and app.applicant_openid:
         return "wechat", app.applicant_openid
@@ -196,13 +200,14 @@ async def case_notifications(svc: Services, tenant: str, number: str) -> list[di
     pending = await svc.db[QUEUE].find({"tenant": tenant, "case_number": number}).to_list(None)
     ids = [notice_id(tenant, number, seq) for seq in range(1, case_doc["version"] + 1)]
     finished = await svc.db[LOG].find({"_id": {"$in": ids}}).to_list(None)
-    rows = [_staff_view(doc, "retrying" if doc["attempts"] else "pending") for doc in pending]
-    rows += [_staff_view(doc, doc["status"]) for doc in finished]
+    phones = await vault.reveal(svc, tenant, [d["to"] for d in pending + finished if d["channel"] == "sms"])
+    rows = [_staff_view(doc, "retrying" if doc["attempts"] else "pending", phones) for doc in pending]
+    rows += [_staff_view(doc, doc["status"], phones) for doc in finished]
     return sorted(rows, key=lambda row: row["event_seq"])
 
 
-def _staff_view(doc: dict, status: str) -> dict:
-    to = doc["to"]
+def _staff_view(doc: dict, status: str, phones: dict[str, str]) -> dict:
+    to = phones.get(doc["to"], "") if doc["channel"] == "sms" else doc["to"]
     return {
         "id": doc["_id"], "event_seq": doc["event_seq"], "event_type": doc["event_type"],
         "template": doc["template"], "template_label": TEMPLATE_LABELS.get(doc["template"], doc["template"]),

@@ -21,6 +21,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 from backend.config import Settings
 from backend.integrations.sms import AliyunSms, SmsError
 from backend.integrations.wechat import WeChatError, WeChatMiniProgram
+from backend.services import vault
 from backend.services.context import Services
 from backend.services.notifications import CLAIMS, LOG, QUEUE, TEMPLATE_LABELS
 
@@ -152,7 +153,7 @@ async def _deliver_one(svc: Services, senders, doc: dict, now: datetime) -> str:
         if claimed["channel"] == "wechat":
             await senders.wechat(claimed["to"], claimed["template"], claimed["params"])
         else:
-            await senders.sms(claimed["to"], claimed["template"], claimed["params"])
+            await senders.sms(await _phone(svc, claimed), claimed["template"], claimed["params"])
     except (WeChatError, SmsError, NotifyError) as error:
         if _declined_on_wechat(error) and claimed.get("fallback_phone"):
             return await _switch_to_sms(svc, claimed, now, _describe(error))
@@ -180,6 +181,14 @@ async def _claim(svc: Services, doc: dict, now: datetime) -> dict | None:
     parked = {"attempts": attempt, "claimed_until": now + CLAIM_TTL, "next_attempt_at": now + CLAIM_TTL}
     await svc.db[QUEUE].update_one({"_id": doc["_id"], "attempts": doc["attempts"]}, {"$set": parked})
     return {**fresh, **parked}
+
+
+async def _phone(svc: Services, doc: dict) -> str:
+    """The number a text goes to, read from the vault just before sending (the notice holds its reference)."""
+    phone = await vault.reveal_one(svc, doc["tenant"], doc["to"])
+    if not phone:
+        raise NotifyError("手机号码已不在个人信息库中，无法发送短信")
+    return phone
 
 
 def _declined_on_wechat(error: Exception) -> bool:

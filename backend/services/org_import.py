@@ -2,8 +2,8 @@
 
 The workbook is laid over what the county already has (``org_rules.merge``); the result must have
 no problem at all and deactivate nothing that work still points at, or nothing is written and every
-problem is named by sheet, row and column. New accounts get one shared initial password, or a random
-one each (returned once, for handing out). ``export_org`` gives the workbook back, and importing it
+problem is named by sheet, row and column. New accounts get one given initial password, or a random
+one each (returned once, for handing out), each account hashed with its own salt. ``export_org`` gives the workbook back, and importing it
 again changes nothing. The sample county is seeded through here too.
 """
 
@@ -22,7 +22,7 @@ from backend.services.context import Services
 
 
 async def import_org(svc: Services, tenant: str, book: OrgBook, actor: dict, *, initial_password: str = "",
-                     progress=None) -> dict:
+                     prepared_hashes: dict[str, str] | None = None, progress=None) -> dict:
     """Apply the workbook to ``tenant``; returns counts per kind and the initial passwords issued."""
     tenant_doc = await svc.db.tenants.find_one({"_id": tenant})
     if not tenant_doc:
@@ -37,7 +37,7 @@ async def import_org(svc: Services, tenant: str, book: OrgBook, actor: dict, *, 
     errors = book.report(found)
     if errors:
         raise import_failure(errors)
-    passwords = org_store.Passwords(initial_password)
+    passwords = org_store.Passwords(initial_password, prepared_hashes)
     counts = await org_store.write(svc, tenant, before, after, actor["id"], passwords=passwords, progress=progress)
     handed_over = await org_admin.hand_over_moved(svc, tenant, before, after, actor)
     return {"tenant": tenant, "counts": counts, "initial_passwords": passwords.issued, "handed_over": handed_over}

@@ -10,7 +10,6 @@ change, and then marks the organisation changed so every process reloads it.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import time
 
@@ -20,7 +19,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from backend.domain.errors import Conflict
 from backend.domain.org import FIELDS, KIND_LABELS, PROFILE_FIELDS, SETTINGS_FIELDS, SLOTS, OrgState, closing_time
 from backend.domain.org_rules import changes
-from backend.services import accounts, audit, tenant_config
+from backend.services import accounts, audit, passwords, tenant_config
 from backend.services.context import Services
 from backend.store.work import prefix_range
 
@@ -69,18 +68,18 @@ def _document(tenant: str, kind: str, code: str, entity: dict) -> dict:
 
 
 class Passwords:
-    """Initial passwords of new accounts: one shared password (hashed once), or a random one each."""
+    """Initial passwords of new accounts: one given password, or a random one each (``issued``, to hand
+    out). Every account gets a hash of its own (its own salt), the hashes computed side by side;
+    ``prepared`` hashes (the sample county's, made ahead) are used as they are."""
 
-    def __init__(self, shared: str = ""):
-        self.shared, self.issued = shared, {}
-        self._hash = ""
+    def __init__(self, shared: str = "", prepared: dict[str, str] | None = None):
+        self.shared, self.issued, self.prepared = shared, {}, dict(prepared or {})
 
-    async def hash_for(self, username: str) -> str:
-        if self.shared:
-            self._hash = self._hash or await asyncio.to_thread(accounts.hash_password, self.shared)
-            return self._hash
-        self.issued[username] = secrets.token_urlsafe(9)
-        return await asyncio.to_thread(accounts.hash_password, self.issued[username])
+    async def hashes(self, usernames: list[str]) -> dict[str, str]:
+        todo = [u for u in usernames if u not in self.prepared]
+        plain = [self.shared or self.issued.setdefault(u, secrets.token_urlsafe(9)) for u in todo]
+        made = dict(zip(todo, await passwords.hash_many(plain)))
+        return {u: self.prepared.get(u) or made[u] for u in usernames}
 
 
 async def write(svc: Services, tenant: str, before: OrgState, after: OrgState, actor_id: str, *,
@@ -92,11 +91,12 @@ async def write(svc: Services, tenant: str, before: OrgState, after: OrgState, a
         return {kind: {"created": 0, "updated": 0} for kind in diff}
     for kind, entries in diff.items():
         new, updates = [], []
+        hashes = await (passwords or Passwords()).hashes([c for c, old, _ in entries if old is None]) \
+            if kind == "staff" else {}
         for code, old, entity in entries:
             doc = _document(tenant, kind, code, entity)
             if old is None:
-                extra = accounts.new_account_fields(await (passwords or Passwords()).hash_for(code), now) \
-                    if kind == "staff" else {}
+                extra = accounts.new_account_fields(hashes[code], now) if kind == "staff" else {}
                 new.append({"_id": f"{tenant}:{code}", **doc, **extra, "created_at": now})
             else:
                 renamed = {"$push": {"former_names": {"name": old["name"], "until": now}}} \

@@ -15,6 +15,10 @@ SAMPLE_TENANT = "ziyang"
 SAMPLE_WORKBOOK = SEED_DIR / "ziyang-org.xlsx"
 TEMPLATE_WORKBOOK = SEED_DIR / "org-template.xlsx"
 SAMPLE_PASSWORD = "sunshine365"
+# Each sample account's own argon2id hash of SAMPLE_PASSWORD (own salt, today's parameters), made ahead
+# by `python -m backend seed --hash-sample-passwords`: 69 hashes cost about 15 s of CPU, which would keep
+# a first start from being ready within 10 s. An account missing here is hashed at load.
+SAMPLE_HASHES = SEED_DIR / "sample-password-hashes.json"
 
 
 @lru_cache(maxsize=1)
@@ -45,7 +49,8 @@ async def seed_sample(svc: Services, progress=None) -> dict:
     await svc.db.tenants.insert_one({"_id": tenant, "name": book.state.profile["name"], "kind": "county",
                                      "sample": True, "created_at": svc.now()})
     actor = {"id": f"{tenant}:seed", "roles": ["admin"]}
-    result = await org_import.import_org(svc, tenant, book, actor, initial_password=SAMPLE_PASSWORD, progress=progress)
+    result = await org_import.import_org(svc, tenant, book, actor, initial_password=SAMPLE_PASSWORD,
+                                         prepared_hashes=sample_hashes(), progress=progress)
     counts = {"tenant": tenant, **{kind: c["created"] for kind, c in result["counts"].items()}}
     counts["items"] = await _seed_catalogue(svc, tenant)
     return counts
@@ -58,3 +63,18 @@ async def _seed_catalogue(svc: Services, tenant: str) -> int:
     actor = {"id": f"{tenant}:seed", "roles": ["admin"]}
     counts = await catalog_admin.import_items(svc, tenant, catalogue["items"], actor, publish_now=True)
     return counts["created"]
+
+
+def sample_hashes() -> dict[str, str]:
+    """The sample accounts' hashes made ahead (username -> hash)."""
+    return json.loads(SAMPLE_HASHES.read_text(encoding="utf-8")) if SAMPLE_HASHES.exists() else {}
+
+
+async def write_sample_hashes() -> int:
+    """Hash the sample password once per sample account (side by side) into ``SAMPLE_HASHES``."""
+    from backend.services import passwords
+
+    usernames = sorted(sample_book().state.staff)
+    hashes = await passwords.hash_many([SAMPLE_PASSWORD] * len(usernames))
+    SAMPLE_HASHES.write_text(json.dumps(dict(zip(usernames, hashes)), indent=1) + "\n", encoding="utf-8")
+    return len(usernames)

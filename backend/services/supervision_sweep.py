@@ -12,7 +12,9 @@ overdue (超期)               red     case without its result past its promised
 step_overdue (环节超期)      red     a department task open past its step limit
 acceptance_waiting (受理超时) red    online application not accepted within its limit
 refused_without_reason      red     a rejection/refusal event with an empty reason
-fee_outside_standard        red     from ``FEE_CHECKS`` (filled by the fees module)
+fee_outside_standard        red     a payment that differs from the fee standard (``FEE_CHECKS``, services.fee_checks)
+fee_wrong_case              red     a slip paid on a case it was not issued to (``FEE_CHECKS``)
+exemption_unapproved        red     an exemption without a centre manager's approval (``FEE_CHECKS``)
 ==========================  ======  ====================================================
 
 A card is ``cards/{tenant}:{number}:{scope}:{level}`` (scope ``case``, ``task:<dept>`` or the
@@ -31,16 +33,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import DuplicateKeyError
 
 from backend.domain.case_model import Case
 from backend.domain.errors import Forbidden, NotFound
-from backend.services import casework, journal, supervision, tenant_config, trail_check, violations
+from backend.services import casework, fee_checks, journal, supervision, tenant_config, trail_check, violations
 from backend.services.calendar import load_calendar
 from backend.services.context import Services
 from backend.store import timers, work
 from backend.store.indexes import declare
-from backend.store.lease import Lease, default_holder, run_under_lease
+from backend.store.lease import Lease, run_for_each_tenant
 
 log = logging.getLogger("sunshine.supervision")
 
@@ -48,11 +50,13 @@ CARDS = supervision.CARDS
 FIRST_SWEEP = datetime(2020, 1, 1, tzinfo=timezone.utc)
 KIND_LABELS = {"due_soon": "即将超期", "overdue": "超期未办结", "step_overdue": "审批环节超期",
                "acceptance_waiting": "网上申请超时未受理", "refused_without_reason": "不予受理/办理未说明理由",
-               "fee_outside_standard": "收费不符合标准", "rectification_due": "差评整改即将到期",
+               "fee_outside_standard": "收费不符合标准", "fee_wrong_case": "缴款单与办件不符",
+               "exemption_unapproved": "减免未经批准", "rectification_due": "差评整改即将到期",
                "rectification_overdue": "差评整改超期"}
 LEVEL_LABELS = {"yellow": "黄牌", "red": "红牌"}
 STATUS_LABELS = {"open": "待处理", "acknowledged": "已签收", "closed": "已关闭"}
-FEE_CHECKS: list = []  # ``check(case, doc) -> list[CardSpec]``: the fees module adds 违规收费 rules here
+# 违规收费: ``async check(svc, case, ctx) -> list[dict]`` of CardSpec fields (services.fee_checks)
+FEE_CHECKS: list = [fee_checks.irregular_fees]
 # ``async handle(svc, tenant, entries, now)`` per timer kind other modules file (the satisfaction module: default
 # ratings, rectification deadlines); run before the cursor moves, so they must be idempotent
 TIMER_HANDLERS: dict = {}
@@ -243,7 +247,10 @@ async def sweep(svc: Services, tenant: str, lease: Lease, *, after_card=None,
                 continue
             counts["cases"] += 1
             limits = await supervision.step_limits(svc, case, ctx.rules)
-            for spec in card_specs(ctx, case, limits, now) + [s for check in FEE_CHECKS for s in check(case, ctx)]:
+            specs = card_specs(ctx, case, limits, now)
+            for check in FEE_CHECKS:
+                specs += [CardSpec(**found) for found in await check(svc, case, ctx)]
+            for spec in specs:
                 _, new = await raise_card(svc, ctx, case, spec, now)
                 counts["raised" if new else "already"] += 1
                 if after_card is not None:
@@ -262,35 +269,14 @@ async def sweep(svc: Services, tenant: str, lease: Lease, *, after_card=None,
 async def sweep_task(svc: Services, stop_event: asyncio.Event) -> None:
     """For ``serve.BACKGROUND_TASKS``: every ``sweep_seconds`` (30), per tenant, one sweep under the lease
     ``sweep:{tenant}``."""
-    holder, running, interval = default_holder(), {}, float(svc.settings.sweep_seconds)
-
-    def work_for(tenant: str):
-        async def work(lease: Lease) -> None:
+    def round_for(tenant: str):
+        async def one(lease: Lease) -> None:
             counts = await sweep(svc, tenant, lease)
             if counts["raised"]:
                 log.info("supervision sweep %s (token %s): %s", tenant, lease.token, counts)
-        return work
+        return one
 
-    try:
-        while not stop_event.is_set():
-            try:
-                tenants = [d["_id"] async for d in svc.db.tenants.find({}, {"_id": 1})]
-            except PyMongoError as exc:
-                log.warning("supervision sweep: store unavailable (%s)", exc)
-                tenants = []
-            for tenant in tenants:
-                if tenant not in running:
-                    running[tenant] = asyncio.create_task(run_under_lease(
-                        svc, f"sweep:{tenant}", holder, work_for(tenant), interval_s=interval,
-                        ttl_s=interval * 4, stop_event=stop_event))
-            try:
-                await asyncio.wait_for(stop_event.wait(), timeout=min(60.0, interval * 2))
-            except asyncio.TimeoutError:
-                pass
-    finally:
-        for task in running.values():
-            task.cancel()
-        await asyncio.gather(*running.values(), return_exceptions=True)
+    await run_for_each_tenant(svc, "sweep", round_for, stop_event, float(svc.settings.sweep_seconds))
 
 
 # -- cards for the API -------------------------------------------------------------------------

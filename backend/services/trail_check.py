@@ -29,6 +29,7 @@ from backend.store import work
 from backend.store.indexes import declare
 
 CHECKPOINTS = "trail_checkpoints"
+RESEALS = "trail_reseals"  # chains a migration rewrote once (migration 0003), committed by a checkpoint
 CHECKPOINT_INTERVAL = timedelta(minutes=10)
 SOURCES = {"case_steps": "办件记录（case_steps）", "cases": "办件快照（cases）", "checkpoints": "存证点"}
 
@@ -47,7 +48,7 @@ async def _latest_checkpoint(svc: Services, tenant: str) -> dict | None:
         n, latest = n + 1, following
 
 
-async def _checkpoint_docs(svc: Services, tenant: str) -> list[dict]:
+async def checkpoint_docs(svc: Services, tenant: str) -> list[dict]:
     docs = await svc.db[CHECKPOINTS].find({"_id": work.prefix_range(f"{tenant}:")}).to_list(None)
     return sorted((d for d in docs if d.get("tenant") == tenant and d["_id"] != f"{tenant}:head"
                    and isinstance(d.get("n"), int)), key=lambda d: d["n"])
@@ -182,7 +183,8 @@ def _checkpoint_findings(tenant: str, docs: list[dict]) -> tuple[list[dict], dic
                                      "checkpoints"))
         expected = doc.get("n", expected) + 1
         pairs = {h["number"]: h["hash"] for h in doc.get("heads", [])}
-        points.append(trail.Checkpoint(doc.get("n"), pairs, doc.get("prev_hash", ""), doc.get("hash", "")))
+        points.append(trail.Checkpoint(doc.get("n"), pairs, doc.get("prev_hash", ""), doc.get("hash", ""),
+                                       doc.get("note", "")))
         for number, head in pairs.items():
             heads.setdefault(number, set()).add(head)
     findings += [_finding(p, "checkpoints") for p in trail.verify_checkpoints(tenant, points)]
@@ -196,8 +198,9 @@ async def verify_tenant(svc: Services, tenant: str, repair: bool = False) -> dic
     the result fail; with ``repair`` their snapshots are rebuilt from the steps. A stored document
     too damaged to read is reported as such, never as a crash of the check.
     """
-    checkpoint_docs = await _checkpoint_docs(svc, tenant)
-    findings, heads = _checkpoint_findings(tenant, checkpoint_docs)
+    points = await checkpoint_docs(svc, tenant)
+    findings, heads = _checkpoint_findings(tenant, points)
+    findings += await _reseals(svc, tenant, points, heads)
     seen, checked, remnants, repaired = set(), 0, [], []
     group: list[dict] = []
 
@@ -228,8 +231,25 @@ async def verify_tenant(svc: Services, tenant: str, repair: bool = False) -> dic
     for number in sorted(set(heads) - seen):
         findings.append(_problem(number, None, "missing", "checkpoints", "存证点记录的办件已不存在"))
     return {"tenant": tenant, "ok": not findings, "cases_checked": checked,
-            "checkpoints_checked": len(checkpoint_docs), "problems": findings, "remnants": remnants,
+            "checkpoints_checked": len(points), "problems": findings, "remnants": remnants,
             "repaired": [n for n in repaired if n]}
+
+
+async def _reseals(svc: Services, tenant: str, checkpoint_docs: list[dict], heads: dict[str, set[str]]) -> list[dict]:
+    """Chains a migration resealed (``trail_reseals``): the ledger must match the digest a checkpoint
+    committed to; the old heads it lists stand for the new chain, so earlier checkpoints still check."""
+    ledger = await svc.db[RESEALS].find({"_id": work.prefix_range(f"{tenant}:")}).to_list(None)
+    notes = {doc.get("note", "") for doc in checkpoint_docs}
+    findings, by_migration = [], {}
+    for entry in ledger:
+        by_migration.setdefault(entry.get("migration", ""), []).append(entry)
+        if entry["number"] in heads:
+            heads[entry["number"]] -= {h["hash"] for h in entry.get("old_heads", [])}
+    for migration, entries in sorted(by_migration.items()):
+        if f"reseal:{migration}:{trail.reseal_digest(entries)}" not in notes:
+            findings.append(_finding(trail.Problem(tenant, None, "changed", f"换链记录（{migration}）与存证点不符（被改动）"),
+                                     "checkpoints"))
+    return findings
 
 
 async def _check_group(svc: Services, tenant: str, number: str, steps: list[dict], heads: set[str]) -> list[dict]:

@@ -9,20 +9,28 @@ A file's ``_id`` is ``"{tenant}:{file_id}"``: a lookup can only ever find a file
 own county. The type is decided by the file's first bytes (magic bytes), never by the declared
 Content-Type alone, and the two must agree. ``metadata.attached_to`` stays "" until a case
 (办件) takes the file; unattached files older than a day or so are removed by ``purge_unattached``.
+An ID-card scan is personal data: a file on a case is read only by those who may see that case's
+applicant in full, and each such reading by staff is audited (:func:`open_upload`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import io
 import unicodedata
 import uuid
+import warnings
 from datetime import datetime, timedelta
 
+import pypdf
 from gridfs import AsyncGridFSBucket
+from PIL import Image
 from gridfs.errors import NoFile
 from pymongo import ASCENDING, IndexModel
 
-from backend.domain.errors import Conflict, NotFound, ValidationFailed
+from backend.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backend.services import audit
 from backend.services.context import Services
 from backend.store.indexes import declare
 
@@ -91,6 +99,35 @@ def check_type(declared: str, data: bytes) -> str:
     return actual
 
 
+def check_content(content_type: str, data: bytes) -> None:
+    """The file must be what its first bytes claim, read whole: a PDF that pypdf opens with at least one
+    page, an image Pillow reads as that format. A file that only starts like one (``%PDF-`` followed by
+    HTML, a PNG header on something else) is refused."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            readable = _read_pdf(data) if content_type == "application/pdf" else _read_image(content_type, data)
+    except Exception:  # noqa: BLE001 - whatever a broken file makes the parser raise, it is not that file
+        readable = False
+    if not readable:
+        kind = "PDF" if content_type == "application/pdf" else "图片"
+        raise ValidationFailed(f"文件已损坏或不是真正的{kind}，请重新扫描或导出后上传", code="unreadable_file")
+
+
+def _read_pdf(data: bytes) -> bool:
+    reader = pypdf.PdfReader(io.BytesIO(data), strict=False)  # real scans are often a little off
+    if reader.is_encrypted:
+        raise ValidationFailed("请上传未加密的 PDF 文件", code="encrypted_pdf")
+    return len(reader.pages) > 0
+
+
+def _read_image(content_type: str, data: bytes) -> bool:
+    with Image.open(io.BytesIO(data)) as image:
+        expected = {"image/jpeg": "JPEG", "image/png": "PNG"}[content_type]
+        image.verify()
+        return image.format == expected
+
+
 def clean_filename(raw: str, content_type: str) -> str:
     """A safe display name: no folders or control characters, at most 100 characters, the right extension."""
     name = unicodedata.normalize("NFC", raw or "").replace("\\", "/").rsplit("/", 1)[-1]
@@ -115,6 +152,7 @@ async def save_upload(svc: Services, tenant: str, owner: dict, filename: str, co
     """Check and store one upload for ``owner`` (a principal); returns {id, filename, content_type, size, sha256}."""
     check_size(svc, len(data))
     actual = check_type(content_type, data)
+    await asyncio.to_thread(check_content, actual, data)
     file_id = uuid.uuid4().hex
     name = clean_filename(filename, actual)
     sha256 = hashlib.sha256(data).hexdigest()
@@ -131,23 +169,51 @@ def _is_owner(meta: dict, principal: dict) -> bool:
     return meta["owner"] == {"id": principal.get("id"), "kind": principal.get("kind")}
 
 
-def _may_read(meta: dict, principal: dict | None) -> bool:
+async def _may_read(svc: Services, meta: dict, principal: dict | None) -> bool:
+    """The owner and the case's applicant; staff who may see the applicant of the file's case in full
+    (the window of its centre, its departments, its submitter; see ``case_views.read_scope``) or who
+    may read its hotline ticket; while no case has the file, those who may attach it (window staff)."""
     if not principal or principal.get("tenant") != meta["tenant"]:
         return False
-    if principal.get("kind") == "staff" or _is_owner(meta, principal):
+    if _is_owner(meta, principal) or principal.get("id") in meta.get("readers", []):
         return True
-    return principal.get("id") in meta.get("readers", [])
+    if principal.get("kind") != "staff":
+        return False
+    if not meta["attached_to"]:
+        return _may_attach(meta, principal)
+    return await _may_read_matter(svc, meta["tenant"], meta["attached_to"], principal)
+
+
+async def _may_read_matter(svc: Services, tenant: str, number: str, principal: dict) -> bool:
+    from backend.domain import cases
+    from backend.services import case_views
+
+    doc = await svc.db.cases.find_one({"_id": f"{tenant}:{number}"})
+    try:
+        if doc is not None:
+            return case_views.read_scope(principal, cases.case_from_document(doc), doc) == "contact"
+        from hotline import callers, service  # a ticket's photos: whoever may read the ticket
+
+        ticket, _ = await service.load(svc, tenant, number)
+        callers.reading(ticket, principal)
+        return True
+    except (Forbidden, NotFound):
+        return False
 
 
 async def open_upload(svc: Services, tenant: str, file_id: str, principal: dict | None) -> tuple[dict, bytes]:
-    """(metadata, bytes) for the owner, staff of the county or a case's applicant; NotFound for anyone else."""
+    """(metadata, bytes) for those :func:`_may_read` allows; NotFound for anyone else. A member of
+    staff opening a case's or ticket's file is written to the audit log (``upload.shown``)."""
     doc = await svc.db[FILES].find_one({"_id": f"{tenant}:{file_id}"})
-    if not doc or not _may_read(doc["metadata"], principal):
+    if not doc or not await _may_read(svc, doc["metadata"], principal):
         raise NotFound("未找到该文件", code="upload_not_found")
     try:
         stream = await _bucket(svc).open_download_stream(doc["_id"])
     except NoFile:
         raise NotFound("未找到该文件", code="upload_not_found") from None
+    meta = doc["metadata"]
+    if principal.get("kind") == "staff" and meta["attached_to"] and not _is_owner(meta, principal):
+        await audit.record(svc, tenant, principal["id"], "upload.shown", {"file": file_id, "number": meta["attached_to"]})
     return public_meta(doc), await stream.read()
 
 

@@ -162,3 +162,30 @@ async def _hold(svc, name: str, holder: str, lease: Lease | None, ttl_s: float) 
     except PyMongoError as exc:
         log.warning("lease %s: store unavailable (%s)", name, exc)
         return None
+
+
+async def run_for_each_tenant(svc, name: str, round_for: Callable[[str], Callable[[Lease], Awaitable[None]]],
+                              stop_event: asyncio.Event, interval_s: float) -> None:
+    """For ``serve.BACKGROUND_TASKS``: one :func:`run_under_lease` per tenant (``{name}:{tenant}``), started
+    for every tenant the store lists, new ones included, until ``stop_event``."""
+    holder, running = default_holder(), {}
+    try:
+        while not stop_event.is_set():
+            try:
+                tenants = [d["_id"] async for d in svc.db.tenants.find({}, {"_id": 1})]
+            except PyMongoError as exc:
+                log.warning("%s: store unavailable (%s)", name, exc)
+                tenants = []
+            for tenant in tenants:
+                if tenant not in running:
+                    running[tenant] = asyncio.create_task(run_under_lease(
+                        svc, f"{name}:{tenant}", holder, round_for(tenant), interval_s=interval_s,
+                        ttl_s=interval_s * 4, stop_event=stop_event))
+            try:
+                await asyncio.wait_for(stop_event.wait(), timeout=min(60.0, interval_s * 2))
+            except asyncio.TimeoutError:
+                pass
+    finally:
+        for task in running.values():
+            task.cancel()
+        await asyncio.gather(*running.values(), return_exceptions=True)

@@ -1,7 +1,7 @@
 """Schema versions (数据格式版本): one record per collection of what shape its documents have.
 
 ``schema_versions/collection:{name}`` holds ``version`` for every collection the code writes;
-``schema_versions/migration:{id}`` records each applied migration (docs/decisions/0006). A
+``schema_versions/migration:{id}`` records each applied migration (docs/decisions/0008). A
 collection without a record is at version 1, the shape it had before versions were recorded. An
 empty store is stamped with :data:`CURRENT` at its first start, so nothing migrates it.
 
@@ -19,28 +19,36 @@ from pymongo import UpdateOne
 VERSIONS = "schema_versions"
 
 CURRENT: dict[str, int] = {
-    # cases and their trail
-    "cases": 1, "case_steps": 1, "case_index": 1, "counters": 1, "finished_cases": 1, "idempotency": 1,
-    "trail_checkpoints": 1, "timer_cursors": 1, "journal_state": 1, "journal_days": 1,
+    # cases and their trail; 2: ID and phone numbers as vault references, index ids by keyed hash (migration 0003)
+    "cases": 2, "case_steps": 2, "case_index": 2, "counters": 1, "finished_cases": 1, "idempotency": 1,
+    "trail_checkpoints": 1, "trail_reseals": 1, "timer_cursors": 1, "journal_state": 1, "journal_days": 1,
+    # the personal-data vault (decision 0007)
+    "pii": 1,
     # 2: every working set (queues, open cases, timers, journal) lives here (decision 0005, migration 0001)
     # 3: open and acknowledged cards are mirrored here too (migration 0002)
     "work": 3,
     # supervision
     "cards": 1, "violations": 1, "violation_decisions": 1, "supervision_reports": 1, "tenant_settings": 1,
     # organisation and catalogue
-    "tenants": 1, "config_heads": 1, "staff": 1, "sessions": 1, "departments": 1, "townships": 1, "centres": 1,
+    "tenants": 1, "config_heads": 1, "staff": 1, "departments": 1, "townships": 1, "centres": 1,
     "posts": 1, "item_heads": 1, "item_versions": 1, "calendar_entries": 1, "audit_log": 1, "org_history": 1,
     # citizens, notifications, uploads
-    "citizens": 1, "ratings": 1, "notification_queue": 1, "notification_log": 1, "notification_claims": 1,
+    "citizens": 1, "ratings": 1, "notification_queue": 2, "notification_log": 2, "notification_claims": 1,
     "notify_senders": 1, "materials.files": 1, "materials.chunks": 1,
     # satisfaction (好差评): pads, SMS links, bad-review rectification, survey samples, results
     "rating_links": 1, "rating_pads": 1, "pad_codes": 1, "rectifications": 1, "rectification_appeals": 1,
     "survey_samples": 1, "survey_attempts": 1, "satisfaction_published": 1, "satisfaction_reports": 1,
     # hotline
-    "hotline_tickets": 1, "hotline_open": 1, "hotline_calls": 1, "hotline_call_tickets": 1,
+    "hotline_tickets": 2, "hotline_open": 1, "hotline_calls": 2, "hotline_call_tickets": 1,
     "hotline_citizen_tickets": 1, "hotline_models": 1, "hotline_corrections": 1, "hotline_shifts": 1,
-    "hotline_handovers": 1, "kb_articles": 1, "cti_events": 1, "open311_requests": 1, "open311_keys": 1,
+    "hotline_handovers": 1, "kb_articles": 1, "cti_events": 2, "open311_requests": 1, "open311_keys": 1,
     "open311_key_revocations": 1,
+    # signing in: sessions and their list, failed attempts, remembered addresses, second factors
+    "sessions": 1, "session_index": 1, "login_failures": 1, "login_known": 1, "login_challenges": 1,
+    "second_factors": 1, "totp_used": 1,
+    # fees (一窗式收费)
+    "fee_slips": 1, "fee_settlements": 1, "fee_ledger": 1, "fee_exemptions": 1, "fee_orders": 1, "fee_statements": 1,
+    "fee_mismatches": 1, "fee_resolutions": 1,
     # running it
     "leases": 1, "lease_claims": 1, "schema_versions": 1, "schema_runs": 1, "backups": 1,
 }

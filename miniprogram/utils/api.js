@@ -153,6 +153,14 @@ function caseAction(number, action, body) {
   return signedInRequest({ path: casePath(number, `/${action}`), method: 'POST', data: body || {} })
 }
 
+/**
+ * POST /api/v1/fees/slips/{slip}/wechatpay: a WeChat Pay order for the citizen's own slip;
+ * resolves with {slip, total_yuan, payment} where payment is what wx.requestPayment takes.
+ */
+function orderFeePayment(slip) {
+  return signedInRequest({ path: `/api/v1/fees/slips/${encodeURIComponent(slip)}/wechatpay`, method: 'POST', data: {} })
+}
+
 const CONTENT_TYPES = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', pdf: 'application/pdf' }
 
 /** The content type our upload endpoint accepts for a file name, or ''. */
@@ -234,6 +242,7 @@ module.exports = {
   getProgress,
   claimCase,
   caseAction,
+  orderFeePayment,
   contentTypeOf,
   uploadFile,
   submitMessage,

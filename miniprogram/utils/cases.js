@@ -9,7 +9,7 @@ const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000
 const CASE_NUMBER = /^\d{6}-\d{8}-\d{5,}$/
 const RECEIPT_PATH = '/m/case'
 const CODES_KEY = 'case_codes'
-const WITHDRAWABLE = ['submitted', 'supplement_requested', 'accepted', 'in_review', 'paused', 'review_supplement']
+const WITHDRAWABLE = ['submitted', 'supplement_requested', 'accepted', 'in_review', 'paused', 'review_supplement', 'awaiting_payment']
 const SUPPLEMENT_STATES = ['supplement_requested', 'review_supplement']
 const SUPPLEMENT_EVENTS = ['SupplementRequested', 'ReviewSupplementRequested']
 const STOPPED_STATES = ['paused', 'review_supplement']
@@ -30,6 +30,7 @@ const STATE_THEMES = {
   delivering: 'success',
   delivered: 'success',
   withdrawn: 'default',
+  awaiting_payment: 'warning',
 }
 
 const pad = (n) => String(n).padStart(2, '0')
@@ -177,6 +178,31 @@ function progressView(p) {
     supplementReason: supplement && supplementEvent ? supplementEvent.reason || '' : '',
     missingMaterials: supplement ? (p.missing_materials || []).map((name) => ({ name, required: true })) : [],
     withdrawable: WITHDRAWABLE.includes(p.state),
+    fee: feeView(p.fee),
+  }
+}
+
+/**
+ * The payment slip on the case page: its state for anyone; its lines, total
+ * and a pay button only when the server sent amounts (the applicant's own case).
+ */
+function feeView(fee) {
+  if (!fee) return null
+  const lines = (fee.lines || []).map((l) => ({
+    name: l.option ? `${l.name}（${l.option}）` : l.name,
+    amount: strings.fee.yuan(l.amount_yuan),
+    quantity: `${l.quantity} ${l.unit}`,
+  }))
+  return {
+    slip: fee.slip,
+    stateLabel: fee.state_label,
+    paid: fee.state === 'paid',
+    totalText: fee.total_yuan ? strings.fee.yuan(fee.total_yuan) : '',
+    dueDate: fee.due_date || '',
+    lines,
+    payable: fee.state === 'due' && !!fee.total_yuan && !fee.problem,
+    problem: fee.problem || '',
+    refundText: fee.refund_due_fen ? (fee.refunded ? strings.fee.refunded : strings.fee.refundDue) : '',
   }
 }
 
@@ -192,4 +218,5 @@ module.exports = {
   newIdempotencyKey,
   caseCard,
   progressView,
+  feeView,
 }

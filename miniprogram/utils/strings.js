@@ -232,6 +232,23 @@ module.exports = {
     claimed: '已添加到我的办件',
   },
 
+  fee: {
+    title: '缴费',
+    slip: '缴款单号',
+    state: '缴费状态',
+    total: '应缴金额',
+    due: '缴费期限',
+    yuan: (text) => `${text} 元`,
+    pay: (total) => `微信支付 ${total}`,
+    paying: '正在确认支付结果…',
+    paid: '支付成功',
+    cancelled: '已取消支付，可稍后再付或到银行收费窗口缴费',
+    failed: '支付未完成，请稍后再试或到银行收费窗口缴费',
+    hint: '收费金额由系统按收费标准生成；也可凭缴款单到银行收费窗口缴费',
+    refundDue: '办件未办成，已缴费用将退还',
+    refunded: '已缴费用已退还',
+  },
+
   scan: {
     notReceipt: '未识别到办件二维码，请扫描受理回执上的二维码',
   },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
@@ -17,7 +18,7 @@ from backend.config import load_settings
 from backend.services import seed
 from backend.store.connection import StoreHandle, make_client
 from backend.store.indexes import ensure_indexes
-from tests.conftest import ApiClient, MovableClock
+from tests.conftest import TEST_KEYS, ApiClient, Authenticator, MovableClock
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -42,9 +43,12 @@ async def browser():
 
 @pytest.fixture(autouse=True)
 async def no_script_errors(page):
-    """Every screen runs without an uncaught JavaScript error."""
+    """Every screen runs without an uncaught JavaScript error, and nothing of it is refused by the
+    Content-Security-Policy the console pages are served with."""
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text)
+            if "Content Security Policy" in message.text else None)
     yield
     assert errors == []
 
@@ -76,19 +80,43 @@ async def wait_for_sample(page, server) -> None:
 
 
 async def sign_in(page, server, username: str, password: str = "sunshine365", tenant: str = "") -> None:
+    """Sign in through the form; an administrator or supervisor enrols (first time) and types a code."""
     await page.goto(server.base_url + "/console/login")
     await page.fill("input[name=username]", username)
     await page.fill("input[name=password]", password)
     await page.fill("input[name=tenant]", tenant)  # the browser remembers the last county: say it each time
-    await page.click("button[type=submit]")
-    await page.wait_for_url(server.base_url + "/console/")
+    await page.click("#login button[type=submit]")
+    signed_in = page.wait_for_url(server.base_url + "/console/")
+    asked = page.locator("#second-factor").wait_for(state="visible")
+    done, _ = await asyncio.wait([asyncio.ensure_future(signed_in), asyncio.ensure_future(asked)],
+                                 return_when=asyncio.FIRST_COMPLETED)
+    if await page.locator("#second-factor").is_visible():
+        await type_code(page, server, (server.base_url, tenant or "ziyang", username))
+        await page.wait_for_url(server.base_url + "/console/")
+
+
+async def type_code(page, server, key: tuple) -> None:
+    """The tests' authenticator: the secret shown at enrolment (or enrolled before), a code for the server's time."""
+    secret = page.locator("[data-testid=totp-secret]")
+    if await page.locator("#enrol").is_visible():
+        await secret.wait_for()
+        await page.wait_for_function("document.querySelector('[data-testid=totp-secret]').textContent.length > 0")
+        Authenticator.secrets[key] = (await secret.text_content()).strip()
+        Authenticator.used.pop(key, None)
+    await page.fill("#second-factor input[name=code]", Authenticator.code(key, getattr(server, "clock", None)))
+    await page.click("#second-factor button[type=submit]")
+
+
+async def csrf_headers(page) -> dict:
+    """The header a state-changing request made with the page's cookie session must carry."""
+    return {"X-CSRF-Token": await page.get_attribute("meta[name=csrf-token]", "content")}
 
 
 @pytest.fixture(scope="module")
 async def module_console(store_uri):
     """One in-process server shared by a whole test module: the sample county on its own database and a clock
     the module can move. Tests in the module see each other's data, so they add to it and never assume it empty."""
-    settings = load_settings(env={}, mongodb_uri=store_uri, database=f"m{os.getpid()}_{uuid.uuid4().hex[:8]}",
+    settings = load_settings(env=TEST_KEYS, mongodb_uri=store_uri, database=f"m{os.getpid()}_{uuid.uuid4().hex[:8]}",
                              seed_sample=False, background=False)
     client = make_client(settings.mongodb_uri, settings)
     handle = StoreHandle(client=client, db=client[settings.database], embedded=None)

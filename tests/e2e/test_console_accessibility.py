@@ -13,6 +13,7 @@ from backend.services.seed import sample_book
 from tests.e2e.axe import Sweep
 from tests.e2e.conftest import sign_in
 from tests.integration.test_case_pipeline import code_of, staff, walk_in
+from tests.integration.test_fees import estate_case
 from tests.integration.test_supervision import PROMISED_1_DAY, shanghai, sweep_now
 
 MARRIAGE = "结婚登记"
@@ -55,10 +56,12 @@ async def world(module_console):
     marriage = (await walk_in(api, window, MARRIAGE))["number"]
     await window.post(f"/api/v1/cases/{marriage}/decide-at-window", {"approve": True})
     await sweep_now(api.app.settings["services"])
+    estate = await estate_case(api, await staff(api, "clerk3_a"))  # a slip awaiting payment, and an exemption asked
+    await (await staff(api, "clerk3_a")).post(f"/api/v1/fees/slips/{estate['fee']['slip']}/exemption", {"reason": "低保户"})
     supervisor = await staff(api, "supervisor")
     report = await supervisor.post("/api/v1/supervision/reports", {"kind": "daily", "period": "2026-11-24"})
     assert report.status in (200, 201), report.json
-    return {"api": api, "late": late, "waiting": waiting, "asked": asked, "ticket": ticket, "marriage": marriage,
+    return {"api": api, "estate": estate, "late": late, "waiting": waiting, "asked": asked, "ticket": ticket, "marriage": marriage,
             "report": report.json, "item": await code_of(api, PROMISED_1_DAY)}
 
 
@@ -118,6 +121,15 @@ async def test_pages_with_forms_open_and_errors_shown_pass_axe(page, world):
     await page.locator("tr[data-post='d-scjgj'] [data-away=A]").press("Enter")
     await page.wait_for_selector("form.away-form")
     await sweep.check(page, "posts: away form")
+
+    await sign_in(page, api, "fee")
+    await visit(page, sweep, api.base_url + "/console/fees", "fee window", "#open-slips button[data-slip]")
+    await page.fill("#find input[name=q]", world["estate"]["fee"]["slip"])
+    await page.press("#find input[name=q]", "Enter")
+    await page.wait_for_selector("#pay input[name=reference]")
+    await page.press("#pay input[name=reference]", "Enter")
+    await page.wait_for_selector("#pay input[name=reference][aria-invalid=true]")
+    await sweep.check(page, "fee window: slip found, payment form with an error")
 
     await sign_in(page, api, "supervisor")
     await visit(page, sweep, api.base_url + "/console/supervision", "supervision", "#violations [data-open=confirm]")

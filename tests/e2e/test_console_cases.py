@@ -2,7 +2,7 @@
 
 import re
 
-from tests.e2e.conftest import sign_in, wait_for_sample
+from tests.e2e.conftest import csrf_headers, sign_in, wait_for_sample
 
 BUSINESS = "610924-010001001000-01"  # 个体工商户设立登记 (promised, scjgj)
 ELDERLY = "610924-050004001000-01"  # 高龄老人生活补贴申请 (township item)
@@ -13,7 +13,7 @@ SECONDS = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 
 async def submit_via_api(page, server, body: dict) -> dict:
     """A submission made with the signed-in person's session (the browser's cookie)."""
-    response = await page.request.post(server.base_url + "/api/v1/cases", data=body)
+    response = await page.request.post(server.base_url + "/api/v1/cases", data=body, headers=await csrf_headers(page))
     assert response.status == 201, await response.text()
     return await response.json()
 

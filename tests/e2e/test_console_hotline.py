@@ -7,7 +7,7 @@ import time
 import pytest
 
 from hotline import cti
-from tests.e2e.conftest import sign_in, wait_for_sample
+from tests.e2e.conftest import csrf_headers, sign_in, wait_for_sample
 
 SECRET = "e2e-cti-secret"
 CALLER = "13800009876"
@@ -44,7 +44,7 @@ async def test_a_ringing_call_appears_and_the_complaint_is_dispatched_to_the_sug
         page, hotline_server, output_dir):
     await open_console(page, hotline_server)
     earlier = await page.request.post(hotline_server.base_url + "/api/v1/hotline/tickets", data={
-        "caller_phone": CALLER, "type": "consult", "content": "问一下社保卡在哪里补办"})
+        "caller_phone": CALLER, "type": "consult", "content": "问一下社保卡在哪里补办"}, headers=await csrf_headers(page))
     assert earlier.status == 201
     await ring(page, hotline_server, "call-e2e-1")
     card = page.locator("[data-testid=call-card][data-call=call-e2e-1]")

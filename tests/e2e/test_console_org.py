@@ -104,7 +104,7 @@ async def test_an_admin_uploads_a_workbook_sees_errors_by_sheet_row_and_column_t
 async def test_the_province_supervisor_sees_each_countys_figures_and_nothing_else(page, server, tmp_path, output_dir):
     await hanyin.set_up(server.app.settings["services"], tmp_path)
     await sign_in(page, server, "sx_supervisor", hanyin.PASSWORD, tenant="shaanxi")
-    assert (await page.locator(".sidenav a").all_text_contents())[:-1] == ["工作台", "全省概况"]  # and the API reference
+    assert (await page.locator(".sidenav a").all_text_contents())[:-1] == ["工作台", "全省概况", "账号安全"]  # and the API reference
     await page.click("nav >> text=全省概况")
     await page.wait_for_selector("#province-table tbody tr[data-tenant=hanyin]")
     names = await page.locator("#province-table tbody td:first-child").all_text_contents()

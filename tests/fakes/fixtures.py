@@ -11,6 +11,7 @@ import pytest
 
 from tests.fakes.aliyun import FakeAliyun
 from tests.fakes.wechat import FakeWeChat
+from tests.fakes.wechatpay import FakeWeChatPay
 
 
 @pytest.fixture
@@ -24,4 +25,12 @@ def fake_wechat():
 def fake_aliyun():
     """A fake Aliyun RPC endpoint: ``.host``, ``.access_key_id``, ``.access_key_secret``, ``.sms``, ``.sent_sms``."""
     with FakeAliyun() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_wechatpay():
+    """A fake WeChat Pay v3: ``.mchid``, ``.apiv3_key``, ``.merchant_private_pem``, ``.merchant_serial``,
+    ``.api_base``, ``.pay(number)``, ``.notification(number)``, ``.trade_bill(orders)``."""
+    with FakeWeChatPay() as fake:
         yield fake

@@ -32,10 +32,12 @@ class Request:
 
 @dataclass
 class Reply:
-    """What the fake answers: an HTTP status and a JSON body."""
+    """What the fake answers: an HTTP status and a JSON body (or exactly ``raw`` bytes), plus headers."""
 
     status: int = 200
     body: dict = field(default_factory=dict)
+    headers: dict = field(default_factory=dict)
+    raw: bytes | None = None
 
 
 class FakeHttpServer:
@@ -116,10 +118,12 @@ def _handler_for(fake: FakeHttpServer) -> type[BaseHTTPRequestHandler]:
                 reply = fake.dispatch(request)
             except Exception as exc:  # a bug in a fake must show, not hang the client
                 reply = Reply(500, {"fake_error": repr(exc)})
-            payload = json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
+            payload = reply.raw if reply.raw is not None else json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
             self.send_response(reply.status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(payload)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)
 

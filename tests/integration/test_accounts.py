@@ -1,4 +1,4 @@
-"""Staff accounts: argon2 passwords, sessions, lockout, roles, admin-only creation."""
+"""Staff accounts: argon2 passwords, sessions, roles, admin-only creation (limits: test_login_limits)."""
 
 
 async def test_staff_sign_in_and_see_who_they_are(api, seeded):
@@ -15,18 +15,34 @@ async def test_a_wrong_password_does_not_say_which_part_was_wrong(api, seeded):
     assert unknown.error["message"] == "用户名或密码错误"
 
 
-async def test_passwords_are_stored_as_argon2_hashes(svc, seeded):
+async def test_passwords_are_stored_as_argon2_hashes_each_account_its_own(svc, seeded):
+    from argon2 import PasswordHasher
+
     doc = await svc.db.staff.find_one({"_id": "ziyang:clerk_a"})
-    assert doc["password_hash"].startswith("$argon2") and "sunshine365" not in doc["password_hash"]
+    assert doc["password_hash"].startswith("$argon2id") and "sunshine365" not in doc["password_hash"]
+    hashes = [d["password_hash"] async for d in svc.db.staff.find({"tenant": "ziyang"})]
+    assert len(hashes) == 69 and len(set(hashes)) == len(hashes), "every sample account has its own hash and salt"
+    assert len({h.rsplit("$", 2)[1] for h in hashes}) == len(hashes)
+    hasher = PasswordHasher()
+    assert not any(hasher.check_needs_rehash(h) for h in hashes), "made with today's full parameters"
 
 
-async def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(api, seeded, clock):
-    for _ in range(5):
-        await api.post("/api/v1/auth/login", {"username": "clerk_b", "password": "wrong-password"})
-    locked = await api.post("/api/v1/auth/login", {"username": "clerk_b", "password": "sunshine365"})
-    assert locked.status == 401 and "锁定" in locked.error["message"]
-    clock.advance(minutes=16)
-    assert (await api.post("/api/v1/auth/login", {"username": "clerk_b", "password": "sunshine365"})).status == 200
+def test_the_prepared_sample_hashes_cover_every_sample_account_and_verify():
+    from argon2 import PasswordHasher
+
+    from backend.services.seed import SAMPLE_PASSWORD, sample_book, sample_hashes
+
+    hashes = sample_hashes()
+    assert set(hashes) == set(sample_book().state.staff)
+    assert PasswordHasher().verify(hashes["admin"], SAMPLE_PASSWORD)
+
+
+async def test_a_county_imported_with_one_initial_password_gets_a_hash_per_account(svc):
+    from backend.services import org_store
+
+    passwords = org_store.Passwords("first-password-1")
+    hashes = await passwords.hashes(["a_one", "a_two", "a_three"])
+    assert len(set(hashes.values())) == 3
 
 
 async def test_a_session_expires_and_logout_ends_it(api, seeded, clock):

@@ -2,6 +2,7 @@
 
 import pytest
 
+from backend.services import vault
 from tests.conftest import ApiClient
 
 APPLICANT = {"name": "张三丰", "id_number": "610924199001011233", "phone": "13800001234"}
@@ -230,8 +231,10 @@ async def test_the_citizen_is_told_by_sms_when_a_walk_in_case_is_accepted_and_de
     number = (await walk_in(api, clerk, ITEMS["promised"]))["number"]
     await approver.post(f"/api/v1/cases/{number}/approve", {})
     queued = [n async for n in svc.db.notification_queue.find({"case_number": number})]
+    phone = vault.reference_of(svc, "ziyang", "tel", APPLICANT["phone"])  # the queue holds the number's reference
     assert {(n["channel"], n["to"], n["event_type"]) for n in queued} >= {
-        ("sms", APPLICANT["phone"], "CaseAccepted"), ("sms", APPLICANT["phone"], "CaseApproved")}
+        ("sms", phone, "CaseAccepted"), ("sms", phone, "CaseApproved")}
+    assert await vault.reveal_one(svc, "ziyang", phone) == APPLICANT["phone"]
 
 
 async def test_when_the_a_holder_is_away_open_and_new_tasks_go_to_b_and_the_handover_is_recorded(api, seeded):

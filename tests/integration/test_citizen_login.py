@@ -112,7 +112,7 @@ async def test_without_an_appid_the_login_says_it_is_not_configured(citizen_api,
 
     response = await citizen_api.post("/api/v1/citizen/login", {"code": "code-any"})
 
-    assert response.status == 503 and response.error["code"] == "wechat_not_configured"
+    assert response.status == 404 and response.error["code"] == "wechat_not_configured"
     assert "小程序登录未配置" in response.error["message"]
 
 

@@ -67,8 +67,12 @@ async def test_forged_stale_replayed_or_unconfigured_events_are_refused(api, see
     assert replayed.status == 409 and replayed.error["code"] == "duplicate_event"
     bad = await push(api, clock, {**event("ringing", 2), "type": "transfer"})
     assert bad.status == 422 and "事件类型" in bad.error["message"]
-    api.app.settings["services"].settings = replace(settings, cti_secret="")
-    assert (await push(api, clock, event("ringing", 3))).status == 503
+    api.app.settings["services"].settings = replace(settings, cti_secret="", aliyun_access_key_secret="")
+    switched_off = await push(api, clock, event("ringing", 3))
+    assert switched_off.status == 404 and switched_off.error == {**switched_off.error, "code": "not_found",
+                                                                 "message": "未找到该地址"}
+    aliyun = await api.post("/api/v1/hotline/cti/aliyun", {"eventType": "RINGING"})
+    assert aliyun.status == 404 and aliyun.error["message"] == "未找到该地址"
 
 
 async def test_events_of_one_call_arriving_together_all_reach_its_card(api, seeded, clock):

@@ -8,7 +8,7 @@ import pytest
 from backend.domain import cases as c
 from backend.domain.cases import Actor, Application
 from backend.services import notifications as notices
-from backend.services import notify_worker
+from backend.services import notify_worker, vault
 from backend.services.notify_worker import Senders, deliver_due
 
 CLERK = Actor("ck-li", "李窗口", "window_clerk", "zwfw-ck-01", "zwfw")
@@ -53,9 +53,12 @@ def application(serial: int, channel: str, **extra) -> Application:
 
 
 async def stored_case(svc, clock, serial: int, channel: str = "miniprogram", **extra) -> c.Case:
-    """A submitted case as the case service stores it (one document keyed tenant:number)."""
-    case = c.submit(application(serial, channel, **extra), CITIZEN if channel == "miniprogram" else CLERK,
-                    clock()).case
+    """A submitted case as the case service stores it (one document keyed tenant:number, the applicant's
+    numbers in the vault and their references in the case)."""
+    app = application(serial, channel, **extra)
+    refs = await vault.seal_and_keep(svc, "ziyang", {"applicant_phone": ("tel", app.applicant_phone),
+                                                     "applicant_id_number": ("idn", app.applicant_id_number)})
+    case = c.submit(replace(app, **refs), CITIZEN if channel == "miniprogram" else CLERK, clock()).case
     await svc.db.cases.insert_one({**c.case_to_document(case), "tenant": "ziyang"})
     return case
 
@@ -109,6 +112,8 @@ async def test_a_walk_in_applicant_gets_a_text_message_signed_for_aliyun(svc, cl
     assert sms.params["item"] == "食品经营许可（仅销售预包装食品）"
     [row] = await notices.case_notifications(svc, "ziyang", case.number)
     assert row["channel_label"] == "短信" and row["to"] == "138****1234"
+    [logged] = await svc.db.notification_log.find({}).to_list(None)
+    assert logged["to"] == case.app.applicant_phone and PHONE not in str(logged)  # the reference, not the number
 
 
 async def test_supplement_rejection_decision_dispatch_and_delivery_are_each_told_once(
@@ -194,7 +199,8 @@ async def test_an_applicant_who_declined_wechat_messages_gets_a_text_message_ins
     [sms] = fake_aliyun.sent_sms
     assert sms.phone_numbers == (PHONE,) and sms.params["number"] == case.number
     [row] = await notices.case_notifications(svc, "ziyang", case.number)
-    assert (row["channel"], row["status"], row["attempts"]) == ("sms", "sent", 2)
+    assert (row["channel"], row["status"], row["attempts"]) == ("sms", "sent", 2) and row["to"] == "138****1234"
+    assert PHONE not in str(await svc.db.notification_log.find({}).to_list(None))
 
 
 async def test_a_message_that_keeps_failing_is_given_up_after_six_tries(svc, clock, senders, fake_aliyun):

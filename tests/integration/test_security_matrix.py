@@ -66,13 +66,16 @@ async def _callers(api, svc) -> dict:
 async def _resources(api) -> dict:
     clerk = await staff(api, "clerk_a")
     case = await walk_in(api, clerk, "个体工商户设立登记")
+    estate = await walk_in(api, await staff(api, "clerk3_a"), "不动产转移登记", form={"房屋类型": "住宅"})
     operator = await staff(api, "operator")
     ticket = (await operator.post("/api/v1/hotline/tickets", {
         "caller_phone": "13800001234", "type": "consult", "content": "营业执照怎么办", "channel": "phone"})).json
     return {"number": case["number"], "ticket": ticket["number"], "code": await code_of(api, "个体工商户设立登记"),
             "version": "1", "fmt": "html", "document": "receipt", "file_id": "nofile", "card_id": "ziyang:none",
             "violation_id": "ziyang:none", "report_id": "none", "shift_id": "none", "call_id": "call-1",
-            "phone": "13800001234", "token": "none", "kind": "departments", "which": "export", "action": "deactivate"}
+            "phone": "13800001234", "token": "none", "kind": "departments", "which": "export", "action": "deactivate",
+            "sid": "0123456789abcdef", "username": "clerk_b",
+            "slip": estate["fee"]["slip"], "tenant": "ziyang", "mismatch_id": "ziyang:bank:2026-11-23:0001"}
 
 
 def _fill(path: str, values: dict) -> str:

@@ -4,6 +4,7 @@ import dataclasses
 import hashlib
 import io
 import random
+import re
 import socket
 from datetime import timedelta
 from urllib.parse import quote
@@ -129,6 +130,45 @@ async def test_a_file_over_the_limit_is_refused_with_the_limit_named(small_api):
     assert (await upload(small_api, png_bytes(), "image/png")).status == 201
 
 
+async def test_a_25_mb_upload_is_answered_with_the_json_413_before_its_body_is_sent(clerk):
+    """Only the headers go out: the answer must come from them (before: 400 with an empty body)."""
+    import asyncio
+    import json
+
+    host, port = clerk.base_url.split("//")[1].split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write((f"POST /api/v1/uploads HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {clerk.token}\r\n"
+                  f"Content-Type: application/pdf\r\nContent-Length: {25 * 1024 * 1024}\r\n"
+                  "Expect: 100-continue\r\n\r\n").encode())
+    await writer.drain()
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=10)
+    length = int(re.search(rb"Content-Length: (\d+)", head).group(1))
+    body = json.loads(await reader.readexactly(length))
+    writer.close()
+    assert head.startswith(b"HTTP/1.1 413") and b"application/json" in head
+    assert body["error"]["code"] == "file_too_large" and body["error"]["message"] == "文件过大（上限 20 MB）"
+
+
+async def test_a_25_mb_upload_sent_whole_gets_the_json_413_too(clerk):
+    response = await clerk.http.fetch(clerk.base_url + "/api/v1/uploads", method="POST", raise_error=False,
+                                      body=b"%PDF-" + b"0" * (25 * 1024 * 1024),
+                                      headers={"Authorization": f"Bearer {clerk.token}",
+                                               "Content-Type": "application/pdf"}, expect_100_continue=True)
+    assert response.code == 413 and b"file_too_large" in response.body
+
+
+async def test_a_pdf_header_in_front_of_a_web_page_is_refused(clerk):
+    polyglot = b"%PDF-1.4\n<html><body><script>alert(document.cookie)</script></body></html>\n%%EOF\n"
+    response = await upload(clerk, polyglot, "application/pdf", "证明.pdf")
+    assert response.status == 422 and response.error["code"] == "unreadable_file"
+
+
+async def test_a_png_signature_on_something_else_is_refused(clerk):
+    fake = b"\x89PNG\r\n\x1a\n" + b"<html><script>alert(1)</script></html>"
+    response = await upload(clerk, fake, "image/png", "照片.png")
+    assert response.status == 422 and response.error["code"] == "unreadable_file"
+
+
 async def test_a_folder_path_in_the_name_is_dropped_and_the_real_extension_added(clerk):
     saved = await upload(clerk, png_bytes(), "image/png", "..\\..\\windows/户口本.exe")
     assert saved.json["filename"] == "户口本.exe.png"
@@ -207,6 +247,7 @@ async def test_unattached_files_are_purged_after_the_grace_period_and_attached_o
     kept = (await upload(clerk, pdf_bytes(), "application/pdf")).json["id"]
     await uploads.attach(svc, "ziyang", [kept], "ZY20261123001", me)
     clock.advance(hours=2)
+    await clerk.login("clerk_a")  # two idle hours ended the session
     fresh = (await upload(clerk, png_bytes(), "image/png")).json["id"]
     assert await uploads.purge_unattached(svc, "ziyang", timedelta(hours=1)) == 1
     assert (await clerk.get(f"/api/v1/uploads/{stale}")).status == 404

@@ -4,7 +4,7 @@ import sys
 
 import backend.domain
 
-FORBIDDEN = ("tornado", "pymongo", "wechatpy", "aliyunsdkcore", "bson")
+FORBIDDEN = ("tornado", "pymongo", "wechatpy", "aliyunsdkcore", "bson", "cryptography")  # crypto: services/vault
 
 
 def test_domain_modules_import_no_web_store_or_vendor_sdk():

@@ -23,7 +23,7 @@ TOWNSHIPS = {"chengguan", "haoping", "hanwang", "huangu", "xiangyang", "donghe",
 SUMMARY_KEYS = {"code", "base_code", "name", "item_type", "kind", "kind_label", "department", "level",
                 "townships", "promised_days", "statutory_days", "charged", "online", "life_events",
                 "themes", "version", "effective_date"}
-GUIDE_KEYS = SUMMARY_KEYS | {"legal_basis", "conditions", "materials", "steps", "fees", "prerequisites",
+GUIDE_KEYS = SUMMARY_KEYS | {"legal_basis", "conditions", "materials", "steps", "fees", "fee_stage", "fee_stage_label", "prerequisites",
                              "joint_departments", "report_to", "result", "delivery_methods", "places",
                              "phone", "complaint_phone", "compression"}
 

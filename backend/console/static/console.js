@@ -1,7 +1,9 @@
 // Shared helpers of the staff console: one place that calls the JSON API.
 window.S365 = (() => {
+  // The session's token for state-changing requests (the server checks it when the session is a cookie).
+  const csrf = (document.querySelector('meta[name=csrf-token]') || {}).content || '';
   async function api(method, path, body) {
-    const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+    const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json', 'X-CSRF-Token': csrf } };
     if (body instanceof Blob) {  // a file sent as it is (uploads, workbooks)
       init.headers['Content-Type'] = body.type || 'application/octet-stream';
       init.body = body;
@@ -40,9 +42,10 @@ window.S365 = (() => {
     [/^id_number/, ['id_number']], [/^(mobile|bad_phone|phone_required)/, ['phone', 'caller_phone']],
     [/^applicant_required$/, ['name']], [/^(township_required|unknown_township)$/, ['township']],
     [/reason_required$/, ['reason', 'text']], [/^materials_required$/, ['other']],
-    [/^tracking_number_required$/, ['tracking_number']], [/^content_/, ['content']],
-    [/^target_required$/, ['department']], [/^invalid_date$/, ['date']], [/^calendar_note_required$/, ['note']],
-    [/^invalid_year$/, ['year']], [/^calendar_import/, ['rows']], [/^bad_credentials$/, ['password']],
+    [/^tracking_number_required$/, ['tracking_number']], [/^reference_required$/, ['reference']],
+    [/^(slip_required|slip_not_found)$/, ['q', 'slip']], [/^(unknown_fee_input|fee_input_missing)$/, ['inputs']], [/^content_/, ['content']],
+    [/^target_required$/, ['department']], [/^invalid_date$/, ['date', 'day']], [/^calendar_note_required$/, ['note']],
+    [/^invalid_year$/, ['year']], [/^calendar_import/, ['rows']], [/^bad_credentials$/, ['password']], [/^(bad_totp|totp_reused)$/, ['code']],
   ];
   let errorIds = 0;
   function clearFieldErrors(form) {

@@ -59,6 +59,11 @@ window.S365Items = (() => {
       <td><input data-f="days" type="number" min="0" value="${esc(s.days ?? 0)}"></td>
       <td><input data-f="description" value="${esc(s.description)}"></td>`,
     fees: f => `<td><input data-f="name" value="${esc(f.name)}"></td><td><input data-f="standard" value="${esc(f.standard)}"></td>
+      <td><input data-f="amount" size="7" value="${esc(f.amount_fen == null ? '' : yuan(f.amount_fen))}"></td>
+      <td><input data-f="unit" size="3" value="${esc(f.unit || '件')}"></td>
+      <td><input data-f="choice_input" size="8" value="${esc(f.choice_input)}"></td>
+      <td><input data-f="options" value="${esc((f.options || []).map(o => `${o.label}=${yuan(o.amount_fen)}`).join('；'))}"></td>
+      <td><input data-f="quantity_input" size="6" value="${esc(f.quantity_input)}"></td>
       <td><input data-f="basis" value="${esc(f.basis)}"></td><td><input data-f="exemption_allowed" type="checkbox"${f.exemption_allowed ? ' checked' : ''}></td>`,
     places: p => `<td><input data-f="name" value="${esc(p.name)}"></td><td><input data-f="address" value="${esc(p.address)}"></td>
       <td><input data-f="hours" value="${esc(p.hours)}"></td>`,
@@ -81,6 +86,22 @@ window.S365Items = (() => {
       tr.querySelector('.remove .sr-only').textContent = `第 ${row + 1} 行`;
     });
   }
+  /** 2050 -> "20.50"; and back, exactly (no floating point): "20.5" -> 2050; other text is sent as it is, for the
+   *  server to name. */
+  function yuan(fen) { return typeof fen === 'number' ? `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}` : String(fen); }
+  function fen(text) {
+    const m = /^(\d+)(?:\.(\d{1,2}))?$/.exec(String(text).trim());
+    return m ? Number(m[1]) * 100 + Number((m[2] || '0').padEnd(2, '0')) : String(text).trim();
+  }
+  /** A fee row as the item's FeeItem: the amount in fen, the cases "情形=元；…" as options. */
+  function feeRow(row) {
+    const { amount, options, ...rest } = row;
+    const parsed = (options || '').split(/[;；]/).map(p => p.trim()).filter(Boolean).map(p => {
+      const at = p.lastIndexOf('=');
+      return { label: p.slice(0, at).trim(), amount_fen: fen(p.slice(at + 1)) };
+    });
+    return { ...rest, amount_fen: amount === '' ? null : fen(amount), options: parsed };
+  }
   function readRows(table) {
     return [...document.querySelectorAll(`#${table} tbody tr`)].map((tr, index) => {
       const row = {};
@@ -88,7 +109,7 @@ window.S365Items = (() => {
         row[input.dataset.f] = input.type === 'checkbox' ? input.checked : input.type === 'number' ? Number(input.value || 0) : input.value.trim();
       });
       if (table === 'steps') row.order = index + 1;
-      return row;
+      return table === 'fees' ? feeRow(row) : row;
     });
   }
   const lines = text => text.split('\n').map(s => s.trim()).filter(Boolean);
@@ -107,6 +128,7 @@ window.S365Items = (() => {
     form.themes.value = (item.themes || []).join('，');
     form.aliases.value = (item.aliases || []).join('，');
     form.result_name.value = (item.result || {}).name || '';
+    form.fee_stage.value = item.fee_stage || 'decision';
     form.conditions.value = (item.conditions || []).join('\n');
     form.legal_basis.value = (item.legal_basis || []).join('\n');
     form.querySelectorAll('input[name=delivery]').forEach(b => { b.checked = (item.delivery_methods || []).includes(b.value); });
@@ -131,7 +153,7 @@ window.S365Items = (() => {
       conditions: lines(form.conditions.value), legal_basis: lines(form.legal_basis.value),
       delivery_methods: checked('delivery'), joint_departments: checked('joint'), townships: checked('township'),
       materials: readRows('materials'), steps: readRows('steps'), fees: readRows('fees'), places: readRows('places'),
-      internal_notes: form.internal_notes.value.trim(),
+      fee_stage: form.fee_stage.value, internal_notes: form.internal_notes.value.trim(),
     };
   }
   function showProblems(err) {

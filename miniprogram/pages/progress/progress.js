@@ -6,7 +6,9 @@
  * Opened as /pages/progress/progress?number=&code= (code: the receipt's
  * query code), with source=scan after scanning a receipt, or by WeChat
  * itself with options.q = the receipt's URL-encoded QR link. A scanned case
- * can be added to "my cases" (claim) when the citizen is signed in.
+ * can be added to "my cases" (claim) when the citizen is signed in. A case
+ * waiting for its fee (待缴费) shows the slip; its applicant pays it with
+ * WeChat Pay (wx.requestPayment); strangers see only the fee's state.
  */
 const api = require('../../utils/api')
 const auth = require('../../utils/auth')
@@ -26,6 +28,12 @@ function caseFromOptions(options) {
   return { number, code, scanned: options.source === 'scan' }
 }
 
+function requestPayment(payment) {
+  return new Promise((resolve, reject) => {
+    wx.requestPayment(Object.assign({}, payment, { success: resolve, fail: reject }))
+  })
+}
+
 Component({
   behaviors: [elderlyMode],
   data: {
@@ -38,6 +46,9 @@ Component({
     canRate: false,
     busy: false,
     actionError: '',
+    fee: strings.fee,
+    paying: false,
+    payText: '',
   },
 
   methods: {
@@ -69,7 +80,24 @@ Component({
 
     show(progress) {
       this._supplied = {}
-      this.setData({ loading: false, view: progressView(progress), actionError: '' })
+      const view = progressView(progress)
+      this.setData({ loading: false, view, actionError: '', payText: view.fee ? strings.fee.pay(view.fee.totalText) : '' })
+    },
+
+    /** 微信支付: an order for the slip, then wx.requestPayment; the server learns the result from WeChat Pay. */
+    onPay() {
+      if (this.data.paying || !this.data.view.fee) return Promise.resolve()
+      this.setData({ paying: true, actionError: '' })
+      return api.orderFeePayment(this.data.view.fee.slip)
+        .then((order) => requestPayment(order.payment))
+        .then(() => {
+          wx.showToast({ title: strings.fee.paid, icon: 'success' })
+          this.setData({ paying: false, actionError: strings.fee.paying })
+          return this.loadProgress()
+        }, (err) => {
+          const cancelled = err && /cancel/.test(err.errMsg || '')
+          this.setData({ paying: false, actionError: cancelled ? strings.fee.cancelled : (err.message || strings.fee.failed) })
+        })
     },
 
     onSupplementFile(event) {
