@@ -24,7 +24,7 @@ from backend.domain import satisfaction as sat
 from backend.domain.errors import Conflict, NotFound, ValidationFailed
 from backend.domain.identity import mask_name, mask_phone
 from backend.domain.numbering import case_id
-from backend.services import audit, rectification, supervision, tenant_config
+from backend.services import audit, rectification, supervision, tenant_config, vault
 from backend.services.context import Services
 from backend.store import work
 
@@ -97,6 +97,7 @@ async def _queue(svc: Services, tenant: str, sample: str, numbers: list[str]) ->
                                                         {"applicant_name": 1, "applicant_phone": 1}).to_list(None)}
     summaries = {d["number"]: d for d in await svc.db[supervision.FINISHED].find(
         {"_id": {"$in": [f"{tenant}:{n}" for n in numbers]}}).to_list(None)}
+    phones = await vault.reveal(svc, tenant, [d.get("applicant_phone", "") for d in docs.values()])
     changes = work.Changes()
     for number in numbers:
         app = docs.get(case_id(tenant, number)) or {}
@@ -106,7 +107,7 @@ async def _queue(svc: Services, tenant: str, sample: str, numbers: list[str]) ->
             "departments": summary.get("departments", []), "window_post": summary.get("window_post", ""),
             "window_staff_name": summary.get("window_staff_name", ""), "finished_day": summary.get("day", ""),
             "applicant": mask_name(app.get("applicant_name", "")),
-            "phone_masked": mask_phone(app.get("applicant_phone", "")), "attempts": 0})
+            "phone_masked": mask_phone(phones.get(app.get("applicant_phone", ""), "")), "attempts": 0})
     await work.apply(svc.db, changes)
 
 
@@ -162,7 +163,7 @@ async def reveal_phone(svc: Services, tenant: str, sample: str, number: str, pri
     """The full phone number, for the caller only; every showing is in the audit log."""
     _in_sample(await _sample(svc, tenant, sample), number)
     case = await svc.db.cases.find_one({"_id": case_id(tenant, number)}, {"applicant_phone": 1})
-    phone = (case or {}).get("applicant_phone", "")
+    phone = await vault.reveal_one(svc, tenant, (case or {}).get("applicant_phone", ""))
     await audit.record(svc, tenant, principal["id"], "survey.phone_shown", {"sample": sample, "number": number})
     return {"number": number, "phone": phone}
 
