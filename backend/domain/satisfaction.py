@@ -153,8 +153,10 @@ def half_year(day: date) -> str:
 def period_range(period: str) -> tuple[date, date]:
     """First and last day of a half year ``YYYYH1`` / ``YYYYH2``."""
     text = str(period or "").strip().upper()
-    if len(text) != 6 or text[4] != "H" or text[5] not in "12" or not text[:4].isdigit():
-        raise ValidationFailed(f"统计期格式不正确：{period}（应为 2026H1 或 2026H2）", code="bad_period")
+    if len(text) != 6 or text[4] != "H" or text[5] not in "12" or not text[:4].isdigit() \
+            or not 2000 <= int(text[:4]) <= 2099:
+        raise ValidationFailed(f"统计期格式不正确：{period}（应为 2000 至 2099 年的上半年或下半年，如 2026H1、2026H2）",
+                               code="bad_period")
     year = int(text[:4])
     return (date(year, 1, 1), date(year, 6, 30)) if text[5] == "1" else (date(year, 7, 1), date(year, 12, 31))
 

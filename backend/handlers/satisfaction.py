@@ -123,7 +123,7 @@ class PadCallUpHandler(APIHandler):
 class PadHandler(APIHandler):
     """What the pad shows now."""
 
-    ops = {"get": Op("评价器当前内容（凭评价器令牌）", TAGS, KEYED, parameters=(PAD_TOKEN,))}
+    ops = {"get": Op("评价器当前内容（凭评价器令牌）", TAGS, KEYED, errors=(401,), parameters=(PAD_TOKEN,))}
 
     async def get(self) -> None:
         pad = await rating_pads.pad_of(self.svc, self.request.headers.get("X-Pad-Token", ""))
@@ -134,7 +134,7 @@ class PadRatingsHandler(APIHandler):
     """The rating given on the pad."""
 
     ops = {"post": Op("评价器提交评价（凭评价器令牌）", TAGS, KEYED, PadRatingBody, {201: "已评价"},
-                      errors=(404, 409), parameters=(PAD_TOKEN,))}
+                      errors=(401, 404, 409), parameters=(PAD_TOKEN,))}
 
     async def post(self) -> None:
         self.send_json(await rating_pads.rate(self.svc, self.request.headers.get("X-Pad-Token", ""),

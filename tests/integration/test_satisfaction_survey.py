@@ -137,3 +137,35 @@ async def test_flags_units_under_75_percent_and_staff_under_80_percent_two_perio
         assert expected in text, expected
     html = (await reader.get(made.json["html_url"])).body.decode()
     assert html.count("<svg") >= 3 and "各窗口满意率" in html
+
+
+async def test_after_a_half_year_ends_the_schedule_draws_its_sample_and_makes_its_summary_once(api, seeded, svc, clock):
+    from backend.services import satisfaction_results
+
+    await finished_cases(api, 2)
+    clock.set(datetime(2026, 12, 31, 10, tzinfo=timezone.utc))
+    assert await satisfaction_results.run_scheduled(svc, "ziyang") == ["report:2026H1"]  # H1 had no finished case
+    clock.set(datetime(2027, 1, 2, 2, tzinfo=timezone.utc))
+    assert await satisfaction_results.run_scheduled(svc, "ziyang") == ["sample:2026H2", "report:2026H2"]
+    assert await satisfaction_results.run_scheduled(svc, "ziyang") == []
+    sample = await svc.db.survey_samples.find_one({"_id": "ziyang:2026H2"})
+    assert sample["scheduled"] and sample["population"] == 2 and sample["seed"]
+    report = await svc.db.satisfaction_reports.find_one({"_id": "ziyang:2026H2"})
+    assert report["pdf"].startswith(b"%PDF") and report["generated_by"] == "system"
+
+
+async def test_the_county_sets_its_own_rules_and_a_wrong_one_writes_nothing(api, seeded, svc):
+    manager = await staff(api, "manager")
+    rules = {"stages": {"immediate": ["finished"], "promised": ["finished"], "joint": ["accepted", "finished"],
+                        "report_up": ["finished"]}, "window_days": 3, "default_score": 5, "rectify_days": 3,
+             "unit_threshold": 0.8, "staff_threshold": 0.85, "sample_size": 20}
+    wrong = await manager.put("/api/v1/satisfaction/settings", {**rules, "unit_threshold": 75})
+    assert wrong.status == 422 and "单位满意率底线" in wrong.error["message"]
+    unknown = await manager.put("/api/v1/satisfaction/settings", {**rules, "stages": {**rules["stages"], "promised": ["paid"]}})
+    assert unknown.status == 422
+    assert "satisfaction" not in (await svc.db.tenant_settings.find_one({"_id": "ziyang"}) or {})
+    saved = await manager.put("/api/v1/satisfaction/settings", rules)
+    assert saved.status == 200 and saved.json["window_days"] == 3
+    read = (await (await staff(api, "survey")).get("/api/v1/satisfaction/settings")).json
+    assert read["stages"]["promised"] == ["finished"] and read["staff_threshold"] == 0.85
+    assert (await (await staff(api, "survey")).put("/api/v1/satisfaction/settings", rules)).status == 403
