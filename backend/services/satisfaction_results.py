@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
@@ -45,8 +45,6 @@ async def period_ratings(svc: Services, tenant: str, period: str) -> list[dict]:
 
 
 def _aware(moment: datetime) -> datetime:
-    from datetime import timezone
-
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
