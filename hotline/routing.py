@@ -204,7 +204,7 @@ async def nightly_round(svc: Services) -> dict:
 
 
 async def nightly_task(svc: Services, stop_event: asyncio.Event) -> None:
-    """Background task for ``serve.BACKGROUND_TASKS``: one process at a time, every ten minutes."""
+    """Background task for ``server.BACKGROUND_TASKS``: one process at a time, every ten minutes."""
 
     async def work(_held) -> None:
         await nightly_round(svc)
