@@ -169,16 +169,17 @@ async def test_the_supervisor_reads_but_cannot_act(api, seeded):
 
 
 async def test_a_step_stored_by_a_writer_that_died_is_repaired_on_the_next_read(api, seeded, svc):
-    from hotline import domain, service
+    from hotline.domain import tickets as ticket_rules
+    from hotline.services import tickets
 
     operator = await staff(api, "operator")
     number = (await register(operator))["number"]
-    ticket, _ = await service.load(svc, "ziyang", number)
+    ticket, _ = await tickets.load(svc, "ziyang", number)
     actor = await casework.staff_actor(svc, (await operator.get("/api/v1/auth/me")).json, "operator")
-    step = domain.dispatch(ticket, actor, svc.now(), "department", "scjgj", "紫阳县市场监督管理局", svc.now(), svc.now())
+    step = ticket_rules.dispatch(ticket, actor, svc.now(), "department", "scjgj", "紫阳县市场监督管理局", svc.now(), svc.now())
     await svc.db.case_steps.insert_one({"_id": casework.step_id("ziyang", number, 2), "tenant": "ziyang", "number": number,
                                         "first_seq": 2, "kind": "ticket",
-                                        "events": [domain.trail.event_to_document(e) for e in step.events]})
+                                        "events": [ticket_rules.trail.event_to_document(e) for e in step.events]})
     view = (await operator.get(f"/api/v1/hotline/tickets/{number}")).json
     assert view["state"] == "dispatched" and view["version"] == 2
     assert (await svc.db.hotline_tickets.find_one({"_id": f"ziyang:{number}"}))["version"] == 2
