@@ -14,7 +14,7 @@ from backend.services.fee_checks import fee_task
 from backend.services.notify_worker import notification_task
 from backend.services.reports import report_task
 from backend.services.supervision_sweep import sweep_task
-from hotline.routing import nightly_task as hotline_nightly_task
+from hotline.services.nightly import nightly_task as hotline_nightly_task
 
 log = logging.getLogger("sunshine.serve")
 
@@ -55,7 +55,7 @@ async def _prepare_store(app) -> None:
 async def warm_up(svc) -> None:
     """Build what the first request of each county would otherwise wait for."""
     from backend.services import catalog, passwords
-    from hotline import knowledge, routing
+    from hotline.services import knowledge, routing
 
     await passwords.dummy_hash()  # the first sign-in of an unknown account must not pay for making it
     for tenant in [d["_id"] async for d in svc.db.tenants.find({}, {"_id": 1})]:
