@@ -59,7 +59,8 @@ class Open311Handler(APIHandler):
     kind = "requests"
 
     def fmt(self) -> str:
-        return (self.path_kwargs or {}).get("fmt", "json")
+        """``json`` or ``xml`` from the path; an error raised before the path was parsed (a 405) answers in JSON."""
+        return (getattr(self, "path_kwargs", None) or {}).get("fmt", "json")
 
     def reply(self, data, status: int = 200, kind: str | None = None) -> None:
         self.set_status(status)
