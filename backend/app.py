@@ -23,7 +23,7 @@ from backend.handlers.security_headers import SecurityHeaders
 from backend.openapi import build_document
 from backend.services.context import Services, system_clock
 from hotline import handlers as hotline_handlers
-from hotline import handlers_edges as hotline_edges
+from hotline.services import hooks as hotline_hooks
 from backend.store.connection import StoreHandle
 
 access_log = logging.getLogger("sunshine.access")
@@ -56,7 +56,6 @@ FEATURE_ROUTES: list = [
     supervision.default_handlers,
     supervision_reports.default_handlers, calendar_admin.default_handlers, violation_types.default_handlers,
     hotline_handlers.default_handlers,
-    hotline_edges.default_handlers,
     org.default_handlers,
     province.default_handlers,
     metrics_handlers.default_handlers,
@@ -92,6 +91,7 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
 
 
 def make_app(settings: Settings, store: StoreHandle, clock=system_clock, **extras) -> tornado.web.Application:
+    hotline_hooks.install()
     services = Services(db=store.db, settings=settings, clock=clock, extras=extras)
     app = tornado.web.Application(
         api_routes() + console_routes() + mobile_routes() + rating_routes(),

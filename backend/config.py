@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from backend import key_formats
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 LOOPBACK_NAMES = {"127.0.0.1", "localhost"}
@@ -239,11 +241,9 @@ def _check(settings: Settings) -> list[str]:
 
 
 def _key_problems(settings: Settings) -> list[str]:
-    from backend import keyring  # the formats live with the keys
-
     problems = []
-    for env, value, parse in (("SUNSHINE_DATA_KEYS", settings.data_keys, keyring.parse_data_keys),
-                              ("SUNSHINE_LOOKUP_KEY", settings.lookup_key, keyring.parse_lookup_key)):
+    for env, value, parse in (("SUNSHINE_DATA_KEYS", settings.data_keys, key_formats.parse_data_keys),
+                              ("SUNSHINE_LOOKUP_KEY", settings.lookup_key, key_formats.parse_lookup_key)):
         if value:
             try:
                 parse(value)

@@ -16,15 +16,11 @@ loud warning wherever they are loaded.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import json
 import logging
 import os
-import re
-import secrets
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -33,13 +29,13 @@ from typing import Mapping
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from backend.config import Settings, SettingsError
+from backend.key_formats import new_key, parse_data_keys, parse_lookup_key  # noqa: F401 (re-exported)
 
 log = logging.getLogger("sunshine.keys")
 
 DEV_FILE = "dev-keys.json"
 DEV_PREFIX = "dev-"
 NONCE_BYTES = 12
-KEY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 DEV_WARNING = ("使用开发密钥加密个人信息（{path}）：仅供开发和演示，生产环境必须设置 SUNSHINE_DATA_KEYS 和 "
                "SUNSHINE_LOOKUP_KEY / DEVELOPMENT KEYS in use for personal data ({path}): never use them in production")
 
@@ -56,46 +52,6 @@ class KeysMissing(SettingsError):
 
 class UnknownKey(LookupError):
     """A stored value names a data key that is not configured (removed before rotation finished)."""
-
-
-def _decode(text: str) -> bytes:
-    text = text.strip()
-    try:
-        return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_" if ("-" in text or "_" in text) else None,
-                                validate=True)
-    except (binascii.Error, ValueError):
-        raise ValueError("不是有效的 base64 / not valid base64") from None
-
-
-def parse_data_keys(text: str) -> dict[str, bytes]:
-    """``"k2=BASE64,k1=BASE64"`` -> ``{"k2": key, "k1": key}`` (the first encrypts); ValueError naming the problem."""
-    keys: dict[str, bytes] = {}
-    for part in (p.strip() for p in (text or "").split(",")):
-        if not part:
-            continue
-        key_id, sep, encoded = (s.strip() for s in part.partition("="))
-        if not sep or not KEY_ID.match(key_id):
-            raise ValueError(f"应为 密钥编号=base64 / expected id=base64, got {key_id[:40]!r}")
-        if key_id in keys:
-            raise ValueError(f"密钥编号重复 / duplicate key id {key_id!r}")
-        key = _decode(encoded)
-        if len(key) not in (16, 24, 32):
-            raise ValueError(f"密钥 {key_id} 应为 32 字节（AES-256）/ key {key_id} must be 32 bytes, got {len(key)}")
-        keys[key_id] = key
-    if not keys:
-        raise ValueError("至少需要一个密钥 / at least one key")
-    return keys
-
-
-def parse_lookup_key(text: str) -> bytes:
-    key = _decode(text)
-    if len(key) < 32:
-        raise ValueError(f"应至少 32 字节 / must be at least 32 bytes, got {len(key)}")
-    return key
-
-
-def new_key() -> str:
-    return base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 @dataclass(frozen=True)

@@ -10,17 +10,14 @@ start: every process then writes its figures there and any process answers for a
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
-import time
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 from prometheus_client import REGISTRY
 
 from backend.openapi import route_path
 from backend.store import commands
 
-REFRESH_S = 60.0
 _LATENCY = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _STORE_LATENCY = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0)
 
@@ -80,26 +77,6 @@ def observe_request(handler) -> None:
     route, method = route_label(handler), handler.request.method
     REQUESTS.labels(route, method, str(handler.get_status())).inc()
     REQUEST_SECONDS.labels(route, method).observe(handler.request.request_time())
-
-
-class StoreFigures:
-    """The gauges read from the store, refreshed at most every ``REFRESH_S`` seconds."""
-
-    def __init__(self) -> None:
-        self.at = 0.0
-        self._lock = asyncio.Lock()
-
-    async def refresh(self, svc, force: bool = False) -> None:
-        async with self._lock:
-            if not force and time.monotonic() - self.at < REFRESH_S:
-                return
-            from backend.ops import figures
-
-            await figures.fill_gauges(svc)
-            self.at = time.monotonic()
-
-
-figures_cache = StoreFigures()
 
 
 def exposition() -> tuple[bytes, str]:

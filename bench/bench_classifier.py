@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import jieba  # noqa: E402
 
-from hotline.classifier import Classifier, load_departments, load_examples  # noqa: E402
+from hotline.services.classifier import Classifier, load_departments, load_examples  # noqa: E402
 
 MIN_SECONDS = 1.0
 

@@ -5,7 +5,7 @@ catalogue's items, and prints ONE JSON object
 ``{department: {code, name}, township, item, confidence, evidence, type, alternatives}``.
 ``retrain`` rebuilds a tenant's stored model from the seed tickets plus every stored correction.
 ``open311-key create NAME [--tenant T]`` makes an Open311 API key for the channel NAME and prints it
-once; only its SHA-256 is stored (``hotline.keys``).
+once; only its SHA-256 is stored (``hotline.services.open311_keys``).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ USAGE = ("用法: python -m hotline classify 工单文本 | python -m hotline re
 
 
 def classify(text: str) -> dict:
-    from hotline.classifier import load_default
-    from hotline.routing import sample_power_items
+    from hotline.services.classifier import load_default
+    from hotline.services.routing import sample_power_items
 
     return load_default(sample_power_items()).suggest(text).to_dict()
 
@@ -28,7 +28,7 @@ def classify(text: str) -> dict:
 def retrain(tenant: str | None) -> int:
     from backend.commands import with_store
     from backend.config import load_settings
-    from hotline import routing
+    from hotline.services import routing
 
     settings = load_settings()
     tenant = tenant or settings.default_tenant
@@ -48,7 +48,7 @@ def create_open311_key(name: str, tenant: str | None) -> int:
     from backend.commands import with_store
     from backend.config import load_settings
     from backend.domain.errors import ValidationFailed
-    from hotline import keys
+    from hotline.services import open311_keys
 
     settings = load_settings()
     tenant = tenant or settings.default_tenant
@@ -58,7 +58,7 @@ def create_open311_key(name: str, tenant: str | None) -> int:
             print(f"未找到县区 {tenant}，请先运行 python -m backend seed", file=sys.stderr)
             return 1
         try:
-            key = await keys.create_key(svc, tenant, name)
+            key = await open311_keys.create_key(svc, tenant, name)
         except ValidationFailed as error:
             print(error.message, file=sys.stderr)
             return 2

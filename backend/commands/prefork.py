@@ -19,6 +19,8 @@ import signal
 import time
 from dataclasses import replace
 
+from backend.commands.server import warn_development_keys, serve
+
 log = logging.getLogger("sunshine.serve")
 RESTART_PAUSE_S = 1.0
 
@@ -44,8 +46,6 @@ async def _prepare(settings) -> None:
 
 
 def _worker(settings, sockets, index: int) -> int:
-    from backend.commands.serve import serve
-
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
     libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG: die with the supervisor
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
@@ -68,9 +68,7 @@ def run(settings, processes: int) -> int:
         sockets = tornado.netutil.bind_sockets(settings.port, settings.host)
         print(f"阳光365 已启动：http://{settings.host}:{settings.port}/console/ （{processes} 个工作进程；"
               f"存储：{'内置 FerretDB' if embedded else 'MongoDB'}；Ctrl-C 停止）", flush=True)
-        from backend.commands.serve import _warn_development_keys
-
-        _warn_development_keys(settings)
+        warn_development_keys(settings)
         return _supervise(settings, sockets, processes, embedded)
     finally:
         if embedded is not None:

@@ -136,6 +136,7 @@ class Application:
     centre: str = "county"  # where the case is handled: "county" or a township code (镇便民服务中心)
     form_digest: str = ""  # sha256 of the form fields and material files, so the trail covers them
     fee_stage: str = ""  # when the item version charges: "acceptance", "decision" or "" (no fee)
+    applicant_phone_masked: str = ""  # 138****1234, shown on the public progress page without opening the vault
 
     def __post_init__(self):
         for name in ("kind", "channel", "delivery_method"):

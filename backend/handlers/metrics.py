@@ -7,6 +7,7 @@ import hmac
 from pymongo.errors import PyMongoError
 
 from backend import metrics
+from backend.ops import figures
 from backend.handlers import client_address
 from backend.handlers.base import BaseHandler
 
@@ -29,7 +30,7 @@ class MetricsHandler(BaseHandler):
             self.finish("403 禁止访问：/metrics 只对监控服务器开放（设置 SUNSHINE_METRICS_TOKEN 或从本机访问）\n")
             return
         try:
-            await metrics.figures_cache.refresh(self.svc)
+            await figures.figures_cache.refresh(self.svc)
         except PyMongoError:
             pass  # the store is down: answer with the request metrics and the last figures
         body, content_type = metrics.exposition()

@@ -3,6 +3,8 @@ the entries not yet folded), working sets counted by ``_id`` prefix, lags read b
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import datetime, timezone
 
 from backend import metrics
@@ -10,6 +12,7 @@ from backend.services import journal
 from backend.store import timers, work
 
 QUEUES = {"tasks": "task", "intake": "intake"}
+REFRESH_S = 60.0
 
 
 def _aware(moment: datetime) -> datetime:
@@ -62,3 +65,21 @@ async def _backup_age(svc, now: datetime) -> None:
     finished = _aware(last["finished_at"])
     metrics.BACKUP_LAST.set(finished.timestamp())
     metrics.BACKUP_AGE.set(max((now - finished).total_seconds(), 0))
+
+
+class StoreFigures:
+    """The gauges read from the store, refreshed at most every ``REFRESH_S`` seconds."""
+
+    def __init__(self) -> None:
+        self.at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def refresh(self, svc, force: bool = False) -> None:
+        async with self._lock:
+            if not force and time.monotonic() - self.at < REFRESH_S:
+                return
+            await fill_gauges(svc)
+            self.at = time.monotonic()
+
+
+figures_cache = StoreFigures()

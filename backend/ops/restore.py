@@ -133,12 +133,12 @@ async def _insert(db, name: str, docs: list[dict]) -> None:
 
 async def repair_moved(svc: Services, moved: _Moved) -> list[str]:
     """Bring snapshots (and what they derive) up to the steps that were read after them."""
-    from hotline import service as hotline
+    from hotline.services import tickets as hotline_tickets
 
     repaired = []
     for kind, tenant, number in moved.behind():
         if kind == "ticket":
-            await hotline.load(svc, tenant, number)
+            await hotline_tickets.load(svc, tenant, number)
         else:
             await casework.rederive(svc, tenant, number)
         repaired.append(number)

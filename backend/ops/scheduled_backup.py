@@ -131,7 +131,7 @@ def prune(folder: Path, daily: int, monthly: int) -> list[str]:
 
 
 async def backup_task(svc, stop_event: asyncio.Event) -> None:
-    """For ``serve.BACKGROUND_TASKS``: the daily backup, in one process at a time."""
+    """For ``server.BACKGROUND_TASKS``: the daily backup, in one process at a time."""
     if not svc.settings.backup_dir:
         return
 

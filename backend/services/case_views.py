@@ -182,9 +182,10 @@ async def progress(svc: Services, tenant: str, number: str, principal: dict | No
         raise NotFound(PROGRESS_NOT_FOUND, code="case_not_found")
     names = await department_names(svc, tenant)
     summary = _summary(case, doc, names)
-    phone = await vault.reveal_one(svc, tenant, case.app.applicant_phone)
-    return {**summary, "applicant_name": mask_name(case.app.applicant_name),
-            "applicant_phone": mask_phone(phone) if phone else "",
+    masked = case.app.applicant_phone_masked  # cases from before it was kept: read from the vault
+    if not masked and case.app.applicant_phone:
+        masked = mask_phone(await vault.reveal_one(svc, tenant, case.app.applicant_phone))
+    return {**summary, "applicant_name": mask_name(case.app.applicant_name), "applicant_phone": masked,
             "fee": await fee_view(svc, case, with_amounts=bool(own)),
             "timeline": [_event_view(e, names, public=True, kind=case.kind) for e in case.events]}
 

@@ -10,7 +10,7 @@ red card for each of:
 * ``exemption_unapproved``: an exemption without a centre manager's approval of a request made by
   someone else.
 
-:func:`fee_task` (``serve.BACKGROUND_TASKS``) runs per tenant under the lease ``fees:{tenant}``: it
+:func:`fee_task` (``server.BACKGROUND_TASKS``) runs per tenant under the lease ``fees:{tenant}``: it
 records on their cases the settlements a dead process left unrecorded, and asks WeChat Pay about
 orders whose notification never came.
 """
@@ -113,7 +113,7 @@ async def fee_round(svc: Services, tenant: str, lease: Lease | None = None) -> d
 
 
 async def fee_task(svc: Services, stop_event: asyncio.Event) -> None:
-    """For ``serve.BACKGROUND_TASKS``: every ``sweep_seconds``, per tenant, one round under ``fees:{tenant}``."""
+    """For ``server.BACKGROUND_TASKS``: every ``sweep_seconds``, per tenant, one round under ``fees:{tenant}``."""
     def round_for(tenant: str):
         async def one(lease: Lease) -> None:
             counts = await fee_round(svc, tenant, lease)

@@ -26,7 +26,7 @@ from pymongo.errors import DuplicateKeyError
 from backend.domain import cases, fees
 from backend.domain.case_model import Application, Case
 from backend.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from backend.domain.identity import ID_NUMBER, PHONE, validate_id_number, validate_mobile
+from backend.domain.identity import ID_NUMBER, PHONE, mask_phone, validate_id_number, validate_mobile
 from backend.domain.numbering import new_query_code
 from backend.services import casework, catalog, numbering, tenant_config, uploads, vault
 from backend.services.context import Services
@@ -185,7 +185,8 @@ async def submit(svc: Services, tenant: str, principal: dict, payload: dict, ide
             delivery_address=_text(delivery, "address", 200), item_version=item.version,
             promised_days=item.promised_days, statutory_days=item.statutory_days, higher_authority=item.report_to,
             applicant_openid=principal["id"] if channel == "miniprogram" else "", centre=centre,
-            form_digest=_digest(form, materials), fee_stage=item.fee_stage if item.fees else "")
+            form_digest=_digest(form, materials), fee_stage=item.fee_stage if item.fees else "",
+            applicant_phone_masked=mask_phone(applicant["phone"]) if applicant["phone"] else "")
 
     def first_step(number: str):
         now = svc.now()

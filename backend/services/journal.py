@@ -22,6 +22,7 @@ from datetime import date, timedelta
 
 from backend.domain.clock import to_shanghai
 from backend.domain.open_counts import Contribution, DayTally, OpenCounts, contribution
+from backend.services import open_sets
 from backend.services.context import Services
 from backend.store import work
 
@@ -130,15 +131,12 @@ async def clear_heads(svc: Services, tenant: str, token: int, taken: dict[str, s
 async def recount(svc: Services, tenant: str, token: int) -> OpenCounts:
     """Rebuild the open counts from the open cases and the open cards (reads them all: for a store
     that predates the journal, or after a crash left counts astray). Trail heads are kept."""
-    from backend.services import supervision
-
     state = await svc.db[STATE].find_one({"_id": tenant}) or {}
     pending = await work.read_prefix(svc.db, prefix(tenant), {"_id": 1})
     counts = OpenCounts()
-    for entry in await supervision.open_entries(svc, tenant):
+    for entry in await open_sets.open_entries(svc, tenant):
         counts.add(contribution(entry), +1)
-    for card in await svc.db[supervision.CARDS].find({"_id": work.prefix_range(f"{tenant}:"),
-                                                      "status": {"$in": ["open", "acknowledged"]}}).to_list(None):
+    for card in await open_sets.open_cards(svc.db, tenant):
         counts.card(card["kind"], card["level"], +1)
     await _write_state(svc, tenant, token, counts, state.get("heads") or {}, state.get("folded") or [],
                        recounted_with=[e["_id"] for e in pending])

@@ -239,7 +239,7 @@ def _describe(error: Exception) -> str:
 # --- the background task ------------------------------------------------------------------------
 
 async def notification_task(svc: Services, stop_event: asyncio.Event) -> None:
-    """For ``serve.BACKGROUND_TASKS``: every ~10 s, under the store lease, send what is due."""
+    """For ``server.BACKGROUND_TASKS``: every ~10 s, under the store lease, send what is due."""
     from backend.store.lease import default_holder, run_under_lease
 
     try:

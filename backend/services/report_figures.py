@@ -21,7 +21,7 @@ from datetime import date, timedelta
 
 from backend.domain.errors import ValidationFailed
 from backend.domain.numbering import parse_case_number
-from hotline.domain import SATISFACTION, SATISFIED
+from hotline.domain.tickets import SATISFACTION, SATISFIED
 
 COUNTY = "county"
 

@@ -8,7 +8,7 @@ the unique ``_id`` decides, so two processes (or a person and the schedule) raci
 report store it exactly once (docs/decisions/0003). A stored report is never rewritten: both
 formats are served as they were generated.
 
-Only ended periods are reported. The schedule (:func:`report_task`, a ``serve.BACKGROUND_TASKS``
+Only ended periods are reported. The schedule (:func:`report_task`, a ``server.BACKGROUND_TASKS``
 entry under the lease ``reports``) makes sure, from 01:00 China time, that yesterday's daily
 report and last month's monthly report exist; the monthly one is therefore made on the 1st, or
 on the first day the service runs after it.
@@ -187,7 +187,7 @@ async def run_scheduled(svc: Services, tenant: str) -> list[str]:
 
 
 async def report_task(svc: Services, stop_event: asyncio.Event) -> None:
-    """For ``serve.BACKGROUND_TASKS``: every 5 minutes, under the lease ``reports``, each tenant's due reports."""
+    """For ``server.BACKGROUND_TASKS``: every 5 minutes, under the lease ``reports``, each tenant's due reports."""
 
     async def work(lease: Lease) -> None:
         try:

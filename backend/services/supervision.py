@@ -40,6 +40,7 @@ from backend.domain.errors import NotFound
 from backend.domain.clock import SHANGHAI, Deadline, Pause, compute_deadline, finished_late, to_shanghai, working_days_used
 from backend.domain.open_counts import contribution
 from backend.services import catalog, journal, tenant_config
+from backend.services.open_sets import card_key, mirror_cards, open_cards, open_entries, open_key  # noqa: F401 (their home before)
 from backend.services.calendar import load_calendar
 from backend.services.context import Services
 from backend.store import timers, work
@@ -55,15 +56,6 @@ ONLINE_CHANNELS = frozenset({"miniprogram", "proxy"})
 REFUSAL_EVENTS = frozenset({"CaseRejected", "CaseRefused", "TaskRefused"})
 
 declare(FINISHED, IndexModel([("tenant", ASCENDING), ("day", ASCENDING)], name="tenant_day"))
-
-
-def open_key(tenant: str, number: str) -> str:
-    return work.key(tenant, "open", number)
-
-
-async def open_entries(svc: Services, tenant: str, projection: dict | None = None) -> list[dict]:
-    """Every open case's working-set entry (what the dashboard and reports count)."""
-    return await work.read_prefix(svc.db, work.key(tenant, "open", ""), projection)
 
 
 @dataclass(frozen=True)
@@ -325,30 +317,6 @@ def settled_scopes(case: Case, events=()) -> list[str]:
     if result_ready(case) or case.state in FINISHED_STATES:
         scopes += ["case", *(f"task:{t.department}" for t in case.open_tasks)]
     return scopes
-
-
-def card_key(card_id: str) -> str:
-    """The open-card working-set key of a card ``{tenant}:{number}:{scope}:{level}``."""
-    tenant, rest = card_id.split(":", 1)
-    return work.key(tenant, "card", rest)
-
-
-async def mirror_cards(db, cards: list[dict], replace: bool = False) -> None:
-    """Keep open and acknowledged cards in the working set, so that "my cards" and the open list read
-    what is open now, not every card ever raised."""
-    changes = work.Changes()
-    for card in cards:
-        if card.get("status") in ("open", "acknowledged"):
-            (changes.put if replace else changes.add)(card_key(card["_id"]), {k: v for k, v in card.items() if k != "_id"}
-                                                      | {"card_id": card["_id"]})
-        else:
-            changes.drop(card_key(card["_id"]))
-    await work.apply(db, changes)
-
-
-async def open_cards(db, tenant: str) -> list[dict]:
-    """The tenant's open and acknowledged cards, each with its ``_id`` as in ``cards``."""
-    return [{**d, "_id": d["card_id"]} for d in await work.read_prefix(db, work.key(tenant, "card", ""))]
 
 
 async def close_cards(svc: Services, tenant: str, number: str, scopes: list[str]) -> None:

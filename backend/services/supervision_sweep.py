@@ -37,6 +37,7 @@ from pymongo.errors import DuplicateKeyError
 
 from backend.domain.case_model import Case
 from backend.domain.errors import Forbidden, NotFound
+from backend.domain.cards import KIND_LABELS, LEVEL_LABELS, STATUS_LABELS  # noqa: F401
 from backend.services import casework, fee_checks, journal, supervision, tenant_config, trail_check, violations
 from backend.services.calendar import load_calendar
 from backend.services.context import Services
@@ -48,13 +49,6 @@ log = logging.getLogger("sunshine.supervision")
 
 CARDS = supervision.CARDS
 FIRST_SWEEP = datetime(2020, 1, 1, tzinfo=timezone.utc)
-KIND_LABELS = {"due_soon": "即将超期", "overdue": "超期未办结", "step_overdue": "审批环节超期",
-               "acceptance_waiting": "网上申请超时未受理", "refused_without_reason": "不予受理/办理未说明理由",
-               "fee_outside_standard": "收费不符合标准", "fee_wrong_case": "缴款单与办件不符",
-               "exemption_unapproved": "减免未经批准", "rectification_due": "差评整改即将到期",
-               "rectification_overdue": "差评整改超期"}
-LEVEL_LABELS = {"yellow": "黄牌", "red": "红牌"}
-STATUS_LABELS = {"open": "待处理", "acknowledged": "已签收", "closed": "已关闭"}
 # 违规收费: ``async check(svc, case, ctx) -> list[dict]`` of CardSpec fields (services.fee_checks)
 FEE_CHECKS: list = [fee_checks.irregular_fees]
 # ``async handle(svc, tenant, entries, now)`` per timer kind other modules file (the satisfaction module: default
@@ -267,7 +261,7 @@ async def sweep(svc: Services, tenant: str, lease: Lease, *, after_card=None,
 
 
 async def sweep_task(svc: Services, stop_event: asyncio.Event) -> None:
-    """For ``serve.BACKGROUND_TASKS``: every ``sweep_seconds`` (30), per tenant, one sweep under the lease
+    """For ``server.BACKGROUND_TASKS``: every ``sweep_seconds`` (30), per tenant, one sweep under the lease
     ``sweep:{tenant}``."""
     def round_for(tenant: str):
         async def one(lease: Lease) -> None:

@@ -6,7 +6,8 @@ few times a day. Each kind has a head ``config_heads/{tenant}:{kind}`` holding a
 that every change sets to a fresh value *after* writing the change (:func:`changed`). A process
 keeps what it loaded with the tokens it saw and reads all heads of a tenant in one ``$in`` lookup
 at most every ``FRESH_FOR`` seconds, so a change made by another process is seen within that time
-and a change made here at once. One head per kind, one writer per change, and random tokens: a
+and a change made here at once. One request reads the heads at most once: the tokens it saw first are
+pinned to it (however long it runs on a loaded machine), so it also sees one consistent setup. One head per kind, one writer per change, and random tokens: a
 change lost to FerretDB's unisolated updates (two admins at once) still leaves a new token.
 
 Kinds: ``org`` (tenant profile, departments, townships, centres, posts, staff, tenant settings),
@@ -23,11 +24,13 @@ from dataclasses import dataclass, field
 from pymongo.errors import DuplicateKeyError
 
 from backend.services.context import Services
+from backend.store import commands
 from backend.store.work import prefix_range
 
 HEADS = "config_heads"
 KINDS = ("org", "calendar", "catalogue")
 FRESH_FOR = 0.05  # seconds a validated token is trusted before the heads are read again
+PIN_FOR = 5.0  # seconds a request keeps the tokens it saw first (a task it spawned outlives it)
 _STATE = "tenant_config"
 STAFF_FIELDS = ("tenant", "username", "name", "roles", "department", "centre", "phone", "active")
 
@@ -92,16 +95,19 @@ def _state(svc: Services, tenant: str) -> _TenantState:
 
 async def tokens(svc: Services, tenant: str) -> dict[str, str | None]:
     """The current token of every kind (``None`` before its first change); re-read when stale."""
-    state = _state(svc, tenant)
-    if time.monotonic() - state.checked_at <= FRESH_FOR:
-        return state.tokens
-    async with state.reading:  # concurrent requests share one read
-        if time.monotonic() - state.checked_at > FRESH_FOR:
-            started = time.monotonic()
-            found = {d["_id"]: d.get("token") for d in await svc.db[HEADS].find(
-                {"_id": {"$in": [head_id(tenant, k) for k in KINDS]}}).to_list(None)}
-            state.tokens = {k: found.get(head_id(tenant, k)) for k in KINDS}
-            state.checked_at = started
+    state, request = _state(svc, tenant), commands.current()
+    pinned = request.pinned.setdefault(_STATE, {}) if request is not None else {}
+    if tenant in pinned and time.monotonic() - pinned[tenant][0] < PIN_FOR:
+        return pinned[tenant][1]
+    if time.monotonic() - state.checked_at > FRESH_FOR:
+        async with state.reading:  # concurrent requests share one read
+            if time.monotonic() - state.checked_at > FRESH_FOR:
+                started = time.monotonic()
+                found = {d["_id"]: d.get("token") for d in await svc.db[HEADS].find(
+                    {"_id": {"$in": [head_id(tenant, k) for k in KINDS]}}).to_list(None)}
+                state.tokens = {k: found.get(head_id(tenant, k)) for k in KINDS}
+                state.checked_at = started
+    pinned[tenant] = (time.monotonic(), state.tokens)
     return state.tokens
 
 
@@ -133,8 +139,10 @@ async def changed(svc: Services, tenant: str, kind: str) -> str:
         await svc.db[HEADS].update_one({"_id": head_id(tenant, kind)}, update, upsert=True)
     except DuplicateKeyError:  # two first changes raced to create the head; it exists now
         await svc.db[HEADS].update_one({"_id": head_id(tenant, kind)}, update)
-    state = _state(svc, tenant)
+    state, request = _state(svc, tenant), commands.current()
     state.tokens = {**state.tokens, kind: token} if state.tokens else state.tokens
+    if request is not None:  # this request sees its own change at once
+        request.pinned.get(_STATE, {}).pop(tenant, None)
     return token
 
 

@@ -265,9 +265,9 @@ async def _repair(svc: Services, tenant: str, number: str, kind: str | None) -> 
     """Rebuild a remnant's snapshot from its steps; the number, or "" when it could not be done."""
     try:
         if kind == "ticket":
-            from hotline import service as hotline_service  # hotline builds on the case pipeline
+            from hotline.services import tickets as hotline_tickets  # hotline builds on the case pipeline
 
-            await hotline_service.load(svc, tenant, number)
+            await hotline_tickets.load(svc, tenant, number)
         else:
             from backend.services import casework
 

@@ -25,6 +25,7 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from backend.domain import violation_types as rules
+from backend.domain.cards import KIND_LABELS
 from backend.domain.errors import Conflict, NotFound, ValidationFailed
 from backend.services import audit, tenant_config
 from backend.services.context import Services
@@ -65,8 +66,6 @@ async def violation_types(svc: Services, tenant: str) -> list[dict]:
 
 async def types_view(svc: Services, tenant: str) -> dict:
     """The list with its labels, whether it is the sample, and how many kinds each level has."""
-    from backend.services.supervision_sweep import KIND_LABELS
-
     settings = (await tenant_config.org(svc, tenant)).settings
     sample = _configured(settings) is None
     types = await violation_types(svc, tenant)

@@ -9,7 +9,7 @@ their own); the access log writes how many commands the request issued and how l
 from __future__ import annotations
 
 import contextvars
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pymongo import monitoring
 
@@ -18,6 +18,7 @@ from pymongo import monitoring
 class Tally:
     commands: int = 0
     ms: float = 0.0
+    pinned: dict = field(default_factory=dict)  # what this request decided once (tenant_config's tokens)
 
 
 _current: contextvars.ContextVar[Tally | None] = contextvars.ContextVar("store_tally", default=None)

@@ -124,7 +124,7 @@ async def release(db, lease: Lease) -> bool:
 
 async def run_under_lease(svc, name: str, holder: str, work: Callable[[Lease], Awaitable[None]], *,
                           interval_s: float, ttl_s: float, stop_event: asyncio.Event) -> None:
-    """Loop for ``serve.BACKGROUND_TASKS``: hold ``name`` (or wait for it) and run ``await work(lease)``.
+    """Loop for ``server.BACKGROUND_TASKS``: hold ``name`` (or wait for it) and run ``await work(lease)``.
 
     Every ``interval_s`` seconds: renew the lease (or try to acquire it), then run the work once
     while it is held. ``ttl_s`` should be a few intervals, so one slow round does not lose the
@@ -166,7 +166,7 @@ async def _hold(svc, name: str, holder: str, lease: Lease | None, ttl_s: float) 
 
 async def run_for_each_tenant(svc, name: str, round_for: Callable[[str], Callable[[Lease], Awaitable[None]]],
                               stop_event: asyncio.Event, interval_s: float) -> None:
-    """For ``serve.BACKGROUND_TASKS``: one :func:`run_under_lease` per tenant (``{name}:{tenant}``), started
+    """For ``server.BACKGROUND_TASKS``: one :func:`run_under_lease` per tenant (``{name}:{tenant}``), started
     for every tenant the store lists, new ones included, until ``stop_event``."""
     holder, running = default_holder(), {}
     try:

@@ -50,9 +50,29 @@ test('every TDesign tag points at a real tdesign-miniprogram component and has a
   })
 })
 
-test('only utils/api.js calls wx.request', () => {
+test('only utils/http.js calls wx.request', () => {
   const callers = sourceFiles('.js').filter((f) => /wx\.request\s*\(/.test(fs.readFileSync(path.join(ROOT, f), 'utf8')))
-  expect(callers).toEqual([path.join('utils', 'api.js')])
+  expect(callers).toEqual([path.join('utils', 'http.js')])
+})
+
+test('no module requires itself back through others (no require circles)', () => {
+  const requires = {}
+  sourceFiles('.js').forEach((file) => {
+    const src = fs.readFileSync(path.join(ROOT, file), 'utf8')
+    requires[file] = [...src.matchAll(/require\(\s*'(\.{1,2}\/[^']+)'\s*\)/g)]
+      .map((m) => path.normalize(path.join(path.dirname(file), m[1].endsWith('.js') ? m[1] : `${m[1]}.js`)))
+      .filter((target) => target in requires || fs.existsSync(path.join(ROOT, target)))
+  })
+  const circles = []
+  const walk = (file, trail) => {
+    if (trail.includes(file)) {
+      circles.push(trail.slice(trail.indexOf(file)).concat(file).join(' -> '))
+      return
+    }
+    ;(requires[file] || []).forEach((next) => walk(next, trail.concat(file)))
+  }
+  Object.keys(requires).forEach((file) => walk(file, []))
+  expect(circles).toEqual([])
 })
 
 test('people-facing Chinese lives only in utils/strings.js', () => {

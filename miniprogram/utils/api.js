@@ -1,90 +1,27 @@
 /**
- * The one place that talks to the Sunshine 365 API through wx.request.
+ * The Sunshine 365 API as the mini-program uses it: one function per endpoint.
  *
- * Every call returns a Promise. A non-2xx answer in our JSON error shape
+ * Every call returns a Promise (the transport is utils/http.js). A non-2xx answer in our JSON error shape
  * {"error": {"code", "message"}} rejects with an ApiError whose message is
- * the server's Chinese text, so pages can show it as it is.
+ * the server's Chinese text, so pages can show it as it is (utils/http.js).
  *
  * Citizen endpoints go through signedInRequest: it signs in when there is no
  * token and, on a 401, signs in again once and retries once (utils/auth.js).
  */
-const config = require('../config')
+const http = require('./http')
+const auth = require('./auth')
 const strings = require('./strings')
 
-class ApiError extends Error {
-  constructor(message, code, status) {
-    super(message)
-    this.name = 'ApiError'
-    this.code = code
-    this.status = status
-  }
-}
-
-/** Query string from an object, skipping empty values; '' when nothing is left. */
-function buildQuery(params) {
-  const parts = Object.keys(params || {})
-    .filter((key) => params[key] !== undefined && params[key] !== null && params[key] !== '')
-    .map((key) => `${encodeURIComponent(key)}=${encodeURIComponent(params[key])}`)
-  return parts.length ? `?${parts.join('&')}` : ''
-}
-
-function storedToken() {
-  try {
-    return wx.getStorageSync('token') || ''
-  } catch (err) {
-    return ''
-  }
-}
-
-function errorFromResponse(res) {
-  const body = res.data
-  const error = body && typeof body === 'object' ? body.error : null
-  if (error && error.message) {
-    return new ApiError(error.message, error.code || 'error', res.statusCode)
-  }
-  if (res.statusCode === 404) {
-    return new ApiError(strings.errors.notFound, 'not_found', 404)
-  }
-  return new ApiError(strings.errors.server, 'server_error', res.statusCode)
-}
-
-/**
- * Send one request; resolves with the parsed JSON body of a 2xx answer.
- * `header` adds to (or replaces) the JSON content type; `data` may be an
- * ArrayBuffer for a raw upload.
- */
-function request({ path, method = 'GET', query, data, header: extra }) {
-  const header = Object.assign({ 'Content-Type': 'application/json' }, extra)
-  const token = storedToken()
-  if (token) header.Authorization = `Bearer ${token}`
-  return new Promise((resolve, reject) => {
-    wx.request({
-      url: `${config.baseUrl}${path}${buildQuery(query)}`,
-      method,
-      data,
-      header,
-      timeout: config.timeoutMs,
-      success(res) {
-        if (res.statusCode >= 200 && res.statusCode < 300) resolve(res.data)
-        else reject(errorFromResponse(res))
-      },
-      fail() {
-        reject(new ApiError(strings.errors.network, 'network_error', 0))
-      },
-    })
-  })
-}
+const { ApiError, buildQuery, request } = http
 
 /**
  * A request that needs the citizen signed in: signs in first when there is
  * no token; on a 401 (token expired or revoked) signs in again once and
- * retries once. utils/auth is required here, not at the top, because it
- * uses this module to reach the login endpoint.
+ * retries once.
  */
 function signedInRequest(options) {
-  const auth = require('./auth')
   return auth.ensureLogin().then(() => {
-    const used = storedToken()
+    const used = auth.currentToken()
     return request(options).catch((err) => {
       if (err.status !== 401) throw err
       return auth.renewAfterRejection(used).then(() => request(options))
@@ -107,10 +44,6 @@ function getFacets() {
   return request({ path: '/api/v1/catalogue/facets' })
 }
 
-/** POST /api/v1/citizen/login: exchanges a wx.login code for {token, citizen}. */
-function citizenLogin(code) {
-  return request({ path: '/api/v1/citizen/login', method: 'POST', data: { code } })
-}
 
 /** GET /api/v1/tenant: the county's departments, townships and centres. */
 function getTenant() {
@@ -236,7 +169,7 @@ module.exports = {
   getItem,
   getFacets,
   getTenant,
-  citizenLogin,
+  citizenLogin: http.citizenLogin,
   submitCase,
   myCases,
   getProgress,

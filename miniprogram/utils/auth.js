@@ -1,12 +1,12 @@
 /**
  * Citizen sign-in (小程序登录): wx.login gives a one-time code, the server
  * swaps it for a session token, kept in storage under `token` where
- * utils/api.js picks it up for the Authorization header.
+ * utils/http.js picks it up for the Authorization header.
  *
  * Sign-in is silent (no prompt), so pages simply ask for it when a request
  * needs it; concurrent callers share one login.
  */
-const api = require('./api')
+const http = require('./http')
 const strings = require('./strings')
 
 const TOKEN_KEY = 'token'
@@ -43,14 +43,14 @@ function wxLoginCode() {
 }
 
 function loginError() {
-  return new api.ApiError(strings.auth.loginFailed, 'login_failed', 0)
+  return new http.ApiError(strings.auth.loginFailed, 'login_failed', 0)
 }
 
 /** Always signs in afresh: wx.login, then POST /api/v1/citizen/login; resolves with the token. */
 function login() {
   if (pending) return pending
   pending = wxLoginCode()
-    .then((code) => api.citizenLogin(code))
+    .then((code) => http.citizenLogin(code))
     .then((body) => {
       wx.setStorageSync(TOKEN_KEY, body.token)
       return body.token

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from hotline import cti
+from hotline.domain import call_events
 from tests.e2e.conftest import csrf_headers, sign_in, wait_for_sample
 
 SECRET = "e2e-cti-secret"
@@ -29,7 +29,7 @@ async def ring(page, server, call_id: str) -> None:
     stamp = str(int(time.time()))
     response = await page.request.post(server.base_url + "/api/v1/hotline/cti/events", data=body, headers={
         "Content-Type": "application/json", "X-Sunshine-Timestamp": stamp,
-        "X-Sunshine-Signature": cti.sign(SECRET, stamp, body)})
+        "X-Sunshine-Signature": call_events.sign(SECRET, stamp, body)})
     assert response.status == 200, await response.text()
 
 

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 
 from backend.services.notify_worker import Senders, deliver_due
-from hotline import cti, cti_aliyun
+from hotline.domain import call_events
+from hotline.services import cti_aliyun, tickets
 from tests.fakes.aliyun import RpcError
 from tests.integration.test_hotline_pipeline import CALLER, act, register, staff
 
@@ -28,7 +29,7 @@ async def push(api, clock, event, *, secret=SECRET, skew=timedelta(0), signature
     body = json.dumps(event, ensure_ascii=False).encode()
     stamp = str(int((clock() + skew).timestamp()))
     headers = {"Content-Type": "application/json", "X-Sunshine-Timestamp": stamp,
-               "X-Sunshine-Signature": signature or cti.sign(secret, stamp, body)}
+               "X-Sunshine-Signature": signature or call_events.sign(secret, stamp, body)}
     return await api.request("POST", "/api/v1/hotline/cti/events", raw=body, headers=headers)
 
 
@@ -108,7 +109,7 @@ async def test_a_ticket_filed_during_the_call_keeps_it_and_the_caller_is_texted_
         await act(operator, number, "close", {})
         closing = await svc.db.notification_queue.find_one({"case_number": number, "template": "hotline_closed"})
         assert closing is not None  # queued by the core when the ticket closed
-        assert await cti.notify_caller(svc, "ziyang", number) == []  # filed once
+        assert await tickets.notify_caller(svc, "ziyang", number) == []  # filed once
         assert (await deliver_due(svc, senders, clock()))["sent"] == 1
     finally:
         senders.close()

@@ -49,15 +49,15 @@ def test_serve_starts_ferretdb_seeds_the_sample_county_and_sigterm_leaves_nothin
     while time.monotonic() < deadline:  # the sample county loads in the background after readiness
         login = urllib.request.Request(
             server.base_url + "/api/v1/auth/login", method="POST", headers={"Content-Type": "application/json"},
-            data=json.dumps({"username": "admin", "password": "sunshine365"}).encode())
+            data=json.dumps({"username": "clerk_a", "password": "sunshine365"}).encode())
         try:
             with urllib.request.urlopen(login, timeout=5) as response:
-                assert json.loads(response.read())["staff"]["username"] == "admin"
+                assert json.loads(response.read())["staff"]["username"] == "clerk_a"
                 break
         except urllib.error.HTTPError:
             time.sleep(0.3)
     else:
-        raise AssertionError("the sample admin never became available")
+        raise AssertionError("the sample window clerk never became available")
     assert server.stop(signal.SIGTERM) == 0
     assert _wait_dead(ferret_pid), "FerretDB outlived the server"
     assert not (tmp_path / "var" / "store.json").exists()

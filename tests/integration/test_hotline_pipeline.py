@@ -75,6 +75,8 @@ async def test_a_complaint_runs_through_dispatch_return_redispatch_reply_review_
     assert (await ecology.get(f"/api/v1/hotline/tickets/{number}")).status == 403
     assert (await act(ecology, number, "reply", {"text": "已处理"}, status=403))["error"]["code"] == "wrong_unit"
     clock.advance(hours=2)
+    for client, username in ((operator, "operator"), (market, "scjgj_a")):
+        await client.login(username)  # sessions end after 30 idle minutes
     returned = await act(market, number, "return", {"reason": "餐饮油烟污染属于生态环境部门职责"})
     assert returned["state"] == "returned" and returned["timeline"][-1]["reason"] == "餐饮油烟污染属于生态环境部门职责"
     assert (await market.get("/api/v1/hotline/queue")).json["entries"] == []
@@ -169,16 +171,17 @@ async def test_the_supervisor_reads_but_cannot_act(api, seeded):
 
 
 async def test_a_step_stored_by_a_writer_that_died_is_repaired_on_the_next_read(api, seeded, svc):
-    from hotline import domain, service
+    from hotline.domain import tickets as ticket_rules
+    from hotline.services import tickets
 
     operator = await staff(api, "operator")
     number = (await register(operator))["number"]
-    ticket, _ = await service.load(svc, "ziyang", number)
+    ticket, _ = await tickets.load(svc, "ziyang", number)
     actor = await casework.staff_actor(svc, (await operator.get("/api/v1/auth/me")).json, "operator")
-    step = domain.dispatch(ticket, actor, svc.now(), "department", "scjgj", "紫阳县市场监督管理局", svc.now(), svc.now())
+    step = ticket_rules.dispatch(ticket, actor, svc.now(), "department", "scjgj", "紫阳县市场监督管理局", svc.now(), svc.now())
     await svc.db.case_steps.insert_one({"_id": casework.step_id("ziyang", number, 2), "tenant": "ziyang", "number": number,
                                         "first_seq": 2, "kind": "ticket",
-                                        "events": [domain.trail.event_to_document(e) for e in step.events]})
+                                        "events": [ticket_rules.trail.event_to_document(e) for e in step.events]})
     view = (await operator.get(f"/api/v1/hotline/tickets/{number}")).json
     assert view["state"] == "dispatched" and view["version"] == 2
     assert (await svc.db.hotline_tickets.find_one({"_id": f"ziyang:{number}"}))["version"] == 2

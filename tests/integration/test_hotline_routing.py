@@ -136,14 +136,14 @@ async def test_the_operators_queue_lists_what_waits_on_the_hotline_and_stats_cou
 async def test_the_nightly_round_supervises_overdue_tickets_and_retrains_only_at_night(api, seeded, svc, clock):
     from datetime import datetime, timezone
 
-    from hotline import routing
+    from hotline.services import nightly
 
     operator = await staff(api, "operator")
     number = (await operator.post("/api/v1/hotline/tickets", {"caller_phone": CALLER, "type": "help", "urgency": "urgent",
                                                               "content": "红椿镇有老人走失，家属求助"})).json["number"]
     await operator.post(f"/api/v1/hotline/tickets/{number}/dispatch", {"township": "hongchun"})
-    assert (await routing.nightly_round(svc))["ziyang"] == {"supervised": 0, "retrained": False}
+    assert (await nightly.nightly_round(svc))["ziyang"] == {"supervised": 0, "retrained": False}
     clock.set(datetime(2026, 11, 24, 19, 0, tzinfo=timezone.utc))  # 03:00 in Shanghai, a day and a half later
-    assert (await routing.nightly_round(svc))["ziyang"] == {"supervised": 1, "retrained": True}
-    assert (await routing.nightly_round(svc))["ziyang"] == {"supervised": 0, "retrained": False}
+    assert (await nightly.nightly_round(svc))["ziyang"] == {"supervised": 1, "retrained": True}
+    assert (await nightly.nightly_round(svc))["ziyang"] == {"supervised": 0, "retrained": False}
     assert (await svc.db.hotline_models.find_one({"_id": "ziyang"}))["corrections"] == 0

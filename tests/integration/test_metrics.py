@@ -10,7 +10,8 @@ import pytest
 import tornado.httpserver
 from prometheus_client.parser import text_string_to_metric_families
 
-from backend import logs, metrics
+from backend import logs
+from backend.ops import figures
 from backend.app import make_app
 from backend.ops import scheduled_backup
 from tests.conftest import ApiClient
@@ -28,7 +29,7 @@ def samples(text: str) -> dict:
 
 
 async def scrape(client, **headers) -> tuple[int, dict]:
-    metrics.figures_cache.at = 0.0  # the figures are recomputed at most once a minute: now, for the test
+    figures.figures_cache.at = 0.0  # the figures are recomputed at most once a minute: now, for the test
     answer = await client.get("/metrics", headers=headers)
     return answer.status, samples(answer.body.decode()) if answer.status == 200 else {}
 

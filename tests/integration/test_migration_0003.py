@@ -12,7 +12,8 @@ from backend.ops import migration_0003, migrations, reseal
 from backend.services import journal, trail_check, vault
 from backend.services.notify_worker import Senders, deliver_due
 from backend.store import schema, work
-from hotline import cti
+from hotline.domain import call_events
+from hotline.services import cti
 from tests.integration.busy_store import fill
 from tests.integration.test_case_pipeline import APPLICANT, staff
 from tests.integration.test_hotline_pipeline import CALLER
@@ -99,7 +100,7 @@ async def _found(svc) -> set[str]:
 @pytest.fixture
 async def old_store(api, seeded, svc, clock):
     numbers = await fill(api, svc, clock)
-    await cti.record_event(svc, TENANT, cti.parse_event({"event_id": "e1", "type": "ringing", "call_id": "c1",
+    await cti.record_event(svc, TENANT, call_events.parse_event({"event_id": "e1", "type": "ringing", "call_id": "c1",
                                                          "caller": CALLER}, clock()))
     await deliver_due(svc, Senders(), clock())  # no SMS channel: the notices fail at once, into the log
     await to_previous_shape(svc)

@@ -11,7 +11,7 @@ from xml.etree import ElementTree
 import pytest
 
 from backend.config import PROJECT_ROOT
-from hotline import keys
+from hotline.services import open311_keys
 from tests.integration.test_citizen_cases import citizen
 from tests.integration.test_hotline_pipeline import act, register, staff
 
@@ -95,7 +95,7 @@ async def test_a_key_made_on_the_command_line_files_a_ticket_that_is_followed_to
 
 
 async def test_requests_without_a_valid_key_or_service_or_phone_are_refused_in_chinese(api, seeded, svc):
-    key = await keys.create_key(svc, "ziyang", "市城管平台")
+    key = await open311_keys.create_key(svc, "ziyang", "市城管平台")
     assert (await post_request(api, **report(""))).json == [{"code": 403, "description": "缺少或无效的接口密钥 api_key"}]
     assert (await post_request(api, **report(key + "x"))).status == 403
     unknown = await post_request(api, **report(key, service_code="potholes"))
@@ -106,13 +106,13 @@ async def test_requests_without_a_valid_key_or_service_or_phone_are_refused_in_c
     assert "位置" in (await post_request(api, **nowhere)).json[0]["description"]
     bad_phone = await post_request(api, **report(key, phone="12"))
     assert bad_phone.status == 400 and "号码" in bad_phone.json[0]["description"]
-    await keys.revoke_key(svc, key)
+    await open311_keys.revoke_key(svc, key)
     assert (await post_request(api, **report(key))).status == 403
     assert await svc.db.hotline_tickets.count_documents({}) == 0
 
 
 async def test_the_request_list_filters_by_status_service_and_period_and_hides_phone_tickets(api, seeded, svc, clock):
-    key = await keys.create_key(svc, "ziyang", "市城管平台")
+    key = await open311_keys.create_key(svc, "ziyang", "市城管平台")
     lamp = (await post_request(api, **report(key))).json[0]["service_request_id"]
     clock.advance(days=1)
     advice = (await post_request(api, **report(key, service_code="suggestion", description="建议在汉江边多设几处垃圾桶")

@@ -32,9 +32,10 @@ async def test_only_the_operator_sees_a_callers_number_and_each_view_is_audited(
 
 
 async def test_a_live_call_shows_the_number_to_the_operator_and_masked_to_the_manager(api, seeded, svc, clock):
-    from hotline import cti
+    from hotline.domain import call_events
+    from hotline.services import cti
 
-    await cti.record_event(svc, "ziyang", cti.parse_event({"event_id": "e1", "type": "ringing", "call_id": "c1",
+    await cti.record_event(svc, "ziyang", call_events.parse_event({"event_id": "e1", "type": "ringing", "call_id": "c1",
                                                            "caller": CALLER}, clock()))
     operator, manager = await staff(api, "operator"), await staff(api, "manager")
     assert (await operator.get("/api/v1/hotline/calls/c1")).json["caller"] == CALLER

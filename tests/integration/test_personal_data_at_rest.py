@@ -13,7 +13,8 @@ import pytest
 from backend.domain.identity import id_check_char
 from backend.services import trail_check, vault
 from backend.services.notify_worker import Senders, deliver_due
-from hotline import cti, keys
+from hotline.domain import call_events
+from hotline.services import open311_keys
 from tests.integration.test_case_pipeline import code_of, staff
 from tests.integration.test_citizen_cases import citizen
 
@@ -87,10 +88,10 @@ async def _hotline_from_every_door(api, svc, clock) -> None:
     stamp = str(int(clock().timestamp()))
     await api.request("POST", "/api/v1/hotline/cti/events", raw=body, headers={
         "Content-Type": "application/json", "X-Sunshine-Timestamp": stamp,
-        "X-Sunshine-Signature": cti.sign(SECRET, stamp, body)})
+        "X-Sunshine-Signature": call_events.sign(SECRET, stamp, body)})
     await operator.post("/api/v1/hotline/calls/scan-call/tickets", {"type": "consult", "content": "问办事时间"})
     await operator.get(f"/api/v1/hotline/callers/{PEOPLE['caller']['phone']}/history")
-    key = await keys.create_key(svc, "ziyang", "市城管平台")
+    key = await open311_keys.create_key(svc, "ziyang", "市城管平台")
     await api.request("POST", "/open311/v2/requests.json", headers={"Content-Type": "application/x-www-form-urlencoded"},
                       raw=urlencode({"api_key": key, "service_code": "cgj", "lat": "32.52", "long": "108.53",
                                      "description": "新华街路灯不亮", "phone": PEOPLE["open311"]["phone"]}).encode())

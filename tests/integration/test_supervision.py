@@ -142,12 +142,13 @@ async def test_the_background_task_sweeps_each_tenant_under_its_lease_and_stops_
     clock.set(shanghai("2026-11-25 10:00"))
     stop = asyncio.Event()
     task = asyncio.create_task(supervision_sweep.sweep_task(svc, stop))
-    for _ in range(100):
-        if await svc.db.cards.find_one({"_id": f"{TENANT}:{number}:case:red"}):
+    for _ in range(200):  # both red cards of the round (the case's and the step's), however loaded the machine
+        if await svc.db.cards.count_documents({"tenant": TENANT, "level": "red"}) >= 2:
             break
         await asyncio.sleep(0.1)
     stop.set()
     await asyncio.wait_for(task, timeout=10)
+    assert await svc.db.cards.find_one({"_id": f"{TENANT}:{number}:case:red"})
     assert await svc.db.cards.count_documents({"tenant": TENANT, "level": "red"}) == 2
     assert (await leases.current(svc.db, f"sweep:{TENANT}")).holder != "test-sweeper"
 

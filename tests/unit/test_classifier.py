@@ -5,7 +5,7 @@ import json
 import pytest
 
 from backend.domain.errors import ValidationFailed
-from hotline.classifier import (
+from hotline.services.classifier import (
     Classifier,
     PowerItem,
     load_default,

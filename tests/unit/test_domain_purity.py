@@ -2,13 +2,17 @@ import pkgutil
 import subprocess
 import sys
 
+import pytest
+
 import backend.domain
+import hotline.domain
 
 FORBIDDEN = ("tornado", "pymongo", "wechatpy", "aliyunsdkcore", "bson", "cryptography")  # crypto: services/vault
 
 
-def test_domain_modules_import_no_web_store_or_vendor_sdk():
-    names = [f"backend.domain.{m.name}" for m in pkgutil.iter_modules(backend.domain.__path__)]
+@pytest.mark.parametrize("package", [backend.domain, hotline.domain], ids=lambda p: p.__name__)
+def test_domain_modules_import_no_web_store_or_vendor_sdk(package):
+    names = [f"{package.__name__}.{m.name}" for m in pkgutil.iter_modules(package.__path__)]
     assert names, "the domain package has modules"
     code = (
         "import importlib, sys\n"

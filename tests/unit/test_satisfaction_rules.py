@@ -6,7 +6,7 @@ import pytest
 
 from backend.domain import satisfaction as sat
 from backend.domain.errors import ValidationFailed
-from hotline.domain import SATISFACTION
+from hotline.domain.tickets import SATISFACTION
 
 
 def test_the_five_levels_are_the_national_ones_shared_with_the_hotline():

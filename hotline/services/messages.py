@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from backend.domain.errors import ValidationFailed
 from backend.services.context import Services
-from hotline import service
-from hotline.domain import STATES, TYPES
+from hotline.domain.tickets import STATES, TYPES
+from hotline.services import tickets
 
 CITIZEN_TICKETS = "hotline_citizen_tickets"
 
@@ -26,7 +26,7 @@ async def list_messages(svc: Services, tenant: str, citizen: dict) -> list[dict]
     """The citizen's messages, newest first."""
     links = [d async for d in svc.db[CITIZEN_TICKETS].find({"tenant": tenant, "citizen": citizen["id"]})]
     ids = [f"{tenant}:{d['number']}" for d in links]
-    docs = [d async for d in svc.db[service.TICKETS].find({"_id": {"$in": ids}})] if ids else []
+    docs = [d async for d in svc.db[tickets.TICKETS].find({"_id": {"$in": ids}})] if ids else []
     rows = [{"number": d["number"], "state": d["state"], "state_label": STATES[d["state"]],
              "type_label": TYPES.get(d["type"], d["type"]), "summary": d.get("summary", ""),
              "registered_at": d["registered_at"]} for d in docs]
@@ -40,12 +40,12 @@ async def leave_message(svc: Services, tenant: str, citizen: dict, body: dict) -
     if ticket_type == "application":
         raise ValidationFailed("办事申请请通过“办事指南”在线申请", code="use_online_application")
     if not ticket_type and content.strip():
-        guessed = (await service.suggest(svc, tenant, content)).get("type") or {}
+        guessed = (await tickets.suggest(svc, tenant, content)).get("type") or {}
         ticket_type = guessed.get("code") if guessed.get("code") in TYPES else "help"
     payload = {"caller_phone": body.get("phone"), "type": ticket_type or "help", "content": content,
                "township": body.get("township") or "", "photos": body.get("photos") or [],
                "location": body.get("location") or {}, "channel": "miniprogram"}
-    view = await service.register_ticket(svc, tenant, citizen, payload)
+    view = await tickets.register_ticket(svc, tenant, citizen, payload)
     await svc.db[CITIZEN_TICKETS].insert_one({
         "_id": f"{tenant}:{citizen['id']}:{view['number']}", "tenant": tenant, "citizen": citizen["id"],
         "number": view["number"], "at": svc.now()})

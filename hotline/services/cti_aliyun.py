@@ -6,7 +6,7 @@ CCC publishes events as JSON messages with the common fields ``eventTime`` (ISO 
 store, so a small relay (e.g. a Function Compute trigger) forwards each message here unchanged to
 ``POST /api/v1/hotline/cti/aliyun``.
 
-Field mapping to our event (``hotline.cti``)::
+Field mapping to our event (``hotline.domain.call_events``)::
 
     contactId                      -> call_id
     eventType                      -> type: AgentRinging -> ringing, AgentTalk -> answered,
@@ -45,7 +45,8 @@ from aliyunsdkcore.request import CommonRequest
 
 from backend.domain.errors import NotFound, RequestRejected, Unauthenticated, ValidationFailed
 from backend.services.context import Services
-from hotline import cti
+from hotline.domain.call_events import parse_event
+from hotline.services import cti
 
 EVENT_MAP = {"AgentRinging": "ringing", "AgentTalk": "answered", "AgentCallReleased": "hungup",
              "RecordingReady": "recording"}
@@ -65,7 +66,7 @@ def check_signature(secret: str, signature: str, body: bytes) -> None:
 
 
 def to_event(message: dict) -> dict | None:
-    """Our event (before ``cti.parse_event``) from a CCC message; None for types we ignore."""
+    """Our event (before ``call_events.parse_event``) from a CCC message; None for types we ignore."""
     if not isinstance(message, dict):
         raise ValidationFailed("事件应为 JSON 对象", code="bad_event")
     kind = EVENT_MAP.get(str(message.get("eventType", "")))
@@ -121,4 +122,4 @@ async def handle(svc: Services, tenant: str, message: dict) -> dict:
         return {"ignored": True, "event_type": str(message.get("eventType", ""))[:60]}
     if event["type"] == "recording":
         event["recording_url"] = await recording_url(svc, str(message.get("instanceId", "")), event["call_id"])
-    return {"accepted": True, "call": await cti.record_event(svc, tenant, cti.parse_event(event, svc.now()))}
+    return {"accepted": True, "call": await cti.record_event(svc, tenant, parse_event(event, svc.now()))}

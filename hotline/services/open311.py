@@ -6,7 +6,7 @@ such a request is filed as a complaint unless the form names ``type``). No servi
 attributes (``metadata`` false).
 
 ``POST requests`` (form-encoded, ``api_key`` required) files a ticket through
-``service.register_ticket`` with channel ``open311`` and a system principal naming the key's
+``tickets.register_ticket`` with channel ``open311`` and a system principal naming the key's
 channel; ``phone`` and ``description`` are required by the hotline (the caller gets the reply), a
 location is required by the spec (``lat``+``long``, ``address_string`` or ``address_id``).
 ``media_url`` is kept and added to the content for the operator.
@@ -20,32 +20,22 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-from backend.domain.clock import SHANGHAI, to_shanghai
-from backend.domain.errors import DomainError, ValidationFailed
+from backend.domain.errors import ValidationFailed
 from backend.services import tenant_config
 from backend.services.context import Services
-from hotline import cti, domain, service
+from hotline.domain.open311 import (
+    TYPE_DESCRIPTIONS, TYPE_SERVICES, Open311Error, parse_date, request_view, ticket_payload,
+)
+from hotline.domain.tickets import TYPES, ticket_from_document
+from hotline.services import tickets
 
 REQUESTS = "open311_requests"
-TYPE_SERVICES = ("consult", "help", "complaint", "report", "suggestion")
-TYPE_DESCRIPTIONS = {"consult": "政策、办事流程等咨询", "help": "生活中遇到困难需要政府部门帮助",
-                     "complaint": "对公共服务、市场经营等问题的投诉", "report": "对违法违规行为的举报",
-                     "suggestion": "对政府工作的意见和建议"}
-DEFAULT_TYPE = "complaint"
 MAX_LIST = 1000
 DEFAULT_DAYS = 90
-_KEYWORDS = Path(__file__).resolve().parent / "data" / "departments.json"
-
-
-class Open311Error(DomainError):
-    """An error in the spec's shape: ``[{"code": status, "description": 中文说明}]``."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message, code=str(status))
-        self.status = status
+_KEYWORDS = Path(__file__).resolve().parents[1] / "data" / "departments.json"
 
 
 def _keywords() -> dict[str, list[str]]:
@@ -53,10 +43,6 @@ def _keywords() -> dict[str, list[str]]:
         return {d["code"]: d.get("keywords", []) for d in json.loads(_KEYWORDS.read_text("utf-8"))}
     except (OSError, ValueError, KeyError):
         return {}
-
-
-def iso(moment: datetime | None) -> str | None:
-    return to_shanghai(moment).isoformat(timespec="seconds") if moment else None
 
 
 async def tenant_of(svc: Services, jurisdiction_id: str) -> str:
@@ -69,8 +55,8 @@ async def tenant_of(svc: Services, jurisdiction_id: str) -> str:
 
 async def services(svc: Services, tenant: str) -> list[dict]:
     """GET services: ticket types, then departments."""
-    rows = [{"service_code": code, "service_name": domain.TYPES[code], "description": TYPE_DESCRIPTIONS[code],
-             "metadata": False, "type": "realtime", "keywords": domain.TYPES[code], "group": "诉求类型"}
+    rows = [{"service_code": code, "service_name": TYPES[code], "description": TYPE_DESCRIPTIONS[code],
+             "metadata": False, "type": "realtime", "keywords": TYPES[code], "group": "诉求类型"}
             for code in TYPE_SERVICES]
     words = _keywords()
     in_use = (await tenant_config.org(svc, tenant)).active("departments")
@@ -94,53 +80,13 @@ async def definition(svc: Services, tenant: str, code: str) -> dict:
     return {"service_code": code, "attributes": []}
 
 
-def _coordinate(form: dict, key: str, bound: float) -> float | None:
-    raw = (form.get(key) or "").strip()
-    if not raw:
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        raise Open311Error(400, f"{key} 应为数字") from None
-    if abs(value) > bound:
-        raise Open311Error(400, f"{key} 超出范围")
-    return value
-
-
-def _payload(form: dict, row: dict) -> dict:
-    lat, lng = _coordinate(form, "lat", 90), _coordinate(form, "long", 180)
-    address = (form.get("address_string") or "").strip()[:200]
-    if (lat is None) != (lng is None):
-        raise Open311Error(400, "经纬度须同时提供 lat 和 long")
-    if lat is None and not address and not form.get("address_id"):
-        raise Open311Error(400, "请提供位置：lat/long、address_string 或 address_id")
-    description = (form.get("description") or "").strip()
-    if not description:
-        raise Open311Error(400, "请填写问题描述 description")
-    if not (form.get("phone") or "").strip():
-        raise Open311Error(400, "请提供联系电话 phone（用于告知办理结果）")
-    media = (form.get("media_url") or "").strip()[:500]
-    if media and not media.startswith(("http://", "https://")):
-        raise Open311Error(400, "media_url 应为 http(s) 地址")
-    ticket_type = row["service_code"] if row["group"] == "诉求类型" else (form.get("type") or DEFAULT_TYPE)
-    if ticket_type not in TYPE_SERVICES:
-        raise Open311Error(400, f"诉求类型 type 只能是：{'、'.join(TYPE_SERVICES)}")
-    content = description + (f"\n（附图：{media}）" if media else "")
-    name = f"{(form.get('last_name') or '').strip()}{(form.get('first_name') or '').strip()}"[:50]
-    payload = {"caller_phone": form["phone"].strip(), "caller_name": name, "type": ticket_type,
-               "content": content, "channel": "open311", "service_code": row["service_code"]}
-    if lat is not None or address:
-        payload["location"] = {"lat": lat, "lng": lng, "address": address}
-    return payload
-
-
 async def submit(svc: Services, tenant: str, key: dict, form: dict) -> list[dict]:
     """POST requests: file the ticket, remember the request, text the caller its number."""
     row = await find_service(svc, tenant, (form.get("service_code") or "").strip(), status=400)
-    payload = _payload(form, row)
+    payload = ticket_payload(form, row)
     principal = {"kind": "system", "id": "open311", "name": f"Open311接口（{key['name']}）", "tenant": tenant}
     try:
-        view = await service.register_ticket(svc, tenant, principal, payload)
+        view = await tickets.register_ticket(svc, tenant, principal, payload)
     except ValidationFailed as error:
         raise Open311Error(400, error.message) from None
     token = secrets.token_urlsafe(12)
@@ -150,51 +96,17 @@ async def submit(svc: Services, tenant: str, key: dict, form: dict) -> list[dict
         "media_url": (form.get("media_url") or "").strip()[:500], "address_id": (form.get("address_id") or "")[:100],
         "email": (form.get("email") or "")[:100], "device_id": (form.get("device_id") or "")[:100],
         "requested_at": view["registered_at"]})
-    await cti.notify_caller(svc, tenant, view["number"])
+    await tickets.notify_caller(svc, tenant, view["number"])
     return [{"service_request_id": view["number"], "token": token, "account_id": None,
              "service_notice": f"已受理，工单编号 {view['number']}，办理结果将以短信告知"}]
-
-
-def _notes(ticket: domain.Ticket) -> str:
-    if ticket.reply_text and ticket.state in ("reply_accepted", "called_back", "closed"):
-        return f"{ticket.target_name}答复：{ticket.reply_text}"
-    if ticket.answer_title:
-        return f"已当场答复（依据：{ticket.answer_title}）"
-    if ticket.case_number:
-        return f"已转为办件 {ticket.case_number}"
-    return domain.STATES[ticket.state]
-
-
-def request_view(ticket: domain.Ticket, meta: dict) -> dict:
-    reg = ticket.reg
-    return {
-        "service_request_id": ticket.number, "status": "closed" if ticket.state == "closed" else "open",
-        "status_notes": _notes(ticket), "service_name": meta["service_name"], "service_code": meta["service_code"],
-        "description": reg.content, "agency_responsible": ticket.target_name or None, "service_notice": None,
-        "requested_datetime": iso(ticket.registered_at), "updated_datetime": iso(ticket.events[-1].at),
-        "expected_datetime": iso(ticket.due_at), "address": reg.location_address or None,
-        "address_id": meta.get("address_id") or None, "zipcode": None,
-        "lat": float(reg.location_lat) if reg.location_lat else None,
-        "long": float(reg.location_lng) if reg.location_lng else None, "media_url": meta.get("media_url") or None,
-    }
 
 
 async def get_request(svc: Services, tenant: str, number: str) -> list[dict]:
     meta = await svc.db[REQUESTS].find_one({"_id": f"{tenant}:{number}"})
     if not meta:
         raise Open311Error(404, f"未找到服务请求 {number}")
-    ticket, _ = await service.load(svc, tenant, number)
+    ticket, _ = await tickets.load(svc, tenant, number)
     return [request_view(ticket, meta)]
-
-
-def _date(raw: str, name: str) -> datetime | None:
-    if not raw:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw.strip().replace(" ", "+"))
-    except ValueError:
-        raise Open311Error(400, f"{name} 应为 ISO 8601 时间，如 2026-11-23T00:00:00+08:00") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
 
 async def list_requests(svc: Services, tenant: str, args: dict) -> list[dict]:
@@ -203,8 +115,8 @@ async def list_requests(svc: Services, tenant: str, args: dict) -> list[dict]:
     if ids:
         metas = [m async for m in svc.db[REQUESTS].find({"_id": {"$in": [f"{tenant}:{i}" for i in ids[:MAX_LIST]]}})]
     else:
-        end = _date(args.get("end_date", ""), "end_date") or svc.now()
-        start = _date(args.get("start_date", ""), "start_date") or end - timedelta(days=DEFAULT_DAYS)
+        end = parse_date(args.get("end_date", ""), "end_date") or svc.now()
+        start = parse_date(args.get("start_date", ""), "start_date") or end - timedelta(days=DEFAULT_DAYS)
         query = {"tenant": tenant, "requested_at": {"$gte": start, "$lte": end}}
         codes = [c.strip() for c in (args.get("service_code") or "").split(",") if c.strip()]
         if codes:
@@ -214,8 +126,8 @@ async def list_requests(svc: Services, tenant: str, args: dict) -> list[dict]:
     if statuses - {"open", "closed"}:
         raise Open311Error(400, "status 只能是 open 或 closed")
     by_number = {m["number"]: m for m in metas}
-    docs = [d async for d in svc.db[service.TICKETS].find({"_id": {"$in": [f"{tenant}:{n}" for n in by_number]}})]
-    rows = [request_view(domain.ticket_from_document(d), by_number[d["number"]]) for d in docs]
+    docs = [d async for d in svc.db[tickets.TICKETS].find({"_id": {"$in": [f"{tenant}:{n}" for n in by_number]}})]
+    rows = [request_view(ticket_from_document(d), by_number[d["number"]]) for d in docs]
     rows = [r for r in rows if not statuses or r["status"] in statuses]
     rows.sort(key=lambda r: (r["requested_datetime"], r["service_request_id"]), reverse=True)
     return rows[:MAX_LIST]

@@ -108,3 +108,21 @@ class ShiftBody(Body):
 class NoteOfShiftBody(Body):
     text: str = Field(title="交接内容", min_length=1, max_length=5000)
     tickets: list[str] = Field(default_factory=list, title="相关工单", max_length=100)
+
+
+class CallTicketBody(BaseModel):
+    type: TicketType = Field(title="诉求类型")
+    content: str = Field(title="诉求内容", min_length=1, max_length=2000)
+    caller_phone: str = Field("", title="来电号码", max_length=30)
+    caller_name: str = Field("", title="来电人", max_length=50)
+    township: str = Field("", title="乡镇", max_length=40)
+    urgency: Literal["normal", "urgent"] = Field("normal", title="紧急程度")
+
+
+class MessageBody(BaseModel):
+    content: str = Field(title="留言内容", min_length=1, max_length=2000)
+    phone: str = Field(title="联系电话", min_length=1, max_length=30)
+    township: str = Field("", title="乡镇", max_length=40)
+    type: TicketType | Literal[""] = Field("", title="诉求类型")
+    photos: list[str] = Field(default_factory=list, title="照片", max_length=9)
+    location: Location = Field(default_factory=Location, title="位置")

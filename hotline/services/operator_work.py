@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from backend.domain.clock import SHANGHAI, to_shanghai
 from backend.domain.errors import Forbidden, NotFound, ValidationFailed
 from backend.services.context import Services
-from hotline.domain import CHANNELS, SATISFACTION, SATISFIED, TYPES
+from hotline.domain.tickets import CHANNELS, SATISFACTION, SATISFIED, TYPES
 
 SHIFTS = "hotline_shifts"
 HANDOVERS = "hotline_handovers"

@@ -14,7 +14,7 @@ Stable API for other modules (Open311, the CTI webhook, the operator console, th
     ``ValidationFailed`` before anything is written.
 ``async get_ticket(svc, tenant, number, principal=None, *, acted=False) -> dict``
     The ticket view with its timeline; ``principal=None`` is an internal call (full view). Only the
-    operator sees the caller's number in full (audited, see ``hotline.callers``); others see it
+    operator sees the caller's number in full (audited, see ``hotline.services.callers``); others see it
     masked; a citizen sees only tickets they registered.
 ``async caller_history(svc, tenant, phone) -> list``
     Earlier tickets and cases of a phone number (or its vault reference), newest first: ``{kind: ticket|case, number, at,
@@ -24,6 +24,10 @@ Stable API for other modules (Open311, the CTI webhook, the operator console, th
 ``async perform(svc, tenant, number, principal, action, body) -> dict``
     One step by name (``ACTIONS``): answer, dispatch, return, reply, accept-reply, send-back,
     supervise, convert, callback, close. Returns the ticket view.
+``async notify_caller(svc, tenant, number) -> list``
+    File the texts the ticket owes its caller (``caller_notices``); idempotent.
+``async may_read(svc, tenant, number, principal) -> bool``
+    Whether ``principal`` may read the ticket (the ``uploads.MATTER_READERS`` hook: its photos).
 
 Storage (docs/decisions/0003): ticket numbers come from ``numbering.claim`` (one numbering
 with cases: the first step's insert claims the number); each step is ONE inserted ``case_steps`` document (``tenant:number:first-seq``,
@@ -52,9 +56,10 @@ from backend.domain.trail import event_from_document, event_to_document
 from backend.services import casework, intake, numbering, tenant_config, uploads, vault
 from backend.services.calendar import load_calendar
 from backend.services.context import Services
-from hotline import callers, domain, knowledge, routing
-from hotline.domain import Limits, Registration, Ticket, TicketStep
-from hotline.views import HOTLINE_VIEWERS, UNIT_ROLES, queue_entry, ticket_view, unit_of
+from hotline.domain import tickets as rules
+from hotline.domain.tickets import Limits, Registration, Ticket, TicketStep
+from hotline.services import caller_notices, callers, knowledge, routing
+from hotline.services.ticket_views import HOTLINE_VIEWERS, UNIT_ROLES, queue_entry, ticket_view, unit_of
 
 log = logging.getLogger("sunshine.hotline")
 TICKETS = "hotline_tickets"
@@ -106,12 +111,12 @@ async def _registration(svc: Services, tenant: str, payload: dict, number: str) 
     reg = Registration(
         tenant=tenant, number=number, type=_text(payload, "type", 20), urgency=_text(payload, "urgency", 10) or "normal",
         channel=_text(payload, "channel", 20) or "phone", caller_phone=_text(payload, "caller_phone", 30),
-        content=_text(payload, "content", domain.MAX_CONTENT), caller_name=_text(payload, "caller_name", 50),
+        content=_text(payload, "content", rules.MAX_CONTENT), caller_name=_text(payload, "caller_name", 50),
         township=_text(payload, "township", 40), village=_text(payload, "village", 50),
         call_id=_text(payload, "call_id", 100), service_code=_text(payload, "service_code", 50),
         photos=_photos(payload), location_lat=lat, location_lng=lng, location_address=address)
-    domain.check_registration(reg)
-    reg = replace(reg, caller_phone=domain.normalise_phone(reg.caller_phone))
+    rules.check_registration(reg)
+    reg = replace(reg, caller_phone=rules.normalise_phone(reg.caller_phone))
     if reg.township and reg.township not in (await tenant_config.org(svc, tenant)).active("townships"):
         raise ValidationFailed(f"乡镇“{reg.township}”不存在或不属于本县", code="unknown_township")
     return reg
@@ -151,7 +156,7 @@ async def _store(svc: Services, tenant: str, step: TicketStep, *, new: bool = Fa
             await _insert_step(svc, tenant, step)
         except DuplicateKeyError:
             raise Conflict("工单已被他人处理，请刷新后查看最新状态", code="ticket_changed") from None
-    doc = {**domain.ticket_to_document(ticket, tenant), **(extra or {})}
+    doc = {**rules.ticket_to_document(ticket, tenant), **(extra or {})}
     if new:
         await svc.db[TICKETS].insert_one(doc)
     else:
@@ -183,16 +188,14 @@ async def _after(svc: Services, tenant: str, ticket: Ticket) -> None:
         await casework.index_case(svc, tenant, "ticket_phone", vault.pseudonym_of(ticket.reg.caller_phone),
                                   ticket.number, ticket.registered_at)
     if any(event.type in ("TicketRegistered", "TicketClosed") for event in ticket.events[-3:]):
-        from hotline import cti  # the SMS texts a caller is owed; cti reads tickets through this module
-
-        await cti.notify_caller(svc, tenant, ticket.number)
+        await caller_notices.file_notices(svc, tenant, ticket)
 
 
 async def load(svc: Services, tenant: str, number: str) -> tuple[Ticket, dict]:
     """The ticket and its stored snapshot, catching up steps a dead writer left unapplied."""
     parse_case_number(number)
     doc = await svc.db[TICKETS].find_one({"_id": f"{tenant}:{number}"})
-    ticket = domain.ticket_from_document(doc) if doc else None
+    ticket = rules.ticket_from_document(doc) if doc else None
     moved = False
     while True:
         following = await svc.db.case_steps.find_one(
@@ -200,13 +203,13 @@ async def load(svc: Services, tenant: str, number: str) -> tuple[Ticket, dict]:
         if not following or following.get("kind") != "ticket":
             break
         for event_doc in following["events"]:
-            ticket = domain.apply(ticket, event_from_document(event_doc))
+            ticket = rules.apply(ticket, event_from_document(event_doc))
         moved = True
     if ticket is None:
         raise NotFound("未找到该工单", code="ticket_not_found")
     if moved:
         log.warning("repairing the snapshot of ticket %s from its stored steps", number)
-        fresh = domain.ticket_to_document(ticket, tenant)
+        fresh = rules.ticket_to_document(ticket, tenant)
         if doc is None:
             try:
                 await svc.db[TICKETS].insert_one(fresh)
@@ -233,13 +236,13 @@ async def register_ticket(svc: Services, tenant: str, principal: dict | None, pa
     suggestion = await routing.suggest(svc, tenant, reg.content)
     sealed = callers.seal(svc, tenant, reg.caller_phone)
     reg = replace(reg, caller_phone=sealed.refs["caller"])
-    domain.register(reg, actor, svc.now())  # every rule checked before a number is claimed
+    rules.register(reg, actor, svc.now())  # every rule checked before a number is claimed
     await vault.keep(svc, sealed)  # the number, encrypted, before the step that refers to it
     org = await tenant_config.org(svc, tenant)
     registered: list[TicketStep] = []
 
     async def insert_first_step(number: str) -> None:
-        registered[:] = [domain.register(replace(reg, number=number), actor, svc.now())]
+        registered[:] = [rules.register(replace(reg, number=number), actor, svc.now())]
         await _insert_step(svc, tenant, registered[0])
 
     number = await numbering.claim(svc, tenant, org.tenant.get("area_code", "000000"), insert_first_step)
@@ -274,6 +277,22 @@ async def _unit_names(svc: Services, tenant: str) -> dict[str, str]:
     names = org.department_names()
     names.update({code: t["name"] for code, t in org.townships.items()})
     return names
+
+
+async def notify_caller(svc: Services, tenant: str, number: str) -> list[str]:
+    """File the texts ticket ``number`` owes its caller (see ``caller_notices``); idempotent."""
+    ticket, _ = await load(svc, tenant, number)
+    return await caller_notices.file_notices(svc, tenant, ticket)
+
+
+async def may_read(svc: Services, tenant: str, number: str, principal: dict) -> bool:
+    """Whether ``principal`` may read ticket ``number`` (an ``uploads.MATTER_READERS`` entry: its photos)."""
+    try:
+        ticket, _ = await load(svc, tenant, number)
+        callers.reading(ticket, principal)
+    except (Forbidden, NotFound):
+        return False
+    return True
 
 
 async def caller_history(svc: Services, tenant: str, phone: str) -> list:
@@ -321,7 +340,7 @@ async def _target(svc: Services, tenant: str, body: dict) -> tuple[str, str, str
 async def _dispatch(svc, tenant, ticket, actor, body, doc):
     kind, code, name = await _target(svc, tenant, body)
     due, back = await _deadlines(svc, tenant, ticket)
-    step = domain.dispatch(ticket, actor, svc.now(), kind, code, name, due, back, _text(body, "note", 500))
+    step = rules.dispatch(ticket, actor, svc.now(), kind, code, name, due, back, _text(body, "note", 500))
     suggested = (doc.get("suggestion") or {}).get("department", "")
     stored = await _store(svc, tenant, step)
     if kind == "department" and suggested and code != suggested:
@@ -335,12 +354,12 @@ async def _dispatch(svc, tenant, ticket, actor, body, doc):
 async def _answer(svc, tenant, ticket, actor, body, doc):
     source = _text(body, "source", 20) or "article"
     entry = await knowledge.find_entry(svc, tenant, source, _text(body, "id", 100))
-    return await _store(svc, tenant, domain.answer_on_spot(ticket, actor, svc.now(), source, entry["id"],
+    return await _store(svc, tenant, rules.answer_on_spot(ticket, actor, svc.now(), source, entry["id"],
                                                            entry["title"], _text(body, "note", 500)))
 
 
 async def _convert(svc, tenant, ticket, actor, body, doc, principal):
-    domain.convert(ticket, actor, svc.now(), "", "")  # the same checks, before a case is opened
+    rules.convert(ticket, actor, svc.now(), "", "")  # the same checks, before a case is opened
     applicant = body.get("applicant") if isinstance(body.get("applicant"), dict) else {}
     caller = await vault.reveal_one(svc, tenant, ticket.reg.caller_phone)
     phone = caller if caller.startswith("1") else _text(applicant, "phone", 11)
@@ -350,7 +369,7 @@ async def _convert(svc, tenant, ticket, actor, body, doc, principal):
                "form": body.get("form") or {"来电诉求": ticket.reg.content[:2000]},
                "materials": body.get("materials") or [], "links": {"ticket": ticket.number}}
     case, _ = await intake.submit(svc, tenant, principal, payload, idempotency_key=f"hotline-ticket:{ticket.number}")
-    return await _store(svc, tenant, domain.convert(ticket, actor, svc.now(), case.number, case.app.item_name))
+    return await _store(svc, tenant, rules.convert(ticket, actor, svc.now(), case.number, case.app.item_name))
 
 
 def _simple(command, *fields):
@@ -369,14 +388,14 @@ def _unit_step(command):
 ACTIONS = {  # name: (who acts, what runs, summary)
     "answer": ("hotline", _answer, "当场答复（引用知识库文章或办事指南）"),
     "dispatch": ("hotline", _dispatch, "派单（承办部门或乡镇，按类型计算办理时限）"),
-    "return": ("unit", _unit_step(domain.return_ticket), "承办单位退单（时限内，说明理由）"),
-    "reply": ("unit", _unit_step(domain.reply), "承办单位答复"),
-    "accept-reply": ("hotline", _simple(domain.accept_reply, "note"), "审核答复通过"),
-    "send-back": ("hotline", _simple(domain.send_back, "reason"), "答复退回重办"),
-    "supervise": ("hotline", _simple(domain.supervise, "note"), "督办超期工单"),
+    "return": ("unit", _unit_step(rules.return_ticket), "承办单位退单（时限内，说明理由）"),
+    "reply": ("unit", _unit_step(rules.reply), "承办单位答复"),
+    "accept-reply": ("hotline", _simple(rules.accept_reply, "note"), "审核答复通过"),
+    "send-back": ("hotline", _simple(rules.send_back, "reason"), "答复退回重办"),
+    "supervise": ("hotline", _simple(rules.supervise, "note"), "督办超期工单"),
     "convert": ("hotline", _convert, "办事申请转为办件"),
-    "callback": ("hotline", _simple(domain.call_back, "satisfaction", "note"), "回访并记录满意度"),
-    "close": ("hotline", _simple(domain.close, "note"), "办结"),
+    "callback": ("hotline", _simple(rules.call_back, "satisfaction", "note"), "回访并记录满意度"),
+    "close": ("hotline", _simple(rules.close, "note"), "办结"),
 }
 
 
@@ -416,7 +435,7 @@ async def queue(svc: Services, tenant: str, principal: dict, mine: bool = False)
     names = await _unit_names(svc, tenant)
     if set(principal.get("roles", [])) & HOTLINE_VIEWERS:
         docs = [d async for d in svc.db[OPEN].find({"tenant": tenant})]
-        docs = [d for d in docs if d["state"] in domain.HOTLINE_ACTION_STATES or (d.get("due_at") and d["due_at"] <= now)]
+        docs = [d for d in docs if d["state"] in rules.HOTLINE_ACTION_STATES or (d.get("due_at") and d["due_at"] <= now)]
         if mine:
             docs = [d for d in docs if d.get("registered_by") == principal.get("id")]
     else:
@@ -446,7 +465,7 @@ async def supervise_overdue(svc: Services, tenant: str) -> int:
         if ticket.last_supervised_at and local_day(ticket.last_supervised_at) == today:
             continue
         try:
-            await _store(svc, tenant, domain.supervise(ticket, SYSTEM, svc.now(), "系统自动督办：工单已超过办理时限"))
+            await _store(svc, tenant, rules.supervise(ticket, SYSTEM, svc.now(), "系统自动督办：工单已超过办理时限"))
             done += 1
         except Conflict:
             pass  # someone acted on it meanwhile; the next round looks again

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from backend.domain.case_model import STATE_LABELS as CASE_STATE_LABELS
 from backend.domain.roles import ROLE_LABELS
-from hotline.classifier import TOWNSHIPS
-from hotline.domain import CHANNELS, EVENT_LABELS, STATES, TYPES, URGENCIES, Ticket
+from hotline.domain.tickets import CHANNELS, EVENT_LABELS, STATES, TYPES, URGENCIES, Ticket
+from hotline.services.classifier import TOWNSHIPS
 
 HOTLINE_VIEWERS = frozenset({"operator", "centre_manager", "supervisor", "admin"})
 UNIT_ROLES = ("dept_approver", "window_clerk", "info_officer")
@@ -41,7 +41,7 @@ def _event_view(event, names: dict) -> dict:
 
 
 def ticket_view(ticket: Ticket, doc: dict, names: dict, now: datetime, caller: dict, *, unit: bool = False) -> dict:
-    """The ticket with its whole timeline; ``caller`` as the reader may see it (``hotline.callers``);
+    """The ticket with its whole timeline; ``caller`` as the reader may see it (``hotline.services.callers``);
     a ``unit`` the ticket was dispatched to does not see the routing suggestion."""
     reg = ticket.reg
     location = None

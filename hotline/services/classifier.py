@@ -22,7 +22,7 @@ import jieba
 
 from backend.domain.errors import ValidationFailed
 
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"  # hotline/data
 SCHEMA = 1
 ALPHA = 1.0  # Laplace smoothing of token counts
 PRIOR_WEIGHT = 16.0  # pseudo-count of one duty keyword (prior knowledge outweighs a few tickets)
@@ -53,7 +53,7 @@ _tokenizer: jieba.Tokenizer | None = None
 _words: set[str] = set()
 
 
-def _segmenter(extra_words=()) -> jieba.Tokenizer:
+def segmenter(extra_words=()) -> jieba.Tokenizer:
     """A private jieba tokenizer, initialised once and quietly; learns ``extra_words``."""
     global _tokenizer
     with _lock:
@@ -222,7 +222,7 @@ class Classifier:
         keywords = [k for d in self.departments for k in d.keywords]
         self._keywords = frozenset(clean_token(k) for k in keywords)
         self._type_cues = frozenset(k for cues in self.ticket_types.values() for k in cues)
-        self._segment = _segmenter(keywords + [w for i in self.items for w in i.keywords])
+        self._segment = segmenter(keywords + [w for i in self.items for w in i.keywords])
         self._town_pattern = self._compile_towns()
         self._item_terms = [self._terms(item) for item in self.items]
         self._seed_duties(self.department_counts)

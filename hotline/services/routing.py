@@ -6,7 +6,8 @@
   applied to the stored model at once. Two processes correcting at the same moment may overwrite
   each other's model update (FerretDB v1 updates are not isolated), but no correction is ever
   lost: retraining rebuilds the model from the seed tickets plus every stored correction.
-- Retraining runs on demand (API, ``python -m hotline retrain``) and nightly under a lease.
+- Retraining runs on demand (API, ``python -m hotline retrain``) and nightly under a lease
+  (``hotline.services.nightly``).
 """
 
 from __future__ import annotations
@@ -15,26 +16,21 @@ import asyncio
 import json
 import logging
 import secrets
-from datetime import timedelta
 
-from backend.domain.clock import to_shanghai
 from backend.domain.errors import ValidationFailed
 from backend.domain.org import split_list
 from backend.services import catalog, tenant_config
 from backend.services.context import Services
-from backend.store import lease
-from hotline import knowledge
-from hotline.classifier import (
+from hotline.domain.tickets import TYPE_BY_LABEL, TYPES
+from hotline.services import knowledge
+from hotline.services.classifier import (
     CORRECTION_WEIGHT, DATA_DIR, Classifier, Department, Example, PowerItem, load_departments, load_examples,
 )
-from hotline.domain import TYPE_BY_LABEL, TYPES
 
 log = logging.getLogger("sunshine.hotline")
 MODELS = "hotline_models"
 CORRECTIONS = "hotline_corrections"
 _CACHE = "hotline_model_cache"
-NIGHT_HOURS = range(2, 5)  # local hours in which the nightly retrain may run
-RETRAIN_AFTER = timedelta(hours=20)
 MAX_TEXT = 2000
 
 
@@ -180,34 +176,3 @@ async def retrain(svc: Services, tenant: str) -> dict:
     revision = await _store_model(svc, tenant, model, trained_at=trained_at, corrections=len(corrections))
     log.info("hotline model of %s retrained with %d corrections", tenant, len(corrections))
     return {"tenant": tenant, "revision": revision, "corrections": len(corrections), "trained_at": trained_at}
-
-
-# --- nightly, under a lease -------------------------------------------------------------------
-
-
-async def nightly_round(svc: Services) -> dict:
-    """Supervise overdue tickets and, at night, retrain models not retrained in the last 20 hours."""
-    from hotline import service
-
-    done = {}
-    night = to_shanghai(svc.now()).hour in NIGHT_HOURS
-    async for tenant_doc in svc.db.tenants.find({}, {"_id": 1}):
-        tenant = tenant_doc["_id"]
-        supervised = await service.supervise_overdue(svc, tenant)
-        head = await svc.db[MODELS].find_one({"_id": tenant}, {"trained_at": 1})
-        last = (head or {}).get("trained_at")
-        retrained = night and (last is None or svc.now() - last >= RETRAIN_AFTER)
-        if retrained:
-            await retrain(svc, tenant)
-        done[tenant] = {"supervised": supervised, "retrained": retrained}
-    return done
-
-
-async def nightly_task(svc: Services, stop_event: asyncio.Event) -> None:
-    """Background task for ``serve.BACKGROUND_TASKS``: one process at a time, every ten minutes."""
-
-    async def work(_held) -> None:
-        await nightly_round(svc)
-
-    await lease.run_under_lease(svc, "hotline-nightly", lease.default_holder(), work,
-                                interval_s=600, ttl_s=1800, stop_event=stop_event)

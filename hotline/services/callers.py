@@ -15,8 +15,8 @@ from backend.domain.errors import Forbidden, NotFound
 from backend.domain.identity import PHONE, is_reference, mask_name, mask_phone
 from backend.services import audit, casework, vault
 from backend.services.context import Services
-from hotline import domain
-from hotline.views import HOTLINE_VIEWERS, history_entry, unit_of
+from hotline.domain.tickets import normalise_phone
+from hotline.services.ticket_views import HOTLINE_VIEWERS, history_entry, unit_of
 
 TICKETS = "hotline_tickets"
 FULL, MASKED, UNIT = "full", "masked", "unit"
@@ -32,7 +32,7 @@ def reference(svc: Services, tenant: str, phone_or_ref: str) -> str:
     """The reference of a number typed in (checked, normalised), or a reference as it is."""
     if is_reference(phone_or_ref):
         return phone_or_ref
-    return vault.reference_of(svc, tenant, PHONE, domain.normalise_phone(phone_or_ref))
+    return vault.reference_of(svc, tenant, PHONE, normalise_phone(phone_or_ref))
 
 
 def reading(ticket, principal: dict | None) -> str:

@@ -13,7 +13,6 @@ import asyncio
 import json
 import math
 from collections import defaultdict
-from pathlib import Path
 
 from pymongo.errors import DuplicateKeyError
 
@@ -21,9 +20,9 @@ from backend.domain.errors import NotFound, ValidationFailed
 from backend.domain.search import normalise
 from backend.services import catalog
 from backend.services.context import Services
-from hotline.classifier import STOPWORDS, _segmenter
+from hotline.services.classifier import DATA_DIR, STOPWORDS, segmenter
 
-ARTICLES_FILE = Path(__file__).parent / "data" / "articles.json"
+ARTICLES_FILE = DATA_DIR / "articles.json"
 FIELD_WEIGHTS = {"title": 8.0, "keywords": 4.0, "body": 1.0}
 TITLE_PHRASE_BONUS = 40.0
 MAX_QUERY = 200
@@ -53,7 +52,7 @@ class KnowledgeIndex:
     def __init__(self, documents: list[dict]):
         self.documents = documents
         keywords = {normalise(k) for d in documents for k in d.get("keywords", []) if len(k) > 1}
-        self._segment = _segmenter()  # keywords are matched as phrases, not taught to the shared segmenter
+        self._segment = segmenter()  # keywords are matched as phrases, not taught to the shared segmenter
         self._keywords = keywords
         self._titles = [normalise(d["title"]) for d in documents]
         self._postings: dict[str, dict[int, float]] = defaultdict(dict)

@@ -1,0 +1,1 @@
+"""The hotline's pure rules: the ticket state machine, call events, Open311's format. No store, no web."""
