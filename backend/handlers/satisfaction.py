@@ -102,12 +102,13 @@ class PadsHandler(APIHandler):
 class PadPairHandler(APIHandler):
     """The pad exchanges its pairing code for its token."""
 
-    ops = {"post": Op("评价器配对（以配对码换取令牌）", TAGS, KEYED, PairBody, errors=(404,))}
+    ops = {"post": Op("评价器配对（以配对码换取令牌；错误过多须等待）", TAGS, KEYED, PairBody, errors=(404, 429))}
     opens_session = True  # a page of another site must not pair a pad
 
     async def post(self) -> None:
         body = self.payload
-        self.send_json(await rating_pads.pair(self.svc, body.tenant or self.svc.settings.default_tenant, body.code))
+        self.send_json(await rating_pads.pair(self.svc, body.tenant or self.svc.settings.default_tenant, body.code,
+                                                 self.request.remote_ip))
 
 
 class PadCallUpHandler(APIHandler):

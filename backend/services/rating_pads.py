@@ -20,7 +20,7 @@ from pymongo.errors import DuplicateKeyError
 from backend.domain import satisfaction as sat
 from backend.domain.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from backend.domain.identity import mask_name
-from backend.services import audit, casework, rating_stages, satisfaction, tenant_config
+from backend.services import audit, casework, login_guard, rating_stages, satisfaction, tenant_config
 from backend.services.context import Services
 
 PADS = "rating_pads"
@@ -60,14 +60,19 @@ async def start_pairing(svc: Services, principal: dict) -> dict:
             "pad_url": f"/console/pad?tenant={tenant}&code={code}"}
 
 
-async def pair(svc: Services, tenant: str, code: str) -> dict:
-    """Exchange a pairing code (once) for the pad's token."""
+async def pair(svc: Services, tenant: str, code: str, address: str) -> dict:
+    """Exchange a pairing code (once) for the pad's token. Wrong codes count like failed sign-ins from
+    the caller's address (``login_guard``): after a few, each next try waits longer, so the million
+    six-digit codes cannot be walked while one is valid."""
+    attempt = await login_guard.begin(svc, tenant, f"pad-pairing@{login_guard.address_key(address)}", address)
     ident = f"{tenant}:{code}"
     doc = await svc.db[CODES].find_one({"_id": ident})
     expires = doc and doc["expires_at"]
     if doc is None or satisfaction._aware(expires) <= svc.now() or \
             (await svc.db[CODES].delete_one({"_id": ident})).deleted_count != 1:
+        await attempt.failed()
         raise NotFound("配对码无效或已过期，请在窗口电脑上重新生成", code="pairing_code_invalid")
+    await attempt.succeeded()
     secret = secrets.token_urlsafe(24)
     org = await tenant_config.org(svc, tenant)
     post_name = (org.posts.get(doc["post"]) or {}).get("name", doc["post"])

@@ -193,7 +193,7 @@ async def run_scheduled(svc: Services, tenant: str) -> list[str]:
 
 
 async def satisfaction_task(svc: Services, stop_event: asyncio.Event) -> None:
-    """For ``serve.BACKGROUND_TASKS``: every 10 minutes, under the lease ``satisfaction``, each tenant's
+    """For ``server.BACKGROUND_TASKS``: every 10 minutes, under the lease ``satisfaction``, each tenant's
     half-yearly sample and summary once the half year has ended."""
 
     async def work(lease: Lease) -> None:

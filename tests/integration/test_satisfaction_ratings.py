@@ -155,3 +155,19 @@ async def test_the_default_rating_applies_when_nobody_rates_in_time_and_is_shown
     results = (await (await staff(api, "survey")).get("/api/v1/satisfaction/results?period=2026H2")).json
     assert results["county"]["rated"] == 1 and results["county"]["defaults"] == 1
     assert results["county"]["rate_without_defaults"] is None and results["county"]["sources"] == {"default": 1}
+
+
+async def test_pairing_codes_cannot_be_walked_from_one_address(api, seeded, svc):
+    clerk = await staff(api, "clerk_a")
+    code = (await clerk.post("/api/v1/satisfaction/pads", {})).json["code"]
+    guesser = api.as_anonymous()
+    answers = []
+    for guess in range(8):
+        wrong = f"{(int(code) + 1 + guess) % 1_000_000:06d}"
+        answers.append(await guesser.post("/api/v1/satisfaction/pads/pair", {"code": wrong}))
+    assert [a.status for a in answers[:5]] == [404] * 5
+    refused = answers[-1]
+    assert refused.status == 429 and "秒后再试" in refused.error["message"]
+    late = await guesser.post("/api/v1/satisfaction/pads/pair", {"code": code})
+    assert late.status == 429, "the right code is no help while the address must wait"
+    assert await svc.db.rating_pads.count_documents({}) == 0
