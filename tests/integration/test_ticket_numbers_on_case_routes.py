@@ -15,11 +15,12 @@ async def test_every_case_route_given_a_ticket_number_answers_404(api, seeded, s
     admin = await staff(api, "admin")
     citizen = api.as_anonymous()
     citizen.token = await accounts.open_session(svc, "ziyang", "citizen", "o-ticket-citizen")
-    values = {"number": ticket, "document": "receipt", "fmt": "html"}
+    values = {"number": ticket, "document": "receipt", "fmt": "html", "stage": "finished"}
     bodies = {"claim": {"query_code": "ABCDEF"}, "supplement": {"materials": ["照片"]}, "review-supplement": {"materials": ["照片"]},
               "decide-at-window": {"approve": True}, "pause": {"kind": "hearing", "reason": "听证"},
               "record-reply": {"approved": True, "reference": "陕政批〔2026〕1号"}, "refuse": {"reason": "不符合"},
-              "reject": {"reason": "不符合"}, "withdraw": {"reason": "不办了"}}
+              "reject": {"reason": "不符合"}, "withdraw": {"reason": "不办了"},
+              "ratings": {"stage": "finished", "level": 5}, "appeal": {"reason": "整改没有落实"}}
     answers = []
     for method, path, op in operations(api.app):
         if not path.startswith("/api/v1/cases/{number}"):
