@@ -22,14 +22,13 @@ import logging
 from datetime import date, datetime, time, timedelta
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import DuplicateKeyError
 
 from backend.domain.clock import SHANGHAI, to_shanghai
 from backend.domain.errors import NotFound, ValidationFailed
 from backend.services import audit, report_figures, supervision, tenant_config, tenants
 from backend.services.context import Services
 from backend.store.indexes import declare
-from backend.store.lease import Lease, default_holder, run_under_lease
 
 log = logging.getLogger("sunshine.reports")
 
@@ -187,18 +186,5 @@ async def run_scheduled(svc: Services, tenant: str) -> list[str]:
 
 
 async def report_task(svc: Services, stop_event: asyncio.Event) -> None:
-    """For ``server.BACKGROUND_TASKS``: every 5 minutes, under the lease ``reports``, each tenant's due reports."""
-
-    async def work(lease: Lease) -> None:
-        try:
-            tenant_ids = [d["_id"] async for d in svc.db.tenants.find({}, {"_id": 1})]
-        except PyMongoError as exc:
-            log.warning("reports: store unavailable (%s)", exc)
-            return
-        for tenant in tenant_ids:
-            stored = await run_scheduled(svc, tenant)
-            if stored:
-                log.info("reports stored for %s (lease token %s): %s", tenant, lease.token, stored)
-
-    await run_under_lease(svc, "reports", default_holder(), work, interval_s=INTERVAL_S, ttl_s=INTERVAL_S * 4,
-                          stop_event=stop_event)
+    """For ``server.BACKGROUND_TASKS``: every 5 minutes, under the lease ``reports``, each county's due reports."""
+    await tenants.each_county_under_lease(svc, "reports", INTERVAL_S, run_scheduled, stop_event, log)

@@ -17,14 +17,13 @@ import asyncio
 import logging
 from datetime import datetime, time, timedelta, timezone
 
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import DuplicateKeyError
 
 from backend.domain import satisfaction as sat
 from backend.domain.clock import SHANGHAI, to_shanghai
 from backend.domain.errors import Conflict, NotFound, ValidationFailed
 from backend.services import audit, survey, tenant_config, tenants
 from backend.services.context import Services
-from backend.store.lease import Lease, default_holder, run_under_lease
 from backend.store.work import prefix_range
 
 log = logging.getLogger("sunshine.satisfaction")
@@ -193,20 +192,7 @@ async def run_scheduled(svc: Services, tenant: str) -> list[str]:
 
 
 async def satisfaction_task(svc: Services, stop_event: asyncio.Event) -> None:
-    """For ``server.BACKGROUND_TASKS``: every 10 minutes, under the lease ``satisfaction``, each tenant's
+    """For ``server.BACKGROUND_TASKS``: every 10 minutes, under the lease ``satisfaction``, each county's
     half-yearly sample and summary once the half year has ended."""
-
-    async def work(lease: Lease) -> None:
-        try:
-            tenant_ids = [d["_id"] async for d in svc.db.tenants.find({"kind": {"$ne": "province"}}, {"_id": 1})]
-        except PyMongoError as exc:
-            log.warning("satisfaction: store unavailable (%s)", exc)
-            return
-        for tenant in tenant_ids:
-            stored = await run_scheduled(svc, tenant)
-            if stored:
-                log.info("satisfaction for %s (lease token %s): %s", tenant, lease.token, stored)
-
-    await run_under_lease(svc, "satisfaction", default_holder(), work, interval_s=INTERVAL_S, ttl_s=INTERVAL_S * 4,
-                          stop_event=stop_event)
+    await tenants.each_county_under_lease(svc, "satisfaction", INTERVAL_S, run_scheduled, stop_event, log)
 

@@ -1,8 +1,15 @@
 """A county's public profile: its name, and the departments, townships and service centres in use."""
 
+import asyncio
+import logging
+from typing import Awaitable, Callable
+
+from pymongo.errors import PyMongoError
+
 from backend.domain.errors import NotFound
 from backend.services import tenant_config
 from backend.services.context import Services
+from backend.store.lease import Lease, default_holder, run_under_lease
 
 
 async def profile(svc: Services, tenant: str) -> dict:
@@ -29,3 +36,23 @@ async def require(svc: Services, tenant: str) -> str:
     if not (await tenant_config.org(svc, tenant)).tenant:
         raise NotFound("未找到该县区", code="tenant_not_found")
     return tenant
+
+
+async def each_county_under_lease(svc: Services, name: str, interval_s: float, run: Callable[[Services, str], Awaitable],
+                                  stop_event: asyncio.Event, log: logging.Logger) -> None:
+    """A background task (``server.BACKGROUND_TASKS``): every ``interval_s``, under the lease ``name``, call
+    ``await run(svc, tenant)`` for each county (province tenants hold no cases) and log what it returned."""
+
+    async def work(lease: Lease) -> None:
+        try:
+            tenant_ids = [d["_id"] async for d in svc.db.tenants.find({"kind": {"$ne": "province"}}, {"_id": 1})]
+        except PyMongoError as exc:
+            log.warning("%s: store unavailable (%s)", name, exc)
+            return
+        for tenant in tenant_ids:
+            done = await run(svc, tenant)
+            if done:
+                log.info("%s for %s (lease token %s): %s", name, tenant, lease.token, done)
+
+    await run_under_lease(svc, name, default_holder(), work, interval_s=interval_s, ttl_s=interval_s * 4,
+                          stop_event=stop_event)
