@@ -35,6 +35,7 @@ from backend.domain.case_model import Actor, Application  # noqa: E402
 from backend.domain.numbering import format_case_number, new_query_code  # noqa: E402
 from backend.domain.posts import Post  # noqa: E402
 from backend.domain.trail import event_to_document  # noqa: E402
+from backend.store import snapshots  # noqa: E402
 from harness import BENCH_KEYS  # noqa: E402
 
 TENANT, AREA = "ziyang", "610924"
@@ -74,7 +75,8 @@ def _one(day: date, seq: int) -> dict[str, list[dict]]:
                            "first_seq": s.events[0].seq, "events": [event_to_document(e) for e in s.events]}
                           for s in steps]}
     snapshot = cases.case_to_document(third.case)
-    out["cases"] = [{**snapshot, "tenant": TENANT, "form": {}, "materials": [], "links": {}, "timers": [], "counted": None}]
+    out["cases"] = [snapshots.pack({**snapshot, "tenant": TENANT, "form": {}, "materials": [], "links": {}, "timers": [],
+                                    "counted": None})]
     out["case_index"] = [{"_id": f"{TENANT}:{kind}:{key}:{number}", "tenant": TENANT, "kind": kind, "key": key,
                           "number": number, "at": at} for kind, key in (("phone", pseudonym),
                                                                         ("submitter", CLERK.staff_id))]

@@ -19,7 +19,7 @@ import signal
 import time
 from dataclasses import replace
 
-from backend.commands.server import warn_development_keys, serve
+from backend.commands.server import run_serving, serve, warn_development_keys
 
 log = logging.getLogger("sunshine.serve")
 RESTART_PAUSE_S = 1.0
@@ -50,7 +50,7 @@ def _worker(settings, sockets, index: int) -> int:
     libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG: die with the supervisor
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
-    return asyncio.run(serve(settings, sockets=sockets, worker=index))
+    return run_serving(serve(settings, sockets=sockets, worker=index))
 
 
 def run(settings, processes: int) -> int:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from backend.commands import prefork
-from backend.commands.server import serve
+from backend.commands.server import run_serving, serve
 
 NAME = "serve"
 HELP = "启动服务（API 与工作台） / serve the API and console"
@@ -30,4 +28,4 @@ def run(args, settings) -> int:
         return 2
     if args.processes > 1:
         return prefork.run(settings, args.processes)
-    return asyncio.run(serve(settings))
+    return run_serving(serve(settings))

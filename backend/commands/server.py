@@ -126,3 +126,12 @@ async def _watch_embedded(embedded, stop: asyncio.Event) -> None:
             await asyncio.to_thread(embedded.restart_if_dead)
         except Exception:  # a failed restart is retried on the next tick
             log.exception("embedded FerretDB restart failed")
+
+
+def run_serving(coroutine) -> int:
+    """Run a serving coroutine to its end on uvloop's event loop (libuv), which spends about a tenth
+    less CPU per request than the standard loop with Tornado and PyMongo (docs/decisions/0011)."""
+    import uvloop
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(coroutine)

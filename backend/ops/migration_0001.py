@@ -21,7 +21,7 @@ from pymongo.errors import BulkWriteError
 
 from backend.services import casework, journal
 from backend.services.context import Services
-from backend.store import work
+from backend.store import snapshots, work
 
 OLD = ("task_queue", "intake_queue", "open_cases", "supervision_timers", "trail_touched", "case_numbers")
 TOUCHED = "trail_touched"
@@ -66,7 +66,8 @@ async def rederive(svc: Services, tenant: str, number: str) -> None:
     for later in effects.later:
         await later()
     if effects.snapshot:
-        await svc.db.cases.update_one({"_id": doc["_id"], "version": case.version}, {"$set": effects.snapshot})
+        await svc.db.cases.replace_one({"_id": doc["_id"], "version": case.version},
+                                       snapshots.pack({**doc, **effects.snapshot}))
 
 
 async def _move_touched_heads(svc: Services) -> None:

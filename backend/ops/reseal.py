@@ -26,7 +26,7 @@ from backend.domain import trail
 from backend.domain.identity import ID_NUMBER, PHONE, is_reference
 from backend.services import journal, trail_check, vault
 from backend.services.context import Services
-from backend.store import work
+from backend.store import snapshots, work
 
 FIELDS = {"applicant_phone": PHONE, "applicant_id_number": ID_NUMBER, "caller_phone": PHONE}
 RESEALS = trail_check.RESEALS
@@ -98,8 +98,9 @@ async def _ledger(svc: Services, tenant: str, number: str, migration: str, event
 
 async def _rewrite_snapshot(svc: Services, tenant: str, number: str, kind: str, new: list, renamed: dict,
                             refs: dict) -> None:
-    snapshots = svc.db.hotline_tickets if kind == "ticket" else svc.db.cases
-    doc = await snapshots.find_one({"_id": f"{tenant}:{number}"})
+    collection = svc.db.hotline_tickets if kind == "ticket" else svc.db.cases
+    stored = await collection.find_one({"_id": f"{tenant}:{number}"})
+    doc = snapshots.unpack(stored)
     if doc is None:
         return
     events = []
@@ -111,7 +112,10 @@ async def _rewrite_snapshot(svc: Services, tenant: str, number: str, kind: str, 
     update = {"events": events, **_substitute({k: doc[k] for k in FIELDS if k in doc}, refs)}
     if doc.get("head_hash"):
         update["head_hash"] = renamed.get(doc["head_hash"], doc["head_hash"])
-    await snapshots.update_one({"_id": doc["_id"]}, {"$set": update})
+    if snapshots.PACKED in stored:
+        await snapshots.rewrite(collection, {**doc, **update})
+    else:
+        await collection.update_one({"_id": doc["_id"]}, {"$set": update})
 
 
 async def _rename_journal_heads(svc: Services, tenant: str, number: str, renamed: dict) -> None:

@@ -12,7 +12,7 @@ from backend.domain.numbering import display_query_code, normalize_query_code
 from backend.domain.roles import ROLE_LABELS
 from backend.services import audit, casework, tenant_config, vault
 from backend.services.context import Services
-from backend.store import work
+from backend.store import snapshots, work
 
 CHANNEL_LABELS = {"window": "县政务服务中心窗口", "township_window": "镇便民服务中心窗口", "miniprogram": "阳光365小程序",
                   "proxy": "信息员代办", "hotline": "24小时热线"}
@@ -203,7 +203,7 @@ async def my_cases(svc: Services, tenant: str, principal: dict, page: int, page_
     numbers = await casework.indexed_numbers(svc, tenant, kind, principal["id"])
     chosen = numbers[(page - 1) * page_size: page * page_size]
     names = await department_names(svc, tenant)
-    docs = {d["_id"]: d async for d in svc.db.cases.find({"_id": {"$in": [f"{tenant}:{n}" for n in chosen]}})}
+    docs = await snapshots.read_many(svc.db.cases, [f"{tenant}:{n}" for n in chosen])
     items = []
     for n in chosen:
         doc = docs.get(f"{tenant}:{n}")

@@ -39,7 +39,7 @@ from backend.domain.trail import event_from_document, event_to_document
 from backend.services import fee_slips, notifications, rating_stages, supervision, tenant_config, vault
 from backend.services.context import Services
 from backend.services.deadlines import deadline_fields
-from backend.store import batch, work
+from backend.store import batch, snapshots, work
 
 log = logging.getLogger("sunshine.cases")
 # ``async deriver(svc, effects)``, after the queues: notices, then supervision (timers, open cases, journal);
@@ -131,16 +131,16 @@ def _snapshot_fields(case: Case, effects: Effects, extra: dict | None) -> dict:
     return doc
 
 
-async def _write_snapshot(svc: Services, case: Case, fields: dict, new: bool = False) -> None:
-    """Write the snapshot unless a newer one is there (created when missing; ``new``: inserted)."""
+async def _write_snapshot(svc: Services, case: Case, doc: dict, new: bool = False) -> None:
+    """Write the whole snapshot ``doc`` (packed) unless a newer one is there (created when missing;
+    ``new``: inserted)."""
     if new:
         try:
-            return await batch.insert_one(svc.db, "cases", {"_id": case_id(case.app.tenant, case.number), **fields})
+            return await batch.insert_one(svc.db, "cases", snapshots.pack(doc))
         except DuplicateKeyError:
             pass  # a repair wrote it first: bring it up to date below
     try:
-        await svc.db.cases.update_one({"_id": case_id(case.app.tenant, case.number), "version": {"$lt": case.version}},
-                                      {"$set": fields}, upsert=True)
+        await snapshots.rewrite(svc.db.cases, doc, version_below=case.version, upsert=True)
     except DuplicateKeyError:
         pass  # a newer snapshot exists: it already holds this step
 
@@ -162,10 +162,10 @@ async def store(svc: Services, before: Case | None, before_doc: dict | None, ste
 
 
 async def _finish(svc: Services, case: Case, before_doc: dict | None, effects: Effects, extra: dict | None) -> dict:
-    fields = _snapshot_fields(case, effects, extra)
-    await _write_snapshot(svc, case, fields, new=effects.new and not effects.repair)
+    doc = {**(before_doc or {}), **_snapshot_fields(case, effects, extra), "_id": case_id(case.app.tenant, case.number)}
+    await _write_snapshot(svc, case, doc, new=effects.new and not effects.repair)
     await _write_effects(svc, effects)
-    return {**(before_doc or {}), **fields, "_id": case_id(case.app.tenant, case.number)}
+    return doc
 
 
 async def store_new(svc: Services, step: Step, extra: dict) -> tuple[Case, dict]:
@@ -221,7 +221,7 @@ async def _catch_up(svc: Services, tenant: str, number: str, case: Case | None) 
 async def load(svc: Services, tenant: str, number: str, *, catch_up: bool = True) -> tuple[Case, dict]:
     """The case and its snapshot document; with ``catch_up``, steps a dead writer left are applied
     and the snapshot (and everything derived) repaired."""
-    doc = await svc.db.cases.find_one({"_id": case_id(tenant, number)})
+    doc = await snapshots.read(svc.db.cases, case_id(tenant, number))
     case = cases.case_from_document(doc) if doc else None
     if not catch_up and case is not None:
         return case, doc

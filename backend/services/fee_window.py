@@ -19,7 +19,7 @@ from backend.domain.case_model import SYSTEM, Actor, Case, Kind, State, Step
 from backend.domain.errors import Conflict, ValidationFailed
 from backend.services import audit, casework, catalog, fee_slips
 from backend.services.context import Services
-from backend.store import work
+from backend.store import snapshots, work
 
 SLIP_IN_TEXT = re.compile(r"[0-9]{6}-[0-9]{8}-[0-9]{5,}-[0-9]{2}")
 REFERENCE = re.compile(r"^[0-9A-Za-z_-]{4,64}$")
@@ -150,7 +150,7 @@ async def slip_with_case(svc: Services, tenant: str, slip: str) -> dict:
     """The slip and the state of its case, for the fee window."""
     doc = await fee_slips.slip_doc(svc, tenant, slip)
     view = fee_slips.slip_view(doc, await fee_slips.settlement_of(svc, tenant, slip))
-    case_doc = await svc.db.cases.find_one({"_id": f"{tenant}:{doc['number']}"}, {"state": 1, "fee_slip": 1})
+    case_doc = await snapshots.read(svc.db.cases, f"{tenant}:{doc['number']}")
     view["case_state"] = (case_doc or {}).get("state", "")
     view["current_slip"] = (case_doc or {}).get("fee_slip", "")
     return view

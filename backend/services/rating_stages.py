@@ -85,7 +85,7 @@ async def on_step(svc: Services, effects) -> None:
         at = reached_at(case, stage) or effects.now
         timers.plan_schedule(effects.work, tenant, sat.default_due(at, tenant_rules), timer_key(case.number, stage),
                              TIMER_KIND, {"number": case.number, "stage": stage, "action": "default"},
-                             not_before=effects.now)
+                             not_before=effects.now, new=not effects.repair)  # first reached: never filed
         if case.app.applicant_phone and case.app.channel != "miniprogram":
             _invite_by_sms(svc, effects, case, stage, tenant_rules)
 

@@ -26,7 +26,7 @@ from backend.domain.identity import mask_name, mask_phone
 from backend.domain.numbering import case_id
 from backend.services import audit, rectification, supervision, tenant_config, vault
 from backend.services.context import Services
-from backend.store import work
+from backend.store import snapshots, work
 
 SAMPLES = "survey_samples"
 ATTEMPTS = "survey_attempts"
@@ -93,8 +93,7 @@ async def draw(svc: Services, tenant: str, principal: dict, period: str, size: i
 
 
 async def _queue(svc: Services, tenant: str, sample: str, numbers: list[str]) -> None:
-    docs = {d["_id"]: d for d in await svc.db.cases.find({"_id": {"$in": [case_id(tenant, n) for n in numbers]}},
-                                                        {"applicant_name": 1, "applicant_phone": 1}).to_list(None)}
+    docs = await snapshots.read_many(svc.db.cases, [case_id(tenant, n) for n in numbers])
     summaries = {d["number"]: d for d in await svc.db[supervision.FINISHED].find(
         {"_id": {"$in": [f"{tenant}:{n}" for n in numbers]}}).to_list(None)}
     phones = await vault.reveal(svc, tenant, [d.get("applicant_phone", "") for d in docs.values()])
@@ -162,7 +161,7 @@ def _in_sample(doc: dict, number: str) -> None:
 async def reveal_phone(svc: Services, tenant: str, sample: str, number: str, principal: dict) -> dict:
     """The full phone number, for the caller only; every showing is in the audit log."""
     _in_sample(await _sample(svc, tenant, sample), number)
-    case = await svc.db.cases.find_one({"_id": case_id(tenant, number)}, {"applicant_phone": 1})
+    case = await snapshots.read(svc.db.cases, case_id(tenant, number))
     phone = await vault.reveal_one(svc, tenant, (case or {}).get("applicant_phone", ""))
     await audit.record(svc, tenant, principal["id"], "survey.phone_shown", {"sample": sample, "number": number})
     return {"number": number, "phone": phone}

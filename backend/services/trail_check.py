@@ -25,7 +25,7 @@ from pymongo.errors import DuplicateKeyError
 from backend.domain import trail
 from backend.services import journal
 from backend.services.context import Services
-from backend.store import work
+from backend.store import snapshots, work
 from backend.store.indexes import declare
 
 CHECKPOINTS = "trail_checkpoints"
@@ -254,8 +254,8 @@ async def _reseals(svc: Services, tenant: str, checkpoint_docs: list[dict], head
 
 async def _check_group(svc: Services, tenant: str, number: str, steps: list[dict], heads: set[str]) -> list[dict]:
     try:
-        snapshots = svc.db.hotline_tickets if steps[0].get("kind") == "ticket" else svc.db.cases
-        snapshot = await snapshots.find_one({"_id": f"{tenant}:{number}"}, {"events": 1})
+        collection = svc.db.hotline_tickets if steps[0].get("kind") == "ticket" else svc.db.cases
+        snapshot = await snapshots.read(collection, f"{tenant}:{number}")
         return compare_case(number, steps, snapshot, heads)
     except Exception:  # a document damaged beyond what the comparison expects
         return [_problem(number, None, "unreadable", "case_steps", "办件记录或快照的结构被破坏，无法校验")]

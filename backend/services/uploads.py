@@ -32,6 +32,7 @@ from pymongo import ASCENDING, IndexModel
 from backend.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.services import audit
 from backend.services.context import Services
+from backend.store import snapshots
 from backend.store.indexes import declare
 
 BUCKET = "materials"
@@ -191,7 +192,7 @@ async def _may_read_matter(svc: Services, tenant: str, number: str, principal: d
     from backend.domain import cases
     from backend.services import case_views
 
-    doc = await svc.db.cases.find_one({"_id": f"{tenant}:{number}"})
+    doc = await snapshots.read(svc.db.cases, f"{tenant}:{number}")
     try:
         if doc is not None:
             return case_views.read_scope(principal, cases.case_from_document(doc), doc) == "contact"

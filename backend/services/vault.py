@@ -24,12 +24,13 @@ from backend import keyring as keys
 from backend.domain.identity import ID_NUMBER, PHONE, is_reference, mask_id_number, mask_phone, reference, \
     reference_parts
 from backend.services.context import Services
-from backend.store import batch
+from backend.store import batch, commands
 
 log = logging.getLogger("sunshine.vault")
 
 VAULT = "pii"
 _KEYRING = "keyring"
+_KEPT = "vault_kept"
 MASKS = {PHONE: mask_phone, ID_NUMBER: mask_id_number}
 
 
@@ -62,6 +63,7 @@ class Sealed:
 
     refs: dict[str, str] = field(default_factory=dict)
     docs: list[dict] = field(default_factory=list)
+    plain: dict[str, str] = field(default_factory=dict, repr=False)  # vault ``_id`` -> value, never stored
 
 
 def seal(svc: Services, tenant: str, values: Mapping[str, tuple[str, str]]) -> Sealed:
@@ -75,12 +77,22 @@ def seal(svc: Services, tenant: str, values: Mapping[str, tuple[str, str]]) -> S
         doc_id = vault_id(tenant, ref)
         sealed.refs[name] = ref
         sealed.docs.append({"_id": doc_id, "tenant": tenant, "kind": kind, **ring.encrypt(value, doc_id)})
+        sealed.plain[doc_id] = value
     return sealed
 
 
 async def keep(svc: Services, sealed: Sealed) -> None:
-    """Insert the vault documents (with other requests' inserts); those already there are left as they are."""
+    """Insert the vault documents (with other requests' inserts); those already there are left as they are.
+
+    The request that kept them may :func:`reveal` them without reading them back (its answer shows
+    what it was just given)."""
     await batch.insert_new(svc.db, VAULT, sealed.docs)
+    _kept_in_request().update(sealed.plain)
+
+
+def _kept_in_request() -> dict[str, str]:
+    request = commands.current()
+    return request.pinned.setdefault(_KEPT, {}) if request is not None else {}
 
 
 async def seal_and_keep(svc: Services, tenant: str, values: Mapping[str, tuple[str, str]]) -> dict[str, str]:
@@ -98,7 +110,10 @@ async def reveal(svc: Services, tenant: str, values: Iterable[str]) -> dict[str,
     if not refs:
         return found
     ids = {vault_id(tenant, ref): ref for ref in refs}
-    docs = await svc.db[VAULT].find({"_id": {"$in": list(ids)}}).to_list(None)
+    kept = _kept_in_request()
+    found.update({ref: kept[doc_id] for doc_id, ref in ids.items() if doc_id in kept})
+    unread = [doc_id for doc_id, ref in ids.items() if ref not in found]
+    docs = await svc.db[VAULT].find({"_id": {"$in": unread}}).to_list(None) if unread else []
     ring = keyring(svc)
     for doc in docs:
         found[ids[doc["_id"]]] = ring.decrypt(doc, doc["_id"])

@@ -15,6 +15,7 @@ from backend.domain.errors import Forbidden, NotFound
 from backend.domain.identity import PHONE, is_reference, mask_name, mask_phone
 from backend.services import audit, casework, vault
 from backend.services.context import Services
+from backend.store import snapshots
 from hotline.domain.tickets import normalise_phone
 from hotline.services.ticket_views import HOTLINE_VIEWERS, history_entry, unit_of
 
@@ -83,6 +84,6 @@ async def history(svc: Services, tenant: str, phone_or_ref: str) -> list:
             entries.append(history_entry("ticket", doc))
     cases = await casework.indexed_numbers(svc, tenant, "phone", pseudonym)
     if cases:
-        async for doc in svc.db.cases.find({"_id": {"$in": [f"{tenant}:{n}" for n in cases]}}):
+        for doc in (await snapshots.read_many(svc.db.cases, [f"{tenant}:{n}" for n in cases])).values():
             entries.append(history_entry("case", doc))
     return sorted(entries, key=lambda e: (e["at"], e["number"]), reverse=True)

@@ -11,7 +11,7 @@ from backend.domain import trail
 from backend.ops import migration_0003, migrations, reseal
 from backend.services import journal, trail_check, vault
 from backend.services.notify_worker import Senders, deliver_due
-from backend.store import schema, work
+from backend.store import schema, snapshots, work
 from hotline.domain import call_events
 from hotline.services import cti
 from tests.integration.busy_store import fill
@@ -45,11 +45,11 @@ async def _rechain_as_before(svc, values: dict[str, str]) -> dict[str, str]:
                 **step, "events": [trail.event_to_document(e) for e in old[position:position + count]]})
             position += count
         collection = svc.db.hotline_tickets if steps[0].get("kind") == "ticket" else svc.db.cases
-        doc = await collection.find_one({"_id": f"{TENANT}:{number}"})
+        doc = snapshots.unpack(await collection.find_one({"_id": f"{TENANT}:{number}"}))  # stored unpacked then
         fields = {k: values.get(doc[k], doc[k]) for k in reseal.FIELDS if k in doc}
-        await collection.update_one({"_id": doc["_id"]}, {"$set": {
-            **fields, "events": [trail.event_to_document(e) for e in old[:len(doc["events"])]],
-            **({"head_hash": renamed[doc["head_hash"]]} if doc.get("head_hash") else {})}})
+        await collection.replace_one({"_id": doc["_id"]}, {
+            **doc, **fields, "events": [trail.event_to_document(e) for e in old[:len(doc["events"])]],
+            **({"head_hash": renamed[doc["head_hash"]]} if doc.get("head_hash") else {})})
     return renamed
 
 
@@ -111,7 +111,7 @@ async def old_store(api, seeded, svc, clock):
 
 
 async def test_a_store_from_before_the_vault_is_migrated_and_its_trail_still_verifies(old_store, api, svc, clock):
-    old_heads = {d["number"]: d["events"][-1]["hash"] for d in await svc.db.cases.find({}).to_list(None)}
+    old_heads = {d["number"]: snapshots.unpack(d)["events"][-1]["hash"] for d in await svc.db.cases.find({}).to_list(None)}
     assert await migrations.migrate(svc, "test", report=lambda _: None) == [migration_0003.IDENT]
     assert await _found(svc) == set()
     result = await trail_check.verify_tenant(svc, TENANT)

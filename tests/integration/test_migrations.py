@@ -4,7 +4,7 @@ import pytest
 
 from backend.ops import migrations
 from backend.services import journal, supervision, trail_check
-from backend.store import schema, work
+from backend.store import schema, snapshots, work
 from tests.integration.busy_store import fill
 from tests.integration.test_case_pipeline import staff
 from tests.integration.test_supervision import sweep_now
@@ -37,7 +37,9 @@ async def to_previous_shape(svc) -> set[str]:
     for number, entries in filed.items():
         await svc.db.supervision_timers.insert_one({"_id": f"{TENANT}:{number}", "tenant": TENANT, "timers": entries})
     await svc.db[work.WORK].delete_many({})
-    await svc.db.cases.update_many({}, {"$unset": {"timers": "", "counted": ""}})
+    for stored in await svc.db.cases.find({}).to_list(None):  # unpacked too: snapshots were not packed then
+        old = {k: v for k, v in snapshots.unpack(stored).items() if k not in ("timers", "counted")}
+        await svc.db.cases.replace_one({"_id": stored["_id"]}, old)
     for later in ("journal_state", "journal_days", "schema_versions"):  # none of these existed before 0005
         await svc.db.drop_collection(later)
     return {d["_id"] for d in docs if not any(f":{k}:" in d["_id"] for k in ("timer", "journal", "card"))}

@@ -6,6 +6,7 @@ from backend.services import trail_check
 from tests.integration.test_case_pipeline import staff, walk_in
 from tests.integration.test_deadline_command import run_backend
 from tests.integration.test_supervision import PROMISED_1_DAY, TENANT, sweep_now
+from tests.snapshot_edits import edit_snapshot, stored_snapshot
 
 
 def flip(text: str) -> str:
@@ -28,9 +29,9 @@ async def verify(svc) -> list[tuple]:
 
 
 async def drop_snapshot_event(svc, number, seq) -> None:
-    doc = await svc.db.cases.find_one({"_id": f"{TENANT}:{number}"})
-    kept = [e for e in doc["events"] if e["seq"] != seq]
-    await svc.db.cases.update_one({"_id": doc["_id"]}, {"$set": {"events": kept}})
+    def drop(doc):
+        doc["events"] = [e for e in doc["events"] if e["seq"] != seq]
+    await edit_snapshot(svc.db.cases, f"{TENANT}:{number}", drop)
 
 
 async def steps_of(svc, number) -> list[dict]:
@@ -57,15 +58,15 @@ async def test_a_byte_flipped_in_a_stored_step_is_named_with_its_case_and_seq(ap
 
 async def test_a_byte_flipped_in_the_snapshot_is_named_with_its_case_and_seq(api, seeded, svc):
     number = await finished_case(api)
-    doc = await svc.db.cases.find_one({"_id": f"{TENANT}:{number}"})
-    await svc.db.cases.update_one({"_id": doc["_id"]}, {"$set": {"events.3.to_state": flip(doc["events"][3]["to_state"])}})
+    await edit_snapshot(svc.db.cases, f"{TENANT}:{number}",
+                        lambda doc: doc["events"][3].update(to_state=flip(doc["events"][3]["to_state"])))
     assert set(await verify(svc)) == {(number, 4, "changed", "cases"), (number, 4, "mismatch", "cases")}
 
 
 async def test_a_flipped_hash_breaks_the_link_to_the_next_event(api, seeded, svc):
     number = await finished_case(api)
-    doc = await svc.db.cases.find_one({"_id": f"{TENANT}:{number}"})
-    await svc.db.cases.update_one({"_id": doc["_id"]}, {"$set": {"events.1.hash": flip(doc["events"][1]["hash"])}})
+    await edit_snapshot(svc.db.cases, f"{TENANT}:{number}",
+                        lambda doc: doc["events"][1].update(hash=flip(doc["events"][1]["hash"])))
     found = await verify(svc)
     assert (number, 2, "changed", "cases") in found and (number, 3, "broken_link", "cases") in found
 
@@ -86,10 +87,9 @@ async def test_a_deleted_step_and_a_deleted_snapshot_event_are_both_found(api, s
 
 async def test_reordered_events_are_found_in_the_snapshot_and_in_the_steps(api, seeded, svc):
     number = await finished_case(api)
-    doc = await svc.db.cases.find_one({"_id": f"{TENANT}:{number}"})
-    events = doc["events"]
-    events[3], events[4] = events[4], events[3]
-    await svc.db.cases.update_one({"_id": doc["_id"]}, {"$set": {"events": events}})
+    def swap(doc):
+        doc["events"][3], doc["events"][4] = doc["events"][4], doc["events"][3]
+    await edit_snapshot(svc.db.cases, f"{TENANT}:{number}", swap)
     assert (number, 4, "reordered", "cases") in await verify(svc)
     other = await finished_case(api)
     first, second = (await steps_of(svc, other))[1:3]
@@ -170,7 +170,7 @@ async def test_a_writer_killed_between_its_step_and_its_snapshot_leaves_a_remnan
     assert "不是篡改" in trail_check.report_zh(result)
     repaired = await trail_check.verify_tenant(svc, TENANT, repair=True)
     assert repaired["repaired"] == [number]
-    assert (await svc.db.cases.find_one({"_id": f"{TENANT}:{number}"}))["state"] == "withdrawn"
+    assert (await stored_snapshot(svc.db.cases, f"{TENANT}:{number}"))["state"] == "withdrawn"
     assert (await trail_check.verify_tenant(svc, TENANT))["remnants"] == []
 
 
@@ -181,6 +181,6 @@ async def test_a_submission_killed_before_its_snapshot_is_a_remnant_and_a_damage
     assert result["ok"] and [p["kind"] for p in result["remnants"]] == ["remnant"]
     other = await finished_case(api)
     await svc.db.case_steps.update_one({"_id": (await steps_of(svc, other))[1]["_id"]}, {"$set": {"events": "x"}})
-    await svc.db.cases.update_one({"_id": f"{TENANT}:{other}"}, {"$set": {"events": 7}})
+    await edit_snapshot(svc.db.cases, f"{TENANT}:{other}", lambda doc: doc.update(events=7))
     damaged = await trail_check.verify_tenant(svc, TENANT)
     assert not damaged["ok"] and any(p["number"] == other for p in damaged["problems"])

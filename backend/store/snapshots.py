@@ -1,0 +1,62 @@
+"""Case snapshots stored packed (打包存储): a few keys the store filters on, the rest as one BSON value.
+
+FerretDB v1 turns every stored document into its own JSON form with a type schema, field by field,
+on each write and back on each read; a case snapshot has some seventy fields and a list of hash-
+chained events, so reading one cost about five times as much of the store's CPU as reading a flat
+document of the same size (measured in docs/decisions/0011). A snapshot is therefore stored as::
+
+    {_id, tenant, number, version, state, finished, packed: <BSON of every other field>}
+
+The kept keys are the only ones any query filters or projects on (the ``version`` guard of a rewrite,
+the open-case scans of migrations, restore's catch-up, the (tenant, state) index on MongoDB). Both
+stores see an ordinary document; only this module knows the layout. :func:`unpack` also reads a
+snapshot written before packing (no ``packed`` field) as it is, and a key set beside the packed
+value (by hand or by an old writer) wins over the packed one, so nothing stored is hidden.
+"""
+
+from __future__ import annotations
+
+from datetime import timezone
+
+import bson
+from bson.codec_options import CodecOptions
+
+PACKED = "packed"
+KEPT = ("_id", "tenant", "number", "version", "state", "finished")
+_OPTIONS = CodecOptions(tz_aware=True, tzinfo=timezone.utc)  # as the client reads the rest
+
+
+def pack(doc: dict) -> dict:
+    """The stored form of a whole snapshot ``doc`` (which must hold every field, not a change)."""
+    stored = {k: doc[k] for k in KEPT if k in doc}
+    stored[PACKED] = bson.Binary(bson.encode({k: v for k, v in doc.items() if k not in KEPT and k != PACKED}))
+    return stored
+
+
+def unpack(stored: dict | None) -> dict | None:
+    """The snapshot as written (``None`` stays ``None``; an unpacked document is returned as it is)."""
+    if stored is None or PACKED not in stored:
+        return stored
+    inner = bson.decode(bytes(stored[PACKED]), codec_options=_OPTIONS)
+    return {**inner, **{k: v for k, v in stored.items() if k != PACKED}}
+
+
+async def read(collection, doc_id: str) -> dict | None:
+    """One snapshot by ``_id``, unpacked."""
+    return unpack(await collection.find_one({"_id": doc_id}))
+
+
+async def read_many(collection, ids: list[str]) -> dict[str, dict]:
+    """Snapshots by ``_id`` (one ``$in``), unpacked, keyed by ``_id``; missing ones are left out."""
+    if not ids:
+        return {}
+    return {d["_id"]: unpack(d) for d in await collection.find({"_id": {"$in": list(ids)}}).to_list(None)}
+
+
+async def rewrite(collection, doc: dict, *, version_below: int | None = None, upsert: bool = False):
+    """Replace the stored snapshot with ``doc`` (whole, unpacked), packed; with ``version_below`` only
+    while the stored one is older. Returns the driver's result."""
+    query = {"_id": doc["_id"]}
+    if version_below is not None:
+        query["version"] = {"$lt": version_below}
+    return await collection.replace_one(query, pack(doc), upsert=upsert)

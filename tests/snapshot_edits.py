@@ -1,0 +1,18 @@
+"""Editing stored case snapshots the way someone with access to the store would: read the stored
+document, change the snapshot inside it, write it back in the same layout (packed or not)."""
+
+from backend.store import snapshots
+
+
+async def stored_snapshot(collection, doc_id: str) -> dict | None:
+    """The snapshot as the server reads it (unpacked)."""
+    return await snapshots.read(collection, doc_id)
+
+
+async def edit_snapshot(collection, doc_id: str, change) -> dict:
+    """``change(doc)`` edits the unpacked snapshot in place; it is written back whole. Returns it."""
+    stored = await collection.find_one({"_id": doc_id})
+    doc = snapshots.unpack(stored)
+    change(doc)
+    await collection.replace_one({"_id": doc_id}, snapshots.pack(doc) if snapshots.PACKED in stored else doc)
+    return doc
