@@ -10,7 +10,8 @@ from tests.integration.test_case_pipeline import staff
 from tests.integration.test_supervision import sweep_now
 
 TENANT = "ziyang"
-ALL = ["0001-working-sets-into-work", "0002-open-cards-into-work", "0003-personal-data-into-the-vault"]  # a store with no versions is at 1 everywhere
+ALL = ["0001-working-sets-into-work", "0002-open-cards-into-work", "0003-personal-data-into-the-vault",
+       "0004-packed-case-snapshots"]  # a store with no versions is at 1 everywhere
 OLD_KINDS = {"task": "task_queue", "intake": "intake_queue", "open": "open_cases", "journal": "trail_touched"}
 
 
@@ -64,6 +65,10 @@ async def test_a_store_from_before_the_work_collection_is_read_and_migrated(old_
     names = await svc.db.list_collection_names()
     assert not [n for n in names if n.startswith("timers_") or n in ("task_queue", "open_cases", "trail_touched")]
     assert (await schema.stored_versions(svc.db))["work"] == schema.CURRENT["work"]
+    stored = await svc.db.cases.find({}).to_list(None)  # written unpacked before 0004, packed now
+    assert stored and all(set(d) == {*snapshots.KEPT, snapshots.PACKED} for d in stored)
+    clerk = await staff(api, "clerk_a")
+    assert (await clerk.get(f"/api/v1/cases/{numbers['waiting']}")).json["state"] == "in_review"
     assert {e["number"] for e in await supervision.open_entries(svc, TENANT)} == {numbers["waiting"], numbers["joint"]}
     clock.advance(hours=1)
     assert (await sweep_now(svc))["checkpoint"] is not None  # the moved journal heads are committed

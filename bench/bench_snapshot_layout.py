@@ -1,0 +1,80 @@
+"""What a case snapshot's layout costs the embedded store: packed (decision 0011) against field by field.
+
+Writes the same finished-case snapshots (``bench/history.py`` makes them, events and all) into two
+collections of one fresh embedded FerretDB, one as every field and one packed, then reads each back
+by ``_id`` from 20 clients. Prints the store's CPU time per insert and per read of each layout
+(read from /proc for the FerretDB process) and the packed ÷ field-by-field ratios, all in this run.
+
+    .venv/bin/python bench/bench_snapshot_layout.py [--count 3000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import embedded_store, ratio  # noqa: E402
+from pymongo import AsyncMongoClient  # noqa: E402
+
+import history  # noqa: E402
+from backend.store import snapshots  # noqa: E402
+
+CLIENTS = 20
+
+
+def store_cpu_seconds(port: int) -> float:
+    """User + system CPU of the FerretDB process listening on ``port`` (this run's store)."""
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"ferretdb" in command and f"127.0.0.1:{port}".encode() in command:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    raise RuntimeError("the embedded FerretDB process was not found")
+
+
+async def spread(work, items) -> None:
+    gate = asyncio.Semaphore(CLIENTS)
+
+    async def one(item):
+        async with gate:
+            await work(item)
+    await asyncio.gather(*(one(i) for i in items))
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=3000, help="snapshots written and read per layout")
+    args = parser.parse_args()
+    docs = [history._one(date(2026, 6, 1), seq)["cases"][0] for seq in range(1, args.count + 1)]  # packed
+    layouts = {"field by field": [snapshots.unpack(d) for d in docs], "packed": docs}
+    with embedded_store() as uri:
+        port = int(uri.rsplit(":", 1)[1].split("/")[0])
+        client = AsyncMongoClient(uri, maxPoolSize=CLIENTS + 5)
+        figures = {}
+        for name, written in layouts.items():
+            collection = client["bench_layout"][name.replace(" ", "_")]
+            before = store_cpu_seconds(port)
+            await spread(collection.insert_one, [dict(d) for d in written])
+            inserted = store_cpu_seconds(port)
+            await spread(lambda d: collection.find_one({"_id": d["_id"]}), written)
+            read = store_cpu_seconds(port)
+            figures[name] = ((inserted - before) / len(written) * 1000, (read - inserted) / len(written) * 1000)
+            print(f"{name:<16} store CPU per insert {figures[name][0]:6.2f} ms, per read by _id {figures[name][1]:6.2f} ms",
+                  flush=True)
+        await client.close()
+    plain, packed = figures["field by field"], figures["packed"]
+    print(f"packed / field by field: insert {ratio(packed[0], plain[0])}, read {ratio(packed[1], plain[1])}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
