@@ -22,6 +22,7 @@ the person index). Derived writes are idempotent, so a repair simply derives the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -107,11 +108,19 @@ async def derive(svc: Services, before: Case | None, case: Case, events, before_
 
 
 async def _write_effects(svc: Services, effects: Effects) -> None:
-    """The derived writes, after the snapshot; a failure is logged (a later step or repair redoes them)."""
+    """The derived writes, after the snapshot; a failure is logged (a later step or repair redoes them).
+
+    The working sets and each collection's inserts go out together (none depends on another, and
+    each joins whatever other requests are writing to its collection), then what runs ``later``.
+    """
     try:
-        await work.apply(svc.db, effects.work)
-        for collection, docs in effects.inserts.items():
-            await batch.insert_new(svc.db, collection, docs)
+        outcomes = await asyncio.gather(work.apply(svc.db, effects.work),
+                                        *(batch.insert_new(svc.db, collection, docs)
+                                          for collection, docs in effects.inserts.items()),
+                                        return_exceptions=True)
+        failed = next((o for o in outcomes if isinstance(o, BaseException)), None)
+        if failed is not None:
+            raise failed
         for later in effects.later:
             await later()
     except Exception:  # the case is stored; what follows is repaired by the next step or a sweep
