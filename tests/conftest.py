@@ -99,12 +99,12 @@ def settings(store_uri, database_name):
 @pytest.fixture
 async def store(settings):
     """A fresh database on the real store, dropped after the test."""
-    from backend.ops.migrations import stamp_if_empty
+    from tests import fresh_store
 
     client = make_client(settings.mongodb_uri, settings)
     handle = StoreHandle(client=client, db=client[settings.database], embedded=None)
     await ensure_indexes(handle.db)
-    await stamp_if_empty(Services(db=handle.db, settings=settings))  # a new store is current, as at a first start
+    await fresh_store.stamp(handle.db, settings)  # a new store is current, as at a first start
     yield handle
     await client.drop_database(settings.database)
     await client.close()
@@ -117,9 +117,11 @@ def svc(store, settings, clock) -> Services:
 
 @pytest.fixture
 async def seeded(svc):
-    from backend.services import seed
+    """The sample county in this test's database: loaded by ``seed.seed_sample`` for the first tests, copied
+    document for document from what it wrote for later tests with the same settings and clock."""
+    from tests import sample_template
 
-    return await seed.seed_sample(svc)
+    return await sample_template.seeded(svc)
 
 
 class Authenticator:

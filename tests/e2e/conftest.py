@@ -18,7 +18,7 @@ from backend.config import load_settings
 from backend.services import seed
 from backend.store.connection import StoreHandle, make_client
 from backend.store.indexes import ensure_indexes
-from tests.conftest import TEST_KEYS, ApiClient, Authenticator, MovableClock
+from tests.conftest import TEST_KEYS, ApiClient, Authenticator, MovableClock, ServerProcess, backend_env, free_port
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -67,6 +67,27 @@ def console_server(start_server, store_uri, database_name):
     server = start_server(MONGODB_URI=store_uri, SUNSHINE_DB=database_name, SUNSHINE_SEED_SAMPLE="true")
     server.wait_ready()
     return server
+
+
+@pytest.fixture(scope="module")
+def module_console_server(tmp_path_factory, store_uri):
+    """One real `python -m backend serve` with the sample county, shared by a whole test module (a server process
+    takes seconds to start and warm up). Tests in the module see each other's data: a module uses it only when
+    its tests neither count what others add nor change what others read. It is stopped and its database dropped
+    after the module."""
+    from pymongo import MongoClient
+
+    database, port = f"s{os.getpid()}_{uuid.uuid4().hex[:8]}", free_port()
+    env = backend_env(SUNSHINE_PORT=port, MONGODB_URI=store_uri, SUNSHINE_DB=database, SUNSHINE_SEED_SAMPLE="true")
+    server = ServerProcess(env, port, tmp_path_factory.mktemp("module-server") / "server.log")
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+        client = MongoClient(store_uri, serverSelectionTimeoutMS=5000)
+        client.drop_database(database)
+        client.close()
 
 
 async def wait_for_sample(page, server) -> None:

@@ -1,6 +1,15 @@
 """Item maintenance in the console, in headless Chromium: find, edit, see errors, publish."""
 
+import pytest
+
 from tests.e2e.conftest import sign_in, wait_for_sample
+
+
+# Both tests share one server process: only the manager edits an item (one, to a version 2 no other
+# test reads) and the clerk only reads the list.
+@pytest.fixture
+def console_server(module_console_server):
+    return module_console_server
 
 
 async def test_a_manager_finds_an_item_edits_it_and_publishes_the_new_version(page, console_server, output_dir):

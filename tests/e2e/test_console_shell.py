@@ -2,8 +2,17 @@
 
 import re
 
+import pytest
+
 from tests.e2e.conftest import sign_in
 from tests.e2e.conftest import wait_for_sample as _wait_for_sample_staff
+
+
+# The four tests share one server process: each signs in afresh in its own browser context; only one
+# adds an account (fee_new) and none counts accounts or sign-ins.
+@pytest.fixture
+def console_server(module_console_server):
+    return module_console_server
 
 
 async def test_a_clerk_signs_in_and_sees_the_home_page_with_their_menu(page, console_server, output_dir):
