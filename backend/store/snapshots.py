@@ -2,8 +2,8 @@
 
 FerretDB v1 turns every stored document into its own JSON form with a type schema, field by field,
 on each write and back on each read; a case snapshot has some seventy fields and a list of hash-
-chained events, so reading one cost about five times as much of the store's CPU as reading a flat
-document of the same size (measured in docs/decisions/0011). A snapshot is therefore stored as::
+chained events, so reading one cost the store three to four times the CPU of reading it packed
+(``bench/bench_snapshot_layout.py``; docs/decisions/0011). A snapshot is therefore stored as::
 
     {_id, tenant, number, version, state, finished, packed: <BSON of every other field>}
 
