@@ -4,11 +4,6 @@ document, change the snapshot inside it, write it back in the same layout (packe
 from backend.store import snapshots
 
 
-async def stored_snapshot(collection, doc_id: str) -> dict | None:
-    """The snapshot as the server reads it (unpacked)."""
-    return await snapshots.read(collection, doc_id)
-
-
 async def edit_snapshot(collection, doc_id: str, change) -> dict:
     """``change(doc)`` edits the unpacked snapshot in place; it is written back whole. Returns it."""
     stored = await collection.find_one({"_id": doc_id})

@@ -3,10 +3,11 @@
 import asyncio
 
 from backend.services import trail_check
+from backend.store import snapshots
 from tests.integration.test_case_pipeline import staff, walk_in
 from tests.integration.test_deadline_command import run_backend
 from tests.integration.test_supervision import PROMISED_1_DAY, TENANT, sweep_now
-from tests.snapshot_edits import edit_snapshot, stored_snapshot
+from tests.snapshot_edits import edit_snapshot
 
 
 def flip(text: str) -> str:
@@ -170,7 +171,7 @@ async def test_a_writer_killed_between_its_step_and_its_snapshot_leaves_a_remnan
     assert "不是篡改" in trail_check.report_zh(result)
     repaired = await trail_check.verify_tenant(svc, TENANT, repair=True)
     assert repaired["repaired"] == [number]
-    assert (await stored_snapshot(svc.db.cases, f"{TENANT}:{number}"))["state"] == "withdrawn"
+    assert (await snapshots.read(svc.db.cases, f"{TENANT}:{number}"))["state"] == "withdrawn"
     assert (await trail_check.verify_tenant(svc, TENANT))["remnants"] == []
 
 
