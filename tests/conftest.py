@@ -268,11 +268,11 @@ def backend_env(**extra) -> dict:
 class ServerProcess:
     """`python -m backend serve` as a child process, the way ./scripts/run starts it."""
 
-    def __init__(self, env: dict, port: int, log_path: Path):
+    def __init__(self, env: dict, port: int, log_path: Path, args=()):
         self.port, self.log_path = port, log_path
         self.base_url = f"http://127.0.0.1:{port}"
         self.log = open(log_path, "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "backend", "serve"], cwd=PROJECT_ROOT, env=env,
+        self.proc = subprocess.Popen([sys.executable, "-m", "backend", "serve", *args], cwd=PROJECT_ROOT, env=env,
                                      stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 30.0) -> float:
@@ -307,12 +307,13 @@ class ServerProcess:
 
 @pytest.fixture
 def start_server(tmp_path):
-    """Factory: start `python -m backend serve` with the given environment; stopped after the test."""
+    """Factory: start `python -m backend serve *args` with the given environment; stopped after the test."""
     started = []
 
-    def start(**env) -> ServerProcess:
+    def start(*args, **env) -> ServerProcess:
         port = free_port()
-        server = ServerProcess(backend_env(SUNSHINE_PORT=port, **env), port, tmp_path / f"server{len(started)}.log")
+        server = ServerProcess(backend_env(SUNSHINE_PORT=port, **env), port, tmp_path / f"server{len(started)}.log",
+                               args)
         started.append(server)
         return server
 

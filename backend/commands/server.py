@@ -66,15 +66,16 @@ async def warm_up(svc) -> None:
         await knowledge.index_for(svc, tenant)
 
 
-async def serve(settings, sockets=None, worker: int | None = None) -> int:
-    """Serve until SIGTERM/SIGINT; ``sockets`` and ``worker`` when started by ``serve --processes``."""
+async def serve(settings, sockets=None, worker: int | None = None, sequences=None) -> int:
+    """Serve until SIGTERM/SIGINT; ``sockets``, ``worker`` and the workers' shared ``sequences``
+    when started by ``serve --processes``."""
     import tornado.httpserver
 
     from backend.app import make_app
     from backend.store.connection import open_store
 
     store = open_store(settings)
-    app = make_app(settings, store)
+    app = make_app(settings, store, **({"sequences": sequences} if sequences is not None else {}))
     app.settings["readiness"]["warming"] = "store"  # until _prepare_store has run
     limit = max(settings.max_body_bytes, settings.max_upload_bytes) + 1024 * 1024
     # no xheaders: X-Real-IP and X-Forwarded-Proto are believed only from SUNSHINE_TRUSTED_PROXIES (client_address)

@@ -8,7 +8,10 @@ day's next sequence, without waiting for earlier inserts, so concurrent submissi
 together); a process that loses a race, or starts fresh, looks ahead with one ``$in`` lookup of
 the next ``PROBE`` first steps and goes on from the first free one. The
 ``counters/case-seq:{tenant}:{day}`` hint, written every ``HINT_EVERY`` claims, lets a fresh
-process start near the end of the day's numbers instead of at 1.
+process start near the end of the day's numbers instead of at 1. The workers of ``serve
+--processes N`` take their sequences from one counter in shared memory
+(:mod:`backend.store.shared_sequences`, in ``svc.extras["sequences"]``) instead of one each, so
+they do not race each other for the same numbers.
 """
 
 from __future__ import annotations
@@ -62,6 +65,27 @@ class _Day:
         return seq
 
 
+async def _take(svc: Services, state: _Day, tenant: str, area_code: str, day, hint_id: str) -> int:
+    """The next sequence to try: one this process kept back, else (workers of ``serve --processes``)
+    one any worker handed back or the next of their shared counter (started from the first free
+    number when no worker has started it), else the next of this process's own."""
+    if state.returned:
+        return state.returned.pop(0)
+    shared = svc.extras.get("sequences")
+    if shared is not None:
+        seq = shared.take(hint_id, day.toordinal())
+        if seq is None:  # not started, or a worker died: from the hint, or a little before where it stood
+            begin = shared.look_from(hint_id) or await _start(svc, tenant, hint_id)
+            seq = shared.take(hint_id, day.toordinal(), await _first_free(svc, tenant, area_code, day, begin))
+        if seq is not None:
+            return seq
+    if state.next is None:
+        async with state.starting:
+            if state.next is None:
+                state.next = await _first_free(svc, tenant, area_code, day, await _start(svc, tenant, hint_id))
+    return state.take()
+
+
 async def claim(svc: Services, tenant: str, area_code: str,
                 insert_first_step: Callable[[str], Awaitable[None]]) -> str:
     """Claim the next number by ``await insert_first_step(number)``, which must insert the first
@@ -74,20 +98,21 @@ async def claim(svc: Services, tenant: str, area_code: str,
     day = local_day(svc.now())
     hint_id = counter_id(tenant, day)
     state = svc.extras.setdefault(_NEXT, {}).setdefault(hint_id, _Day())
-    if state.next is None:
-        async with state.starting:
-            if state.next is None:
-                state.next = await _first_free(svc, tenant, area_code, day, await _start(svc, tenant, hint_id))
     for _ in range(MAX_TRIES):
-        seq = state.take()
+        seq = await _take(svc, state, tenant, area_code, day, hint_id)
         number = format_case_number(area_code, day, seq)
         try:
             await insert_first_step(number)
         except DuplicateKeyError:  # another process took it: look ahead past what it took
-            state.next = max(state.next, await _first_free(svc, tenant, area_code, day, seq + 1))
+            free = await _first_free(svc, tenant, area_code, day, seq + 1)
+            if svc.extras.get("sequences") is not None:
+                svc.extras["sequences"].advance(hint_id, free)
+            state.next = max(state.next or 0, free)
             continue
         except BaseException:
-            state.returned = sorted(state.returned + [seq])
+            shared = svc.extras.get("sequences")
+            if shared is None or not shared.give_back(hint_id, seq):
+                state.returned = sorted(state.returned + [seq])
             raise
         if seq % HINT_EVERY == 0 or seq == 1:
             await _write_hint(svc, tenant, hint_id, seq)

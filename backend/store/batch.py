@@ -17,7 +17,10 @@ import weakref
 
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-_batchers: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()  # client -> batchers
+# event loop -> {(client id, database, collection): batcher}. Keyed by loop and checked by identity:
+# clients compare equal when they name the same server, so a worker forked after the supervisor
+# wrote through its own client (and loop) must not be handed that client's batcher.
+_batchers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = weakref.WeakKeyDictionary()
 
 
 class _Batcher:
@@ -59,11 +62,12 @@ class _Batcher:
 
 
 def _batcher(db, collection: str) -> _Batcher:
-    batchers = _batchers.setdefault(db.client, {})
-    key = (db.name, collection)
-    if key not in batchers:
-        batchers[key] = _Batcher(db[collection])
-    return batchers[key]
+    batchers = _batchers.setdefault(asyncio.get_running_loop(), {})
+    key = (id(db.client), db.name, collection)
+    found = batchers.get(key)
+    if found is None or found.collection.database.client is not db.client:
+        found = batchers[key] = _Batcher(db[collection])
+    return found
 
 
 async def insert(db, collection: str, docs: list[dict]) -> list[BaseException | None]:

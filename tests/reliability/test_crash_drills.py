@@ -1,10 +1,13 @@
-"""Reliability drills on real server processes: an API process killed in a burst of submissions, and
-the sweeping process killed while it raises cards. (The store killed under load: test_store_outage.)"""
+"""Reliability drills on real server processes: an API process killed in a burst of submissions (alone,
+and as one worker of ``serve --processes 2``), and the sweeping process killed while it raises cards.
+(The store killed under load: test_store_outage.)"""
 
 import asyncio
+import os
 import signal
 import time
 
+from backend.domain.numbering import parse_case_number
 from backend.services import journal, trail_check
 from backend.store import lease as leases
 from tests.conftest import ApiClient
@@ -72,6 +75,44 @@ async def test_an_api_process_killed_in_a_burst_of_submissions_loses_nothing_and
     assert result["ok"], result["problems"]  # a crash remnant is not a tampering alarm
     assert (await trail_check.verify_tenant(svc, TENANT, repair=True))["ok"]
     assert (await trail_check.verify_tenant(svc, TENANT))["remnants"] == []
+
+
+def _workers(server) -> set[int]:
+    pid = server.proc.pid
+    with open(f"/proc/{pid}/task/{pid}/children") as children:
+        return {int(p) for p in children.read().split()}
+
+
+async def test_a_worker_of_two_killed_in_a_burst_leaves_every_number_once_and_no_gap(
+        start_server, store_uri, database_name, svc):
+    server = start_server("--processes", "2", MONGODB_URI=store_uri, SUNSHINE_DB=database_name,
+                          SUNSHINE_SEED_SAMPLE="true")
+    server.wait_ready(60)
+    clerk = ApiClient(server.base_url)
+    await clerk.login("clerk_a")
+    body = {"item_code": await code_of(clerk, PROMISED_1_DAY), "applicant": APPLICANT, "accept": True}
+    keys = [f"worker-drill-{n}" for n in range(3 * BURST)]
+    burst = [asyncio.create_task(_submit(clerk, body, key)) for key in keys]
+    await _until(lambda: _at_least(svc, 20), 30, pause=0.02)
+    before = _workers(server)
+    victim = min(before)
+    os.kill(victim, signal.SIGKILL)
+    answers = dict(zip(keys, await asyncio.gather(*burst)))
+    await _until(lambda: _async(len(_workers(server) - before) == 1), 30, pause=0.2)  # started again
+    acknowledged = {k: a.json["number"] for k, a in answers.items() if a is not None and a.status == 201}
+    assert 0 < len(acknowledged) < len(keys), "the kill should have cut the burst"
+    settled = {key: (await _retry(clerk, body, key))["number"] for key in keys}
+    assert all(settled[k] == n for k, n in acknowledged.items()), "an acknowledged case changed its number"
+    assert sorted(parse_case_number(n).seq for n in settled.values()) == list(range(1, len(keys) + 1))
+    assert await svc.db.cases.count_documents({}) == len(keys)
+
+
+async def _async(value):
+    return value
+
+
+async def _at_least(svc, cases: int) -> bool:
+    return await svc.db.cases.count_documents({}) >= cases
 
 
 async def test_the_sweeping_process_killed_hands_its_lease_over_and_no_card_is_lost_or_doubled(
