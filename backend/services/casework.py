@@ -108,7 +108,7 @@ async def derive(svc: Services, before: Case | None, case: Case, events, before_
 
 
 async def _write_effects(svc: Services, effects: Effects) -> None:
-    """The derived writes, after the snapshot; a failure is logged (a later step or repair redoes them).
+    """The derived writes, beside the snapshot; a failure is logged (a later step or repair redoes them).
 
     The working sets and each collection's inserts go out together (none depends on another, and
     each joins whatever other requests are writing to its collection), then what runs ``later``.
@@ -172,8 +172,9 @@ async def store(svc: Services, before: Case | None, before_doc: dict | None, ste
 
 async def _finish(svc: Services, case: Case, before_doc: dict | None, effects: Effects, extra: dict | None) -> dict:
     doc = {**(before_doc or {}), **_snapshot_fields(case, effects, extra), "_id": case_id(case.app.tenant, case.number)}
-    await _write_snapshot(svc, case, doc, new=effects.new and not effects.repair)
-    await _write_effects(svc, effects)
+    # both follow from the stored step: written together (a crash between them is repaired from the step)
+    await asyncio.gather(_write_snapshot(svc, case, doc, new=effects.new and not effects.repair),
+                         _write_effects(svc, effects))
     return doc
 
 

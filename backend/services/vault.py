@@ -86,7 +86,7 @@ async def keep(svc: Services, sealed: Sealed) -> None:
 
     The request that kept them may :func:`reveal` them without reading them back (its answer shows
     what it was just given)."""
-    await batch.insert_new(svc.db, VAULT, sealed.docs)
+    await batch.insert_new(svc.db, VAULT, sealed.docs, look_first=True)  # returning applicants are common
     _kept_in_request().update(sealed.plain)
 
 

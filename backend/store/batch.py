@@ -7,7 +7,10 @@ join the next write, which starts as soon as the running one returns (no timer, 
 never waits). The write is one unordered ``insert_many``; each document's outcome goes back to
 the request that queued it, so a duplicate ``_id`` (the referee of docs/decisions/0003) is still
 reported to exactly the request whose document lost. FerretDB writes such a batch in one
-transaction, and falls back to one document at a time only when one of them is refused.
+transaction, and falls back to one document at a time only when one of them is refused; for a
+collection where documents are often there already (the vault: people come back), ``look_first``
+finds those with one ``$in`` read per batch and inserts only the rest, so a returning applicant
+does not turn everyone's batch into one transaction per document.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ class _Batcher:
         self.collection = collection
         self.pending: list[tuple[dict, asyncio.Future]] = []
         self.running = False
+        self.look_first = False
 
     async def insert(self, docs: list[dict]) -> list[BaseException | None]:
         loop = asyncio.get_running_loop()
@@ -49,16 +53,29 @@ class _Batcher:
     async def _write(self, batch: list[tuple[dict, asyncio.Future]]) -> None:
         outcomes: list[BaseException | None] = [None] * len(batch)
         try:
-            await self.collection.insert_many([doc for doc, _ in batch], ordered=False)
-        except BulkWriteError as exc:
-            for error in exc.details.get("writeErrors", []):
-                outcomes[error["index"]] = (DuplicateKeyError(error.get("errmsg", ""), 11000, error)
-                                            if error.get("code") == 11000 else exc)
+            there = await self._already_there(batch)
+            todo = [i for i, (doc, _) in enumerate(batch) if doc["_id"] not in there]
+            for i in set(range(len(batch))) - set(todo):
+                outcomes[i] = DuplicateKeyError(f"duplicate key: {batch[i][0]['_id']}", 11000)
+            try:
+                if todo:
+                    await self.collection.insert_many([batch[i][0] for i in todo], ordered=False)
+            except BulkWriteError as exc:
+                for error in exc.details.get("writeErrors", []):
+                    outcomes[todo[error["index"]]] = (DuplicateKeyError(error.get("errmsg", ""), 11000, error)
+                                                      if error.get("code") == 11000 else exc)
         except Exception as exc:  # the store is down: every document of the batch failed
             outcomes = [exc] * len(batch)
         for (_, future), outcome in zip(batch, outcomes):
             if not future.done():
                 future.set_result(outcome)
+
+
+    async def _already_there(self, batch: list[tuple[dict, asyncio.Future]]) -> set:
+        if not self.look_first:
+            return set()
+        ids = list({doc["_id"] for doc, _ in batch})
+        return {d["_id"] for d in await self.collection.find({"_id": {"$in": ids}}, {"_id": 1}).to_list(None)}
 
 
 def _batcher(db, collection: str) -> _Batcher:
@@ -85,8 +102,11 @@ async def insert_one(db, collection: str, doc: dict) -> None:
         raise outcome
 
 
-async def insert_new(db, collection: str, docs: list[dict]) -> None:
-    """Insert documents decided by their ``_id``; one already there is left as it is."""
+async def insert_new(db, collection: str, docs: list[dict], look_first: bool = False) -> None:
+    """Insert documents decided by their ``_id``; one already there is left as it is (``look_first``:
+    often there, so each batch into this collection looks for them before inserting)."""
+    if look_first and docs:
+        _batcher(db, collection).look_first = True
     for outcome in await insert(db, collection, docs):
         if outcome is not None and not isinstance(outcome, DuplicateKeyError):
             raise outcome
