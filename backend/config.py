@@ -87,6 +87,11 @@ class Settings:
     )
     seed_sample: bool = _setting("SUNSHINE_SEED_SAMPLE", True, "Load the sample county into an empty store on start")
     background: bool = _setting("SUNSHINE_BACKGROUND", True, "Run background work (sweeps, retries) in this process")
+    progress_cache_seconds: str = _setting(
+        "SUNSHINE_PROGRESS_CACHE_SECONDS", "auto",
+        "Longest a public progress view is kept in memory (a step through this server drops it at once): "
+        "seconds, 0 for off, or auto (30 on the embedded store, 5 with MONGODB_URI: other hosts' steps show that late)",
+    )
     wechat_appid: str = _setting("WECHAT_APPID", "", "Mini-program AppID")
     wechat_secret: str = _setting("WECHAT_SECRET", "", "Mini-program AppSecret", secret=True)
     wechat_api_base: str = _setting("WECHAT_API_BASE", "https://api.weixin.qq.com/", "WeChat server API base URL")
@@ -171,6 +176,14 @@ class Settings:
         choice = self.secure_cookies.strip().lower()
         return (not self.development) if choice == "auto" else choice in TRUE_WORDS
 
+    def progress_cache_ttl(self, embedded_store: bool) -> float:
+        """Seconds a progress view may be kept (0: not kept); ``auto`` depends on whether this server
+        runs the embedded store (every writer is one of its workers) or shares a MongoDB."""
+        choice = self.progress_cache_seconds.strip().lower()
+        if choice == "auto":
+            return 30.0 if embedded_store else 5.0
+        return float(choice)
+
     def describe(self) -> list[tuple[str, str, str]]:
         """(env name, shown value, description) for every key, secrets hidden."""
         rows = []
@@ -202,6 +215,15 @@ def _convert(f: dataclasses.Field, raw: str):
     return raw
 
 
+def _cache_seconds_ok(value: str) -> bool:
+    if value.strip().lower() == "auto":
+        return True
+    try:
+        return float(value) >= 0
+    except ValueError:
+        return False
+
+
 def _check(settings: Settings) -> list[str]:
     problems = []
     if not 0 < settings.port < 65536:
@@ -216,6 +238,9 @@ def _check(settings: Settings) -> list[str]:
         problems.append("SUNSHINE_SESSION_IDLE_MINUTES: 至少 1 分钟 / at least 1 minute")
     if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         problems.append(f"SUNSHINE_LOG_LEVEL: 取值无效 / unknown level {settings.log_level!r}")
+    if not _cache_seconds_ok(settings.progress_cache_seconds):
+        problems.append("SUNSHINE_PROGRESS_CACHE_SECONDS: 应为 auto 或不小于 0 的秒数 / auto or seconds >= 0, "
+                        f"got {settings.progress_cache_seconds!r}")
     if settings.secure_cookies.strip().lower() not in TRUE_WORDS | FALSE_WORDS | {"auto"}:
         problems.append(f"SUNSHINE_SECURE_COOKIES: 应为 auto、true 或 false / auto, true or false, got {settings.secure_cookies!r}")
     if settings.log_format not in {"json", "text"}:

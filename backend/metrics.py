@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client import REGISTRY
 
 from backend.openapi import route_path
+from backend.services import progress_cache
 from backend.store import commands
 
 _LATENCY = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -26,6 +27,8 @@ REQUESTS = Counter("sunshine_http_requests", "HTTP requests answered, by route a
 REQUEST_SECONDS = Histogram("sunshine_http_request_duration_seconds", "Time to answer an HTTP request",
                             ["route", "method"], buckets=_LATENCY)
 STORE_COMMANDS = Counter("sunshine_store_commands", "Commands sent to the store, by command name", ["command"])
+PROGRESS_VIEWS = Counter("sunshine_progress_views", "Public progress lookups answered from memory (kept) or the store (read)",
+                         ["source"])
 STORE_SECONDS = Histogram("sunshine_store_command_duration_seconds", "Store command latency", ["command"],
                           buckets=_STORE_LATENCY)
 
@@ -52,6 +55,14 @@ def _store_observer(name: str, ms: float) -> None:
 
 if _store_observer not in commands.observers:
     commands.observers.append(_store_observer)
+
+
+def _progress_observer(source: str) -> None:
+    PROGRESS_VIEWS.labels(source).inc()
+
+
+if _progress_observer not in progress_cache.observers:
+    progress_cache.observers.append(_progress_observer)
 
 
 def route_patterns(app) -> dict[type, str]:

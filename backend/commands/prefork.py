@@ -6,7 +6,8 @@ the sample county once, binds the listening socket, then forks the workers. Each
 ordinary ``serve`` loop on the shared socket; the kernel spreads connections over them. Background
 work runs in every worker under its leases, so exactly one worker does each job at a time. A
 worker that dies is started again; the workers take case numbers from one counter in shared
-memory (backend/store/shared_sequences.py), forgotten when a worker dies; SIGTERM or Ctrl-C stops the workers, then the store. Workers get
+memory (backend/store/shared_sequences.py), forgotten when a worker dies, and see each other's
+snapshot writes through shared change stamps (backend/store/change_stamps.py); SIGTERM or Ctrl-C stops the workers, then the store. Workers get
 SIGTERM if the supervisor dies (parent-death signal), so none is left behind.
 """
 
@@ -46,12 +47,12 @@ async def _prepare(settings) -> None:
         await client.close()
 
 
-def _worker(settings, sockets, index: int, sequences) -> int:
+def _worker(settings, sockets, index: int, shared: dict) -> int:
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
     libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG: die with the supervisor
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
-    return run_serving(serve(settings, sockets=sockets, worker=index, sequences=sequences))
+    return run_serving(serve(settings, sockets=sockets, worker=index, **shared))
 
 
 def run(settings, processes: int) -> int:
@@ -59,6 +60,7 @@ def run(settings, processes: int) -> int:
     import tornado.netutil
 
     from backend.store.embedded import EmbeddedStore
+    from backend.store.change_stamps import ChangeStamps
     from backend.store.shared_sequences import SharedSequences
 
     embedded = None
@@ -71,17 +73,18 @@ def run(settings, processes: int) -> int:
         print(f"阳光365 已启动：http://{settings.host}:{settings.port}/console/ （{processes} 个工作进程；"
               f"存储：{'内置 FerretDB' if embedded else 'MongoDB'}；Ctrl-C 停止）", flush=True)
         warn_development_keys(settings)
-        return _supervise(settings, sockets, processes, embedded, SharedSequences())
+        shared = {"sequences": SharedSequences(), "stamps": ChangeStamps(), "embedded_store": embedded is not None}
+        return _supervise(settings, sockets, processes, embedded, shared)
     finally:
         if embedded is not None:
             embedded.close()
 
 
-def _supervise(settings, sockets, processes: int, embedded, sequences) -> int:
+def _supervise(settings, sockets, processes: int, embedded, shared: dict) -> int:
     stopping = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.append(True))
-    workers = {_fork(settings, sockets, i, sequences): i for i in range(processes)}
+    workers = {_fork(settings, sockets, i, shared): i for i in range(processes)}
     while not stopping:
         time.sleep(0.2)
         if embedded is not None:
@@ -91,19 +94,19 @@ def _supervise(settings, sockets, processes: int, embedded, sequences) -> int:
             if done and not stopping:
                 log.warning("worker %s (pid %s) exited with %s; starting it again", index, pid, status)
                 del workers[pid]
-                sequences.forget()  # numbers it took but never stored are looked up and handed out again
+                shared["sequences"].forget()  # numbers it took but never stored are looked up and handed out again
                 time.sleep(RESTART_PAUSE_S)
-                workers[_fork(settings, sockets, index, sequences)] = index
+                workers[_fork(settings, sockets, index, shared)] = index
     print("正在停止……", flush=True)
     return _stop(workers)
 
 
-def _fork(settings, sockets, index: int, sequences) -> int:
+def _fork(settings, sockets, index: int, shared: dict) -> int:
     pid = os.fork()
     if pid == 0:
         code = 1
         try:
-            code = _worker(settings, sockets, index, sequences)
+            code = _worker(settings, sockets, index, shared)
         finally:
             os._exit(code)
     return pid

@@ -66,16 +66,24 @@ async def warm_up(svc) -> None:
         await knowledge.index_for(svc, tenant)
 
 
-async def serve(settings, sockets=None, worker: int | None = None, sequences=None) -> int:
-    """Serve until SIGTERM/SIGINT; ``sockets``, ``worker`` and the workers' shared ``sequences``
-    when started by ``serve --processes``."""
+async def serve(settings, sockets=None, worker: int | None = None, sequences=None, stamps=None,
+                embedded_store: bool | None = None) -> int:
+    """Serve until SIGTERM/SIGINT; ``sockets``, ``worker``, the workers' shared ``sequences`` and
+    change ``stamps``, and whether the supervisor runs the embedded store, when started by
+    ``serve --processes``."""
     import tornado.httpserver
 
     from backend.app import make_app
     from backend.store.connection import open_store
 
+    from backend.services import progress_cache
+    from backend.store.change_stamps import ChangeStamps
+
     store = open_store(settings)
     app = make_app(settings, store, **({"sequences": sequences} if sequences is not None else {}))
+    embedded_store = store.embedded is not None if embedded_store is None else embedded_store
+    progress_cache.install(app.settings["services"].extras, stamps or ChangeStamps(),
+                           settings.progress_cache_ttl(embedded_store))
     app.settings["readiness"]["warming"] = "store"  # until _prepare_store has run
     limit = max(settings.max_body_bytes, settings.max_upload_bytes) + 1024 * 1024
     # no xheaders: X-Real-IP and X-Forwarded-Proto are believed only from SUNSHINE_TRUSTED_PROXIES (client_address)

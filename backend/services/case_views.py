@@ -8,9 +8,9 @@ from backend.domain.progress_labels import event_label, public_outcome, state_la
 from backend.domain.errors import Forbidden, NotFound
 from backend.domain.identity import ID_NUMBER, PHONE, is_reference, mask_id_number, mask_name, mask_phone
 from backend.domain.items import DELIVERY_METHODS, KINDS
-from backend.domain.numbering import display_query_code, normalize_query_code
+from backend.domain.numbering import case_id, display_query_code, normalize_query_code
 from backend.domain.roles import ROLE_LABELS
-from backend.services import audit, casework, tenant_config, vault
+from backend.services import audit, casework, progress_cache, tenant_config, vault
 from backend.services.context import Services
 from backend.store import snapshots, work
 
@@ -168,25 +168,39 @@ async def progress(svc: Services, tenant: str, number: str, principal: dict | No
 
     One read: the snapshot as stored (a step whose writer died before rewriting the snapshot is
     applied by the next step or staff view of the case; until then the page shows the case as it
-    was before that step).
+    was before that step), or none when this server keeps the view (``progress_cache``).
     """
-    try:
-        case, doc = loaded or await casework.load(svc, tenant, number, catch_up=False)
-    except NotFound:  # one answer whether the number exists or not: no guessing which numbers do
-        raise NotFound(PROGRESS_NOT_FOUND, code="case_not_found") from None
+    cache, key = progress_cache.of(svc), case_id(tenant, number)
+    entry = cache.get(key) if cache is not None and loaded is None else None
+    if entry is None:
+        stamp = cache.stamp(key) if cache is not None else 0  # before the read: a write after it moves it
+        try:
+            case, doc = loaded or await casework.load(svc, tenant, number, catch_up=False)
+        except NotFound:  # one answer whether the number exists or not: no guessing which numbers do
+            raise NotFound(PROGRESS_NOT_FOUND, code="case_not_found") from None
+        entry = (cache or progress_cache).entry(
+            stamp, query_code=case.app.query_code, applicant_openid=case.app.applicant_openid,
+            view=await _public_view(svc, case, doc), fee_case=case if case.fee_slip else None)
+        if cache is not None:
+            cache.put(key, entry)
     own = principal and principal.get("kind") == "citizen" and (
-        principal["id"] == case.app.applicant_openid
+        principal["id"] == entry.applicant_openid
         or await svc.db.case_index.find_one({"_id": f"{tenant}:openid:{principal['id']}:{number}"}))
     staff = principal and principal.get("kind") == "staff" and principal["tenant"] == tenant
-    if not (own or staff or (query_code and normalize_query_code(query_code) == case.app.query_code)):
+    if not (own or staff or (query_code and normalize_query_code(query_code) == entry.query_code)):
         raise NotFound(PROGRESS_NOT_FOUND, code="case_not_found")
-    names = await department_names(svc, tenant)
-    summary = _summary(case, doc, names)
+    fee = await fee_view(svc, entry.fee_case, with_amounts=bool(own)) if entry.fee_case is not None else None
+    return {**entry.view, "fee": fee}
+
+
+async def _public_view(svc: Services, case: Case, doc: dict) -> dict:
+    """What anyone allowed to see the progress page sees, but the fee."""
+    names = await department_names(svc, case.app.tenant)
     masked = case.app.applicant_phone_masked  # cases from before it was kept: read from the vault
     if not masked and case.app.applicant_phone:
-        masked = mask_phone(await vault.reveal_one(svc, tenant, case.app.applicant_phone))
-    return {**summary, "applicant_name": mask_name(case.app.applicant_name), "applicant_phone": masked,
-            "fee": await fee_view(svc, case, with_amounts=bool(own)),
+        masked = mask_phone(await vault.reveal_one(svc, case.app.tenant, case.app.applicant_phone))
+    return {**_summary(case, doc, names), "applicant_name": mask_name(case.app.applicant_name),
+            "applicant_phone": masked,
             "timeline": [_event_view(e, names, public=True, kind=case.kind) for e in case.events]}
 
 

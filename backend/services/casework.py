@@ -37,7 +37,7 @@ from backend.domain.identity import is_reference, mask_name
 from backend.domain.numbering import case_id
 from backend.domain.posts import Absence, Post
 from backend.domain.trail import event_from_document, event_to_document
-from backend.services import fee_slips, notifications, rating_stages, supervision, tenant_config, vault
+from backend.services import fee_slips, notifications, progress_cache, rating_stages, supervision, tenant_config, vault
 from backend.services.context import Services
 from backend.services.deadlines import deadline_fields
 from backend.store import batch, snapshots, work
@@ -143,15 +143,18 @@ def _snapshot_fields(case: Case, effects: Effects, extra: dict | None) -> dict:
 async def _write_snapshot(svc: Services, case: Case, doc: dict, new: bool = False) -> None:
     """Write the whole snapshot ``doc`` (packed) unless a newer one is there (created when missing;
     ``new``: inserted)."""
-    if new:
-        try:
-            return await batch.insert_one(svc.db, "cases", snapshots.pack(doc))
-        except DuplicateKeyError:
-            pass  # a repair wrote it first: bring it up to date below
     try:
-        await snapshots.rewrite(svc.db.cases, doc, version_below=case.version, upsert=True)
-    except DuplicateKeyError:
-        pass  # a newer snapshot exists: it already holds this step
+        if new:
+            try:
+                return await batch.insert_one(svc.db, "cases", snapshots.pack(doc))
+            except DuplicateKeyError:
+                pass  # a repair wrote it first: bring it up to date below
+        try:
+            await snapshots.rewrite(svc.db.cases, doc, version_below=case.version, upsert=True)
+        except DuplicateKeyError:
+            pass  # a newer snapshot exists: it already holds this step
+    finally:
+        progress_cache.snapshot_written(svc, doc["_id"])  # views kept from the old snapshot are let go
 
 
 async def store(svc: Services, before: Case | None, before_doc: dict | None, step: Step,

@@ -1,10 +1,12 @@
-"""The workers' shared sequence table: forked processes take distinct, consecutive numbers, a worker
-killed while holding the lock does not stop the others, and a forgotten table starts again."""
+"""What the workers of ``serve --processes`` share in memory. The sequence table: forked processes take
+distinct, consecutive numbers, a worker killed while holding the lock does not stop the others, and
+a forgotten table starts again. The change stamps: a write in one worker is seen by every other."""
 
 import os
 import signal
 import struct
 
+from backend.store.change_stamps import ChangeStamps
 from backend.store.shared_sequences import RESCAN, RETURNS, SharedSequences
 
 DAY = 740_000
@@ -120,3 +122,18 @@ def test_when_the_list_of_handed_back_numbers_is_full_the_worker_keeps_its_own()
     assert all(table.give_back("ziyang:2026-12-02", seq) for seq in range(1, RETURNS + 1))
     assert not table.give_back("ziyang:2026-12-02", RETURNS + 1)
     assert [table.take("ziyang:2026-12-02", DAY) for _ in range(3)] == [1, 2, 3]  # the lowest first
+
+
+def test_a_snapshot_written_in_one_worker_moves_the_stamp_every_worker_reads():
+    stamps = ChangeStamps()
+    before = stamps.read("ziyang:610924-20261202-00001")
+    neighbour = stamps.read("ziyang:610924-20261202-00002")
+
+    def write_in_a_worker(write):
+        for _ in range(3):
+            stamps.move("ziyang:610924-20261202-00001")
+        write(b"done")
+
+    assert _in_children(2, write_in_a_worker) == [b"done", b"done"]
+    assert stamps.read("ziyang:610924-20261202-00001") == before + 6
+    assert stamps.read("ziyang:610924-20261202-00002") in (neighbour, neighbour + 6)  # unless they share a slot
