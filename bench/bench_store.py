@@ -5,11 +5,14 @@ Prints, all measured in this one run on a fresh embedded FerretDB (our build) wi
 
 1. cases taken in through the API (submit + accept at the window, one request) per second, with
    p50/p99, at 20 clients, divided by raw ``insert_one`` per second into the same store;
-2. progress lookups (anonymous, by number and query code) per second divided by raw ``find_one``
-   by ``_id`` per second, with p99, at 50 and at 200 clients;
-3. both again after loading 300,000 finished cases of history (``bench/history.py``): each
-   figure divided by its own value before the history;
-4. intake with ``serve --processes 2`` divided by intake with one process.
+2. progress lookups (anonymous, by number and query code, over the cases the first intake phase
+   made) per second divided by raw ``find_one`` by ``_id`` per second, with p99, at 50 and at 200
+   clients; and at 50 clients from a second server that keeps no views (every lookup reads the
+   store: the cost of a lookup the first time, or after its case changed);
+3. all of these again after loading 300,000 finished cases of history (``bench/history.py``), over
+   the same cases: each figure divided by its own value before the history;
+4. intake with ``serve --processes 2`` divided by intake with one process, both started afresh
+   on the store with its history and warmed for a few seconds first.
 
 The server keeps public progress views for 30 seconds, as ``./scripts/run`` does on the embedded
 store (``SUNSHINE_PROGRESS_CACHE_SECONDS=auto``); it is told so here because it reaches this store
@@ -38,6 +41,8 @@ import history  # noqa: E402
 
 DATABASE = "bench_store"
 AS_EMBEDDED = {"SUNSHINE_PROGRESS_CACHE_SECONDS": "30"}
+KEEPS_NO_VIEWS = {"SUNSHINE_PROGRESS_CACHE_SECONDS": "0", "SUNSHINE_BACKGROUND": "false"}
+WARM_SECONDS = 3.0
 APPLICANT = {"name": "张三丰", "id_number": "610924199001011233", "phone": "13800001234"}
 PAD = "材料说明" * 200  # a raw document about the size of a case snapshot
 
@@ -113,24 +118,38 @@ async def item_code(server: Server) -> str:
     return next(i["code"] for i in found["items"] if i["name"] == "个体工商户设立登记")
 
 
-async def round_of(uri: str, server: Server, seconds: float, label: str, known: list) -> dict:
+async def round_of(uri: str, server: Server, plain: Server, seconds: float, label: str, known: list,
+                   looked_up: list) -> dict:
+    """One round; ``looked_up`` (the cases lookups choose from) is filled by the first round's intake."""
     item = await item_code(server)
     figures = {"insert": await raw_inserts(uri, 20, seconds)}
     figures["intake"] = await intakes(server, 20, seconds, item, known)
+    looked_up[:] = looked_up or list(known)
     for clients in (50, 200):
         figures[f"find{clients}"] = await raw_finds(uri, clients, seconds)
-        figures[f"lookup{clients}"] = await lookups(server, clients, seconds, known)
+        figures[f"lookup{clients}"] = await lookups(server, clients, seconds, looked_up)
+    figures["stored50"] = await lookups(plain, 50, seconds, looked_up)
     print(f"\n== {label}")
     for key, title in (("insert", "raw insert_one, 20 clients"), ("intake", "API intake (submit + accept), 20 clients"),
                        ("find50", "raw find_one by _id, 50 clients"), ("lookup50", "API progress lookup, 50 clients"),
+                       ("stored50", "API progress lookup, no views kept, 50 clients"),
                        ("find200", "raw find_one by _id, 200 clients"), ("lookup200", "API progress lookup, 200 clients")):
         print(figures[key].line(title), flush=True)
     return figures
 
 
-def report(before: dict, after: dict, one: Result, two: Result) -> None:
+async def fresh_intake(uri: str, processes: int, seconds: float, known: list) -> Result:
+    with Server(uri, DATABASE, processes=processes, **AS_EMBEDDED) as server:
+        item = await item_code(server)
+        await intakes(server, 20, WARM_SECONDS, item, known)
+        result = await intakes(server, 20, seconds, item, known)
+        print(result.line(f"API intake, serve --processes {processes}, fresh, 20 clients"), flush=True)
+        return result
+
+
+def report(before: dict, after: dict, one: Result, two: Result, history_size: int) -> None:
     print("\n== ratios (target in brackets)")
-    for label, figures in (("empty store", before), ("300,000 cases of history", after)):
+    for label, figures in (("empty store", before), (f"{history_size:,} cases of history", after)):
         print(f"{label}:")
         print(f"  intake / raw insert            {ratio(figures['intake'].rate, figures['insert'].rate):>7}  [>= 0.15]"
               f"   intake p50 {figures['intake'].percentile(50) * 1000:,.0f} ms, p99 {figures['intake'].percentile(99) * 1000:,.0f} ms")
@@ -139,8 +158,11 @@ def report(before: dict, after: dict, one: Result, two: Result) -> None:
             target = "[>= 0.5, p99 < 100 ms]" if clients == 50 else ""
             print(f"  lookup / raw find, {clients:>3} clients {ratio(lookup.rate, find.rate):>7}  {target}"
                   f"   lookup p99 {lookup.percentile(99) * 1000:,.1f} ms")
+        stored = figures["stored50"]
+        print(f"  no views kept / raw find,  50  {ratio(stored.rate, figures['find50'].rate):>7}"
+              f"   lookup p99 {stored.percentile(99) * 1000:,.1f} ms")
     print("with history / without (target: within 1.5x, i.e. rate ratio >= 0.67):")
-    for key in ("intake", "lookup50", "lookup200"):
+    for key in ("intake", "lookup50", "lookup200", "stored50"):
         print(f"  {key:<10} rate {ratio(after[key].rate, before[key].rate):>7}   p99 x{ratio(after[key].percentile(99), before[key].percentile(99))}")
     print(f"serve --processes 2 / 1, intake: {ratio(two.rate, one.rate)}  ({two.rate:,.1f}/s vs {one.rate:,.1f}/s)")
 
@@ -153,16 +175,20 @@ async def main() -> int:
     print(f"{os.cpu_count()} CPU cores; {args.seconds:g} s per phase", flush=True)
     with embedded_store() as uri:
         known: list = []
-        with Server(uri, DATABASE, SUNSHINE_SEED_SAMPLE="true", **AS_EMBEDDED) as server:
-            before = await round_of(uri, server, args.seconds, "empty store (the sample county only)", known)
+        looked_up: list = []
+        with Server(uri, DATABASE, SUNSHINE_SEED_SAMPLE="true", **AS_EMBEDDED) as server, \
+                Server(uri, DATABASE, **KEEPS_NO_VIEWS) as plain:
+            before = await round_of(uri, server, plain, args.seconds, "empty store (the sample county only)", known,
+                                    looked_up)
             print(f"\nloading {args.history:,} finished cases of history ...", flush=True)
             await history.load(uri, DATABASE, args.history, date.today() - timedelta(days=3),
                                progress=lambda line: print(line, flush=True) if "0,000/" in line else None)
-            after = await round_of(uri, server, args.seconds, f"after {args.history:,} finished cases", known)
-        with Server(uri, DATABASE, processes=2, **AS_EMBEDDED) as server:
-            two = await intakes(server, 20, args.seconds, await item_code(server), known)
-            print(two.line("API intake, serve --processes 2, 20 clients"))
-        report(before, after, after["intake"], two)
+            after = await round_of(uri, server, plain, args.seconds, f"after {args.history:,} finished cases", known,
+                                   looked_up)
+        print()
+        one = await fresh_intake(uri, 1, args.seconds, known)
+        two = await fresh_intake(uri, 2, args.seconds, known)
+        report(before, after, one, two, args.history)
     return 0
 
 
