@@ -4,7 +4,7 @@ Each case is made by the domain itself (submitted and accepted at the window, it
 approved, the result handed over), so its events are real hash chains; its documents are the ones
 ``casework`` writes for such a case: one ``case_steps`` document per step, the ``cases`` snapshot,
 the person index (phone, by its keyed hash, and submitter), the applicant's phone in the vault,
-the finished-case summary and the notices sent. Days run
+the finished-case summary (by number and by day) and the notices sent. Days run
 back from a date before the benchmark's, about 300 cases a working day, numbered as the county
 would have numbered them, so none collides with a case the benchmark submits.
 
@@ -81,10 +81,12 @@ def _one(day: date, seq: int) -> dict[str, list[dict]]:
                           "number": number, "at": at} for kind, key in (("phone", pseudonym),
                                                                         ("submitter", CLERK.staff_id))]
     out["pii"] = [kept]
-    out["finished_cases"] = [{"_id": f"{TENANT}:{number}", "tenant": TENANT, "number": number,
-                              "day": (at + timedelta(days=2)).date().isoformat(), "finished_at": at + timedelta(days=2),
-                              "outcome": "approved", "kind": "promised", "departments": ["scjgj"], "counted": True,
-                              "on_time": True, "used_days": 2, "promised_days": 3, "statutory_days": 15}]
+    summary = {"tenant": TENANT, "number": number, "day": (at + timedelta(days=2)).date().isoformat(),
+               "finished_at": at + timedelta(days=2), "outcome": "approved", "kind": "promised",
+               "departments": ["scjgj"], "counted": True, "on_time": True, "used_days": 2, "promised_days": 3,
+               "statutory_days": 15}
+    out["finished_cases"] = [{"_id": f"{TENANT}:{number}", **summary}]
+    out["finished_days"] = [{"_id": f"{TENANT}:{summary['day']}:{number}", **summary}]
     out["notification_log"] = [{"_id": f"{TENANT}:{number}:{e.seq}", "tenant": TENANT, "case_number": number,
                                 "event_seq": e.seq, "status": "sent", "channel": "sms", "to": app.applicant_phone,
                                 "sent_at": e.at} for e in third.case.events if e.type in ("CaseAccepted", "CaseApproved")]

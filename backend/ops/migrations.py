@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Awaitable, Callable
 
-from backend.ops import migration_0001, migration_0002, migration_0003, migration_0004
+from backend.ops import migration_0001, migration_0002, migration_0003, migration_0004, migration_0005
 from backend.services.context import Services
 from backend.store import lease as leases
 from backend.store import schema
@@ -53,6 +53,8 @@ MIGRATIONS: list[Migration] = [
               migration_0003.RAISES, migration_0003.run),
     Migration(migration_0004.IDENT, "办件快照改为打包存储（保留少数查询字段，其余合为一个值）：存储读取一份快照的开销约为原来的四分之一，写入约为一半（决定 0011）",
               migration_0004.RAISES, migration_0004.run),
+    Migration(migration_0005.IDENT, "办结汇总另按办结日期存放：月报、日报、趋势、省级视图和满意度抽样按日期区间直接读取，不再扫描全部历史办结记录",
+              migration_0005.RAISES, migration_0005.run),
 ]
 
 

@@ -76,7 +76,7 @@ async def gather(svc: Services, tenant: str, first: date, last: date) -> dict:
     start = datetime.combine(first, time(0), SHANGHAI)
     end = datetime.combine(last + timedelta(days=1), time(0), SHANGHAI)
     open_entries = await supervision.open_entries(svc, tenant, {"number": 1, "departments": 1})
-    finished = await svc.db[supervision.FINISHED].find({"tenant": tenant, "day": {"$gte": first.isoformat()}}).to_list(None)
+    finished = await supervision.finished_between(svc, tenant, first)  # received in the period, finished since
     ratings = await svc.db.ratings.find({"tenant": tenant, "at": {"$gte": start, "$lt": end}},
                                         {"level": 1, "department": 1}).to_list(None)
     cards = await svc.db[supervision.CARDS].find({"tenant": tenant, "raised_at": {"$gte": start, "$lt": end}},

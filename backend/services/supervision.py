@@ -11,7 +11,10 @@ Every stored case step derives (:func:`on_step`, a ``casework.DERIVERS`` entry),
   entry. A timer is only a hint: the sweep re-checks the case.
 * **The open-case working set** ``work/{tenant}:open:{number}`` (dropped when the case finishes).
 * **A finished-case summary** ``finished_cases/{tenant}:{number}`` (one insert per finished case:
-  working days used against the promised and statutory limits, on time or not).
+  working days used against the promised and statutory limits, on time or not), and the same
+  summary filed by the day it finished, ``finished_days/{tenant}:{day}:{number}``, so the reports
+  and the satisfaction sample read a period as one ``_id`` range (:func:`finished_between`)
+  instead of scanning every summary ever stored.
 * **The journal** ``work/{tenant}:journal:{number}:{seq}``: the step's trail head for the next
   checkpoint (see ``trail_check``), folded and removed by the sweep.
 * **Closing cards** whose condition has ended (the task was decided, the case has its result); only
@@ -28,6 +31,7 @@ working day) and ``acceptance_days``.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from dataclasses import dataclass
@@ -50,6 +54,7 @@ log = logging.getLogger("sunshine.supervision")
 
 SETTINGS = "tenant_settings"
 FINISHED = "finished_cases"
+FINISHED_DAYS = "finished_days"
 CARDS = "cards"
 TIMER_KIND = "supervision"
 ONLINE_CHANNELS = frozenset({"miniprogram", "proxy"})
@@ -202,6 +207,7 @@ async def on_step(svc: Services, effects) -> None:
         if not (effects.before_doc or {}).get("finished"):
             finished = finished_entry(calendar, case)
             effects.insert(FINISHED, {"_id": _case_key(tenant, case.number), **finished})
+            effects.insert(FINISHED_DAYS, {"_id": finished_day_key(tenant, finished["day"], case.number), **finished})
     else:
         entry = open_entry(calendar, case, rules)
         (effects.work.add if effects.new else effects.work.put)(open_key(tenant, case.number), entry)
@@ -219,6 +225,22 @@ async def on_step(svc: Services, effects) -> None:
 
 def _case_key(tenant: str, number: str) -> str:
     return f"{tenant}:{number}"
+
+
+def finished_day_key(tenant: str, day: str, number: str) -> str:
+    return f"{tenant}:{day}:{number}"
+
+
+async def finished_between(svc: Services, tenant: str, first, last=None, projection: dict | None = None) -> list[dict]:
+    """The summaries of cases finished on the days ``first``..``last`` (China time; ``last`` None:
+    up to today), read as one ``_id`` prefix range of ``finished_days`` per day: the patched
+    FerretDB narrows an ``_id`` range to the common prefix of its bounds, so a range of days would
+    read every day sharing the bounds' first digits."""
+    last = last or to_shanghai(svc.now()).date()
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    found = await asyncio.gather(*(svc.db[FINISHED_DAYS].find(
+        {"_id": work.prefix_range(f"{tenant}:{day.isoformat()}:")}, projection).to_list(None) for day in days))
+    return [doc for docs in found for doc in docs]
 
 
 def refile_timers(effects, wanted: dict) -> list[dict]:

@@ -45,9 +45,8 @@ def queue_key(tenant: str, sample: str, number: str) -> str:
 async def population(svc: Services, tenant: str, period: str) -> list[sat.Finished]:
     """The cases finished in the half year (not withdrawn), from the finished-case summaries."""
     first, last = sat.period_range(period)
-    docs = await svc.db[supervision.FINISHED].find(
-        {"tenant": tenant, "day": {"$gte": first.isoformat(), "$lte": last.isoformat()}},
-        {"number": 1, "departments": 1, "window_post": 1, "outcome": 1}).to_list(None)
+    docs = await supervision.finished_between(svc, tenant, first, last,
+                                              {"number": 1, "departments": 1, "window_post": 1, "outcome": 1})
     return [sat.Finished(d["number"], tuple(d.get("departments") or ()), d.get("window_post") or "")
             for d in docs if d.get("outcome") != "withdrawn"]
 

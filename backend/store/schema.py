@@ -21,7 +21,9 @@ VERSIONS = "schema_versions"
 CURRENT: dict[str, int] = {
     # cases and their trail; 2: ID and phone numbers as vault references, index ids by keyed hash (migration 0003)
     # cases 3: snapshots stored packed, a few kept keys and one BSON value (migration 0004, decision 0011)
-    "cases": 3, "case_steps": 2, "case_index": 2, "counters": 1, "finished_cases": 1, "idempotency": 1,
+    # finished_cases 2: each summary also filed by its day in finished_days (migration 0005)
+    "cases": 3, "case_steps": 2, "case_index": 2, "counters": 1, "finished_cases": 2, "finished_days": 1,
+    "idempotency": 1,
     "trail_checkpoints": 1, "trail_reseals": 1, "timer_cursors": 1, "journal_state": 1, "journal_days": 1,
     # the personal-data vault (decision 0007)
     "pii": 1,

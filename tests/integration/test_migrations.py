@@ -1,5 +1,7 @@
 """Migrations: a store in the shape before decision 0005 is read and migrated; a crash halfway loses nothing."""
 
+from datetime import date
+
 import pytest
 
 from backend.ops import migrations
@@ -11,7 +13,7 @@ from tests.integration.test_supervision import sweep_now
 
 TENANT = "ziyang"
 ALL = ["0001-working-sets-into-work", "0002-open-cards-into-work", "0003-personal-data-into-the-vault",
-       "0004-packed-case-snapshots"]  # a store with no versions is at 1 everywhere
+       "0004-packed-case-snapshots", "0005-finished-summaries-by-day"]  # a store with no versions is at 1 everywhere
 OLD_KINDS = {"task": "task_queue", "intake": "intake_queue", "open": "open_cases", "journal": "trail_touched"}
 
 
@@ -41,7 +43,7 @@ async def to_previous_shape(svc) -> set[str]:
     for stored in await svc.db.cases.find({}).to_list(None):  # unpacked too: snapshots were not packed then
         old = {k: v for k, v in snapshots.unpack(stored).items() if k not in ("timers", "counted")}
         await svc.db.cases.replace_one({"_id": stored["_id"]}, old)
-    for later in ("journal_state", "journal_days", "schema_versions"):  # none of these existed before 0005
+    for later in ("journal_state", "journal_days", "schema_versions", "finished_days"):  # none existed before 0005
         await svc.db.drop_collection(later)
     return {d["_id"] for d in docs if not any(f":{k}:" in d["_id"] for k in ("timer", "journal", "card"))}
 
@@ -74,6 +76,12 @@ async def test_a_store_from_before_the_work_collection_is_read_and_migrated(old_
     assert (await sweep_now(svc))["checkpoint"] is not None  # the moved journal heads are committed
     assert (await trail_check.verify_tenant(svc, TENANT))["ok"]
     assert (await journal.read(svc, TENANT)).counts.county.figures(clock())["open"] == 2  # counted once each
+    by_number = await svc.db.finished_cases.find({}).to_list(None)  # filed by day too since 0005
+    assert by_number and sorted(d["number"] for d in await svc.db.finished_days.find({}).to_list(None)) == \
+        sorted(d["number"] for d in by_number)
+    first = min(d["day"] for d in by_number)
+    assert {d["number"] for d in await supervision.finished_between(svc, TENANT, date.fromisoformat(first))} == \
+        {d["number"] for d in by_number}
     assert await migrations.migrate(svc, "test", report=lambda _: None) == []
 
 
@@ -95,6 +103,7 @@ async def test_a_migration_interrupted_halfway_resumes_and_applies_nothing_twice
     assert await migrations.migrate(svc, "second", report=lambda _: None) == ALL
     assert {e["number"] for e in await supervision.open_entries(svc, TENANT)} == {numbers["waiting"], numbers["joint"]}
     assert {n: await svc.db[n].count_documents({}) for n in counted} == counted
+    assert await svc.db.finished_days.count_documents({}) == counted["finished_cases"]
     assert await svc.db[migrations.RUNS].count_documents({}) == 0
     assert (await trail_check.verify_tenant(svc, TENANT))["ok"]
     await sweep_now(svc)
