@@ -21,6 +21,7 @@ from pymongo.errors import BulkWriteError
 
 from backend.services import casework, journal
 from backend.services.context import Services
+from backend.services.tenants import all_ids as tenant_ids
 from backend.store import snapshots, work
 
 OLD = ("task_queue", "intake_queue", "open_cases", "supervision_timers", "trail_touched", "case_numbers")
@@ -32,7 +33,7 @@ def old_collections(names: list[str]) -> list[str]:
 
 
 async def run(svc: Services, progress) -> None:
-    tenants = sorted([d["_id"] async for d in svc.db.tenants.find({}, {"_id": 1})])
+    tenants = await tenant_ids(svc)
     for tenant in tenants:
         await _rederive_open_cases(svc, progress, tenant)
     await _move_touched_heads(svc)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from backend.services import supervision
 from backend.services.context import Services
+from backend.services.tenants import all_ids as tenant_ids
 from backend.store import work
 
 
 async def run(svc: Services, progress) -> None:
-    tenants = sorted([d["_id"] async for d in svc.db.tenants.find({}, {"_id": 1})])
+    tenants = await tenant_ids(svc)
     for tenant in tenants:
         cards = await svc.db[supervision.CARDS].find({"_id": work.prefix_range(f"{tenant}:"),
                                                       "status": {"$in": ["open", "acknowledged"]}}).to_list(None)

@@ -25,6 +25,7 @@ from backend.domain.identity import PHONE, is_reference
 from backend.ops import reseal
 from backend.services import journal, notifications, trail_check, vault
 from backend.services.context import Services
+from backend.services.tenants import all_ids as tenant_ids
 from backend.store import batch, work
 
 IDENT = "0003-personal-data-into-the-vault"
@@ -35,7 +36,7 @@ RAISES = {name: 2 for name in ("cases", "case_steps", "case_index", "hotline_tic
 
 async def run(svc: Services, progress) -> None:
     vault.keyring(svc)  # no keys, no migration: refused before anything is read
-    tenants = sorted([d["_id"] async for d in svc.db.tenants.find({}, {"_id": 1})])
+    tenants = await tenant_ids(svc)
     for tenant in tenants:
         await _reseal_trails(svc, progress, tenant)
         await _commit_ledger(svc, progress, tenant)

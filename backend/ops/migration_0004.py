@@ -9,6 +9,7 @@ on it (an unpacked snapshot reads as it is); the store just stops paying for its
 from __future__ import annotations
 
 from backend.services.context import Services
+from backend.services.tenants import all_ids as tenant_ids
 from backend.store import snapshots, work
 
 IDENT = "0004-packed-case-snapshots"
@@ -17,7 +18,7 @@ PAGE = 500
 
 
 async def run(svc: Services, progress) -> None:
-    tenants = sorted([d["_id"] async for d in svc.db.tenants.find({}, {"_id": 1})])
+    tenants = await tenant_ids(svc)
     for tenant in tenants:
         key = f"cases:{tenant}"
         async for stored in svc.db.cases.find({"_id": work.prefix_range(f"{tenant}:")}, batch_size=PAGE):

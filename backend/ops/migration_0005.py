@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from backend.services import supervision
 from backend.services.context import Services
+from backend.services.tenants import all_ids as tenant_ids
 from backend.store import batch, work
 
 IDENT = "0005-finished-summaries-by-day"
@@ -20,7 +21,7 @@ PAGE = 500
 
 
 async def run(svc: Services, progress) -> None:
-    tenants = sorted([d["_id"] async for d in svc.db.tenants.find({}, {"_id": 1})])
+    tenants = await tenant_ids(svc)
     for tenant in tenants:
         key = f"finished_cases:{tenant}"
         page: list[dict] = []

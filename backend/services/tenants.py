@@ -12,6 +12,11 @@ from backend.services.context import Services
 from backend.store.lease import Lease, default_holder, run_under_lease
 
 
+async def all_ids(svc: Services) -> list[str]:
+    """Every tenant (county) of this store, in order."""
+    return sorted([d["_id"] async for d in svc.db.tenants.find({}, {"_id": 1})])
+
+
 async def profile(svc: Services, tenant: str) -> dict:
     org = await tenant_config.org(svc, tenant)
     doc = org.tenant
