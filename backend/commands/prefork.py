@@ -4,11 +4,12 @@ The supervising process opens the store first (starting the embedded FerretDB wh
 ``MONGODB_URI`` is set, so every worker attaches to the same one), creates the indexes and loads
 the sample county once, binds the listening socket, then forks the workers. Each worker runs the
 ordinary ``serve`` loop on the shared socket; the kernel spreads connections over them. Background
-work runs in every worker under its leases, so exactly one worker does each job at a time. A
-worker that dies is started again; the workers take case numbers from one counter in shared
-memory (backend/store/shared_sequences.py), forgotten when a worker dies, and see each other's
-snapshot writes through shared change stamps (backend/store/change_stamps.py); SIGTERM or Ctrl-C stops the workers, then the store. Workers get
-SIGTERM if the supervisor dies (parent-death signal), so none is left behind.
+work runs in every worker under its leases, so exactly one worker does each job at a time. The
+workers take case numbers from one counter in shared memory (backend/store/shared_sequences.py)
+and see each other's snapshot writes through shared change stamps (backend/store/change_stamps.py).
+A worker that dies is started again (its counters forgotten first); SIGTERM or Ctrl-C stops the
+workers, then the store. Workers get SIGTERM if the supervisor dies (parent-death signal), so none
+is left behind.
 """
 
 from __future__ import annotations

@@ -11,9 +11,8 @@ seen by the very next lookup) and for at most ``ttl`` seconds, which bounds what
 the server can leave stale: an operator's repair command on the embedded store, or another host on a
 shared MongoDB (``SUNSHINE_PROGRESS_CACHE_SECONDS``; ``auto`` is 30 s on the embedded store and 5 s
 with ``MONGODB_URI``; 0 turns the cache off). At most ``SIZE`` views are kept (about 5 KB each),
-the least recently read leaving first. Views are kept pickled: a few thousand views as dicts would
-be a few hundred thousand objects for the garbage collector to walk, and its full collections then
-showed as pauses of a quarter of a second in the slowest lookups.
+the least recently read leaving first. Views are kept pickled, one bytes object each, so thousands
+of views do not add hundreds of thousands of small objects for the garbage collector to walk.
 """
 
 from __future__ import annotations

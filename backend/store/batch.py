@@ -70,7 +70,6 @@ class _Batcher:
             if not future.done():
                 future.set_result(outcome)
 
-
     async def _already_there(self, batch: list[tuple[dict, asyncio.Future]]) -> set:
         if not self.look_first:
             return set()
