@@ -69,7 +69,7 @@ class ProgressCache:
             self._entries.popitem(last=False)
 
     def entry(self, stamp: int, view: dict, **fields) -> Entry:
-        return Entry(stamp=stamp, until=time.monotonic() + self.ttl, kept_view=pickle.dumps(view), **fields)
+        return entry(stamp, view, until=time.monotonic() + self.ttl, **fields)
 
 
 def _observe(source: str) -> None:
@@ -77,9 +77,9 @@ def _observe(source: str) -> None:
         observer(source)
 
 
-def entry(stamp: int, view: dict, **fields) -> Entry:
-    """An entry for a server without the cache (used once, never kept)."""
-    return Entry(stamp=stamp, until=0.0, kept_view=pickle.dumps(view), **fields)
+def entry(stamp: int, view: dict, until: float = 0.0, **fields) -> Entry:
+    """An entry trusted ``until`` (monotonic time; 0.0: used once, never kept, as without the cache)."""
+    return Entry(stamp=stamp, until=until, kept_view=pickle.dumps(view), **fields)
 
 
 def of(svc: Services) -> ProgressCache | None:

@@ -8,8 +8,8 @@ never waits). The write is one unordered ``insert_many``; each document's outcom
 the request that queued it, so a duplicate ``_id`` (the referee of docs/decisions/0003) is still
 reported to exactly the request whose document lost. FerretDB writes such a batch in one
 transaction, and falls back to one document at a time only when one of them is refused; for a
-collection where documents are often there already (the vault: people come back), ``look_first``
-finds those with one ``$in`` read per batch and inserts only the rest, so a returning applicant
+collection where documents are often there already (the vault: people come back), declared with
+:func:`look_first`, each batch finds those with one ``$in`` read per batch and inserts only the rest, so a returning applicant
 does not turn everyone's batch into one transaction per document.
 """
 
@@ -24,6 +24,12 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 # clients compare equal when they name the same server, so a worker forked after the supervisor
 # wrote through its own client (and loop) must not be handed that client's batcher.
 _batchers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = weakref.WeakKeyDictionary()
+_look_first: set[str] = set()  # collections whose batches look for documents already there
+
+
+def look_first(collection: str) -> None:
+    """Declare ``collection`` as one where inserted documents are often there already."""
+    _look_first.add(collection)
 
 
 class _Batcher:
@@ -31,7 +37,6 @@ class _Batcher:
         self.collection = collection
         self.pending: list[tuple[dict, asyncio.Future]] = []
         self.running = False
-        self.look_first = False
 
     async def insert(self, docs: list[dict]) -> list[BaseException | None]:
         loop = asyncio.get_running_loop()
@@ -71,7 +76,7 @@ class _Batcher:
                 future.set_result(outcome)
 
     async def _already_there(self, batch: list[tuple[dict, asyncio.Future]]) -> set:
-        if not self.look_first:
+        if self.collection.name not in _look_first:
             return set()
         ids = list({doc["_id"] for doc, _ in batch})
         return {d["_id"] for d in await self.collection.find({"_id": {"$in": ids}}, {"_id": 1}).to_list(None)}
@@ -101,11 +106,8 @@ async def insert_one(db, collection: str, doc: dict) -> None:
         raise outcome
 
 
-async def insert_new(db, collection: str, docs: list[dict], look_first: bool = False) -> None:
-    """Insert documents decided by their ``_id``; one already there is left as it is (``look_first``:
-    often there, so each batch into this collection looks for them before inserting)."""
-    if look_first and docs:
-        _batcher(db, collection).look_first = True
+async def insert_new(db, collection: str, docs: list[dict]) -> None:
+    """Insert documents decided by their ``_id``; one already there is left as it is."""
     for outcome in await insert(db, collection, docs):
         if outcome is not None and not isinstance(outcome, DuplicateKeyError):
             raise outcome

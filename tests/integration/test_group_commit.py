@@ -25,7 +25,7 @@ async def test_concurrent_inserts_each_learn_their_own_outcome(svc, look_first):
     collection = f"grouped_{int(look_first)}"
     await svc.db[collection].insert_many([{"_id": f"old-{n}", "by": "old"} for n in range(5)])
     if look_first:
-        await batch.insert_new(svc.db, collection, [{"_id": "old-0", "by": "new"}], look_first=True)
+        batch.look_first(collection)
     ids = [f"new-{n}" for n in range(25)] + [f"old-{n}" for n in range(5)] + ["new-3"]
     stored = await _outcomes(svc.db, collection, ids)
     assert stored[:25] == [True] * 25
