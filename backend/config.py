@@ -92,6 +92,12 @@ class Settings:
         "Longest a public progress view is kept in memory (a step through this server drops it at once): "
         "seconds, 0 for off, or auto (30 on the embedded store, 5 with MONGODB_URI: other hosts' steps show that late)",
     )
+    session_cache_seconds: str = _setting(
+        "SUNSHINE_SESSION_CACHE_SECONDS", "auto",
+        "Longest a signed-in session is kept in memory between requests (signing out or revoking it through this "
+        "server ends it at once): seconds, 0 for off, or auto (30 on the embedded store, off with MONGODB_URI, "
+        "where another host's sign-out must also count at once)",
+    )
     wechat_appid: str = _setting("WECHAT_APPID", "", "Mini-program AppID")
     wechat_secret: str = _setting("WECHAT_SECRET", "", "Mini-program AppSecret", secret=True)
     wechat_api_base: str = _setting("WECHAT_API_BASE", "https://api.weixin.qq.com/", "WeChat server API base URL")
@@ -184,6 +190,13 @@ class Settings:
             return 30.0 if embedded_store else 5.0
         return float(choice)
 
+    def session_cache_ttl(self, embedded_store: bool) -> float:
+        """Seconds a session may be kept between requests (0: read on every request)."""
+        choice = self.session_cache_seconds.strip().lower()
+        if choice == "auto":
+            return 30.0 if embedded_store else 0.0
+        return float(choice)
+
     def describe(self) -> list[tuple[str, str, str]]:
         """(env name, shown value, description) for every key, secrets hidden."""
         rows = []
@@ -241,6 +254,9 @@ def _check(settings: Settings) -> list[str]:
     if not _cache_seconds_ok(settings.progress_cache_seconds):
         problems.append("SUNSHINE_PROGRESS_CACHE_SECONDS: 应为 auto 或不小于 0 的秒数 / auto or seconds >= 0, "
                         f"got {settings.progress_cache_seconds!r}")
+    if not _cache_seconds_ok(settings.session_cache_seconds):
+        problems.append("SUNSHINE_SESSION_CACHE_SECONDS: 应为 auto 或不小于 0 的秒数 / auto or seconds >= 0, "
+                        f"got {settings.session_cache_seconds!r}")
     if settings.secure_cookies.strip().lower() not in TRUE_WORDS | FALSE_WORDS | {"auto"}:
         problems.append(f"SUNSHINE_SECURE_COOKIES: 应为 auto、true 或 false / auto, true or false, got {settings.secure_cookies!r}")
     if settings.log_format not in {"json", "text"}:

@@ -86,14 +86,15 @@ async def serve(settings, sockets=None, worker: int | None = None, sequences=Non
     from backend.app import make_app
     from backend.store.connection import open_store
 
-    from backend.services import progress_cache
+    from backend.services import progress_cache, sessions
     from backend.store.change_stamps import ChangeStamps
 
     store = open_store(settings)
     app = make_app(settings, store, **({"sequences": sequences} if sequences is not None else {}))
     embedded_store = store.embedded is not None if embedded_store is None else embedded_store
-    progress_cache.install(app.settings["services"].extras, stamps or ChangeStamps(),
-                           settings.progress_cache_ttl(embedded_store))
+    stamps = stamps or ChangeStamps()
+    progress_cache.install(app.settings["services"].extras, stamps, settings.progress_cache_ttl(embedded_store))
+    sessions.install(app.settings["services"].extras, stamps, settings.session_cache_ttl(embedded_store))
     app.settings["readiness"]["warming"] = "store"  # until _prepare_store has run
     limit = max(settings.max_body_bytes, settings.max_upload_bytes) + 1024 * 1024
     # no xheaders: X-Real-IP and X-Forwarded-Proto are believed only from SUNSHINE_TRUSTED_PROXIES (client_address)

@@ -5,6 +5,16 @@ subject, ``created_at``, ``expires_at`` (absolute), ``last_seen`` (idle), the ad
 it was opened from, and a short ``sid`` that names it in lists. A staff session is also listed in
 ``session_index/{tenant}:{username}:{sid}``, so a person's sessions (and an administrator's view of
 the county's) are one ``_id`` prefix range; the entry holds the session's key to revoke it.
+
+Every request of a signed-in person reads the session, so a server may keep sessions in memory
+(:class:`KeptSessions`, ``SUNSHINE_SESSION_CACHE_SECONDS``): a kept session is trusted while its
+change stamp (``backend/store/change_stamps.py``, shared by the workers of one server) stands still
+and for at most the limit. Ending a session (sign-out, revocation, expiry) moves the stamp after the
+delete, so the very next request in any worker reads the store and finds it gone. The limit only
+bounds what a writer outside the server could leave behind; ``auto`` keeps sessions on the embedded
+store, whose every writer is a worker of this server, and not with ``MONGODB_URI``, where a sign-out
+on another host must count at once too. Lifetimes are checked on every request; a kept session that
+looks expired is read again before anything is removed (another worker may have seen it used).
 """
 
 from __future__ import annotations
@@ -12,8 +22,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
+import time
+from collections import OrderedDict
 from datetime import timedelta
-
 
 from backend.domain.errors import NotFound
 from backend.services.context import Services
@@ -21,6 +32,56 @@ from backend.store.work import prefix_range
 
 INDEX = "session_index"
 SEEN_EVERY = timedelta(minutes=1)  # last_seen is rewritten at most this often
+_KEY = "kept_sessions"
+
+
+class KeptSessions:
+    """Sessions kept in this process: key -> (stamp read before the store read, trusted until, session)."""
+
+    SIZE = 4096
+
+    def __init__(self, stamps, ttl: float) -> None:
+        self.stamps, self.ttl = stamps, ttl
+        self._kept: OrderedDict[str, tuple[int, float, dict]] = OrderedDict()
+
+    def stamp(self, key: str) -> int:
+        return self.stamps.read(_stamp_key(key))
+
+    def get(self, key: str) -> dict | None:
+        kept = self._kept.get(key)
+        if kept is None:
+            return None
+        if kept[0] != self.stamp(key) or time.monotonic() >= kept[1]:
+            del self._kept[key]
+            return None
+        self._kept.move_to_end(key)
+        return kept[2]
+
+    def put(self, key: str, stamp: int, session: dict, until: float | None = None) -> None:
+        self._kept[key] = (stamp, time.monotonic() + self.ttl if until is None else until, session)
+        self._kept.move_to_end(key)
+        while len(self._kept) > self.SIZE:
+            self._kept.popitem(last=False)
+
+    def seen(self, key: str, session: dict) -> None:
+        """Replace a kept session by its copy with a newer ``last_seen`` (same stamp, same limit)."""
+        kept = self._kept.get(key)
+        if kept is not None:
+            self._kept[key] = (kept[0], kept[1], session)
+
+    def drop(self, key: str) -> None:
+        self._kept.pop(key, None)
+
+
+def install(extras: dict, stamps, ttl: float) -> None:
+    """Keep sessions in this server's processes, whose session writers move ``stamps``."""
+    extras["change_stamps"] = stamps
+    if ttl > 0:
+        extras[_KEY] = KeptSessions(stamps, ttl)
+
+
+def _stamp_key(key: str) -> str:
+    return f"session:{key}"
 
 
 def token_key(token: str) -> str:
@@ -62,24 +123,43 @@ async def find(svc: Services, token: str) -> dict | None:
     """The live session of ``token`` (its use noted for the idle limit), or None; an expired one is removed."""
     if not token or len(token) > 200:
         return None
-    session = await svc.db.sessions.find_one({"_id": token_key(token)})
-    if not session:
-        return None
-    now = svc.now()
-    if expired(session, now, idle_limit(svc)):
-        await _remove(svc, [session])
-        return None
+    key, kept, now, idle = token_key(token), svc.extras.get(_KEY), svc.now(), idle_limit(svc)
+    session = kept.get(key) if kept is not None else None
+    if session is not None and expired(session, now, idle):
+        kept.drop(key)  # another worker may have seen it used since: the store decides
+        session = None
+    if session is None:
+        stamp = kept.stamp(key) if kept is not None else 0  # before the read: an end after it moves it
+        session = await svc.db.sessions.find_one({"_id": key})
+        if not session:
+            return None
+        if expired(session, now, idle):
+            await _remove(svc, [session])
+            return None
+        if kept is not None:
+            kept.put(key, stamp, session)
     if now - session.get("last_seen", session["created_at"]) >= SEEN_EVERY:
         await svc.db.sessions.update_one({"_id": session["_id"]}, {"$set": {"last_seen": now}})
-    return session
+        session = {**session, "last_seen": now}
+        if kept is not None:
+            kept.seen(key, session)
+    return dict(session)
 
 
 async def _remove(svc: Services, sessions: list[dict]) -> None:
     keys = [s["_id"] for s in sessions]
     listed = [f"{s['tenant']}:{_username(s['subject'])}:{s['sid']}" for s in sessions
               if s.get("kind") == "staff" and s.get("sid")]
-    await asyncio.gather(svc.db.sessions.delete_many({"_id": {"$in": keys}}),
-                         svc.db[INDEX].delete_many({"_id": {"$in": listed}}))
+    try:
+        await asyncio.gather(svc.db.sessions.delete_many({"_id": {"$in": keys}}),
+                             svc.db[INDEX].delete_many({"_id": {"$in": listed}}))
+    finally:  # after the delete (or its failure): every worker's next request reads the store
+        stamps, kept = svc.extras.get("change_stamps"), svc.extras.get(_KEY)
+        for key in keys:
+            if stamps is not None:
+                stamps.move(_stamp_key(key))
+            if kept is not None:
+                kept.drop(key)
 
 
 async def end(svc: Services, token: str) -> None:
