@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.domain.case_model import PAUSE_KINDS, PAUSE_LABELS, STATE_LABELS, TASK_LABELS, Case
+from backend.domain.case_model import PAUSE_KINDS, PAUSE_LABELS, STATE_LABELS, TASK_LABELS, Case, case_from_document
 from backend.domain.case_documents import available_documents
 from backend.domain.progress_labels import event_label, public_outcome, state_label
 from backend.domain.errors import Forbidden, NotFound
@@ -172,15 +172,17 @@ async def progress(svc: Services, tenant: str, number: str, principal: dict | No
     """
     cache, key = progress_cache.of(svc), case_id(tenant, number)
     entry = cache.get(key) if cache is not None and loaded is None else None
+    if isinstance(entry, progress_cache.Written):  # kept by the step's writer: rendered once, here
+        doc = entry.document()
+        entry = await _progress_entry(svc, entry.stamp, case_from_document(doc), doc, until=entry.until)
+        cache.put(key, entry)
     if entry is None:
         stamp = cache.stamp(key) if cache is not None else 0  # before the read: a write after it moves it
         try:
             case, doc = loaded or await casework.load(svc, tenant, number, catch_up=False)
         except NotFound:  # one answer whether the number exists or not: no guessing which numbers do
             raise NotFound(PROGRESS_NOT_FOUND, code="case_not_found") from None
-        entry = (cache or progress_cache).entry(
-            stamp, query_code=case.app.query_code, applicant_openid=case.app.applicant_openid,
-            view=await _public_view(svc, case, doc), fee_case=case if case.fee_slip else None)
+        entry = await _progress_entry(svc, stamp, case, doc, kept=cache is not None)
         if cache is not None:
             cache.put(key, entry)
     own = principal and principal.get("kind") == "citizen" and (
@@ -191,6 +193,14 @@ async def progress(svc: Services, tenant: str, number: str, principal: dict | No
         raise NotFound(PROGRESS_NOT_FOUND, code="case_not_found")
     fee = await fee_view(svc, entry.fee_case, with_amounts=bool(own)) if entry.fee_case is not None else None
     return {**entry.view, "fee": fee}
+
+
+async def _progress_entry(svc: Services, stamp: int, case: Case, doc: dict, kept: bool = True,
+                          until: float | None = None):
+    """What the progress page keeps of a snapshot (``kept`` False: for this request only)."""
+    fields = dict(query_code=case.app.query_code, applicant_openid=case.app.applicant_openid,
+                  view=await _public_view(svc, case, doc), fee_case=case if case.fee_slip else None)
+    return progress_cache.of(svc).entry(stamp, until=until, **fields) if kept else progress_cache.entry(stamp, **fields)
 
 
 async def _public_view(svc: Services, case: Case, doc: dict) -> dict:

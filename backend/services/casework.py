@@ -142,19 +142,29 @@ def _snapshot_fields(case: Case, effects: Effects, extra: dict | None) -> dict:
 
 async def _write_snapshot(svc: Services, case: Case, doc: dict, new: bool = False) -> None:
     """Write the whole snapshot ``doc`` (packed) unless a newer one is there (created when missing;
-    ``new``: inserted)."""
+    ``new``: inserted); the progress page then keeps it (``progress_cache.written``)."""
+    before = progress_cache.stamp_before_write(svc, doc["_id"])
     try:
-        if new:
-            try:
-                return await batch.insert_one(svc.db, "cases", snapshots.pack(doc))
-            except DuplicateKeyError:
-                pass  # a repair wrote it first: bring it up to date below
-        try:
-            await snapshots.rewrite(svc.db.cases, doc, version_below=case.version, upsert=True)
-        except DuplicateKeyError:
-            pass  # a newer snapshot exists: it already holds this step
+        stored = await _put_snapshot(svc, case, doc, new)
     finally:
         progress_cache.snapshot_written(svc, doc["_id"])  # views kept from the old snapshot are let go
+    if stored:
+        progress_cache.written(svc, doc["_id"], before, doc)
+
+
+async def _put_snapshot(svc: Services, case: Case, doc: dict, new: bool) -> bool:
+    """True when ``doc`` is now the stored snapshot, False when a newer one was there."""
+    if new:
+        try:
+            await batch.insert_one(svc.db, "cases", snapshots.pack(doc))
+            return True
+        except DuplicateKeyError:
+            pass  # a repair wrote it first: bring it up to date below
+    try:
+        await snapshots.rewrite(svc.db.cases, doc, version_below=case.version, upsert=True)
+        return True
+    except DuplicateKeyError:
+        return False  # a newer snapshot exists: it already holds this step
 
 
 async def store(svc: Services, before: Case | None, before_doc: dict | None, step: Step,

@@ -13,6 +13,12 @@ shared MongoDB (``SUNSHINE_PROGRESS_CACHE_SECONDS``; ``auto`` is 30 s on the emb
 with ``MONGODB_URI``; 0 turns the cache off). At most ``SIZE`` views are kept (about 5 KB each),
 the least recently read leaving first. Views are kept pickled, one bytes object each, so thousands
 of views do not add hundreds of thousands of small objects for the garbage collector to walk.
+
+A step's writer also keeps the snapshot it has just written, in its stored form (:class:`Written`,
+the BSON a read would return), so the first lookup after a step (the applicant checking the receipt,
+or following the notice of the step) renders the view without a store read. The writer keeps it only
+when its own move is the only one since it noted the stamp before writing: then no other snapshot of
+the case was written in between, and any later write moves the stamp past it.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from backend.services.context import Services
+from backend.store import snapshots
 
 SIZE = 8192
 _KEY = "progress_cache"
@@ -43,6 +50,18 @@ class Entry:
         return pickle.loads(self.kept_view)
 
 
+@dataclass(frozen=True)
+class Written:
+    """A snapshot kept by its writer, not yet rendered: ``stored`` is its stored form (BSON)."""
+
+    stamp: int
+    until: float
+    stored: bytes
+
+    def document(self) -> dict:
+        return snapshots.from_stored_form(self.stored)
+
+
 class ProgressCache:
     def __init__(self, stamps, ttl: float, size: int = SIZE) -> None:
         self.stamps, self.ttl, self.size = stamps, ttl, size
@@ -51,7 +70,7 @@ class ProgressCache:
     def stamp(self, case_key: str) -> int:
         return self.stamps.read(case_key)
 
-    def get(self, case_key: str) -> Entry | None:
+    def get(self, case_key: str) -> Entry | Written | None:
         entry = self._entries.get(case_key)
         if entry is not None and entry.stamp == self.stamps.read(case_key) and time.monotonic() < entry.until:
             self._entries.move_to_end(case_key)
@@ -62,14 +81,14 @@ class ProgressCache:
         _observe("read")
         return None
 
-    def put(self, case_key: str, entry: Entry) -> None:
+    def put(self, case_key: str, entry: Entry | Written) -> None:
         self._entries[case_key] = entry
         self._entries.move_to_end(case_key)
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
 
-    def entry(self, stamp: int, view: dict, **fields) -> Entry:
-        return entry(stamp, view, until=time.monotonic() + self.ttl, **fields)
+    def entry(self, stamp: int, view: dict, until: float | None = None, **fields) -> Entry:
+        return entry(stamp, view, until=time.monotonic() + self.ttl if until is None else until, **fields)
 
 
 def _observe(source: str) -> None:
@@ -92,6 +111,22 @@ def install(extras: dict, stamps, ttl: float) -> None:
     extras["change_stamps"] = stamps
     if ttl > 0:
         extras[_KEY] = ProgressCache(stamps, ttl)
+
+
+def stamp_before_write(svc: Services, case_key: str) -> int | None:
+    """The stamp a writer notes before writing the snapshot (None where views are not kept)."""
+    cache = of(svc)
+    return cache.stamp(case_key) if cache is not None else None
+
+
+def written(svc: Services, case_key: str, before: int | None, doc: dict) -> None:
+    """Keep the snapshot ``doc`` just written (its stamp moved since ``before``) if nothing else moved it."""
+    cache = of(svc)
+    if cache is None or before is None:
+        return
+    stamp = cache.stamp(case_key)
+    if stamp == (before + 1) % (1 << 64):  # else another write (or a neighbour in the slot): left to a lookup
+        cache.put(case_key, Written(stamp, time.monotonic() + cache.ttl, snapshots.stored_form(doc)))
 
 
 def snapshot_written(svc: Services, case_key: str) -> None:

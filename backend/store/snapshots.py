@@ -41,6 +41,16 @@ def unpack(stored: dict | None) -> dict | None:
     return {**inner, **{k: v for k, v in stored.items() if k != PACKED}}
 
 
+def stored_form(doc: dict) -> bytes:
+    """The BSON of what :func:`pack` stores for ``doc``: read back with :func:`from_stored_form`, it
+    is what a read from the store would return (times to the millisecond, in UTC)."""
+    return bson.encode(pack(doc))
+
+
+def from_stored_form(data: bytes) -> dict:
+    return unpack(bson.decode(data, codec_options=_OPTIONS))
+
+
 async def read(collection, doc_id: str) -> dict | None:
     """One snapshot by ``_id``, unpacked."""
     return unpack(await collection.find_one({"_id": doc_id}))

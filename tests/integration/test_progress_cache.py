@@ -93,3 +93,16 @@ def test_the_cache_setting_is_checked():
     assert load_settings(env={"SUNSHINE_PROGRESS_CACHE_SECONDS": "0"}).progress_cache_ttl(embedded_store=True) == 0
     with pytest.raises(SettingsError, match="SUNSHINE_PROGRESS_CACHE_SECONDS"):
         load_settings(env={"SUNSHINE_PROGRESS_CACHE_SECONDS": "soon"})
+
+
+async def test_the_view_kept_by_the_writer_is_the_view_read_from_the_store(cached, seeded, clock):
+    clock.advance(microseconds=123_456)  # a store keeps times to the millisecond
+    number, code = await _walk_in(cached)  # its writer keeps the snapshot it wrote
+    public = cached.as_anonymous()
+    before = _issued()
+    kept = await public.get(f"/api/v1/cases/{number}/progress?code={code}")
+    assert kept.status == 200 and _issued() == before
+    progress_cache.of(cached.app.settings["services"])._entries.clear()
+    read = await public.get(f"/api/v1/cases/{number}/progress?code={code}")
+    assert _issued() > before
+    assert kept.json == read.json
