@@ -71,23 +71,24 @@ def _title(county: str, kind: str, first: date) -> str:
     return f"{county}政务服务电子监察{KINDS[kind]}（{when}）"
 
 
-async def gather(svc: Services, tenant: str, first: date, last: date) -> dict:
-    """The figures of ``first``..``last`` from the working sets (no scan of all cases)."""
+async def gather(svc: Services, tenant: str, first: date, last: date, *, rated: bool = True) -> dict:
+    """The figures of ``first``..``last`` from the working sets (no scan of all cases); ``rated``
+    False leaves out ratings and cards (still read by time: a scan of both collections)."""
     start = datetime.combine(first, time(0), SHANGHAI)
     end = datetime.combine(last + timedelta(days=1), time(0), SHANGHAI)
     open_entries = await supervision.open_entries(svc, tenant, {"number": 1, "departments": 1})
     finished = await supervision.finished_between(svc, tenant, first)  # received in the period, finished since
     ratings = await svc.db.ratings.find({"tenant": tenant, "at": {"$gte": start, "$lt": end}},
-                                        {"level": 1, "department": 1}).to_list(None)
+                                        {"level": 1, "department": 1}).to_list(None) if rated else []
     cards = await svc.db[supervision.CARDS].find({"tenant": tenant, "raised_at": {"$gte": start, "$lt": end}},
-                                                 {"level": 1, "department": 1}).to_list(None)
+                                                 {"level": 1, "department": 1}).to_list(None) if rated else []
     names = (await tenant_config.org(svc, tenant)).department_names()
     return report_figures.summarise(first, last, open_entries, finished, ratings, cards, names)
 
 
 async def trend(svc: Services, tenant: str, today: date, days: int) -> dict:
     """Received and finished cases per day over the last ``days`` days up to ``today`` (live, not stored)."""
-    figures = await gather(svc, tenant, today - timedelta(days=max(days, 1) - 1), today)
+    figures = await gather(svc, tenant, today - timedelta(days=max(days, 1) - 1), today, rated=False)
     return {"from": figures["from"], "to": figures["to"], "days": figures["days"]}
 
 

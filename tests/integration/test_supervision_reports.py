@@ -142,3 +142,11 @@ async def test_the_schedule_stores_yesterday_and_last_month_once_even_when_run_t
     assert stored[f"{TENANT}:monthly:2026-11"]["pdf"].startswith(b"%PDF")
     audit = [d async for d in svc.db.audit_log.find({"tenant": TENANT, "action": "report.generated"})]
     assert len(audit) == 2 and {d["actor"] for d in audit} == {"system"}
+
+
+async def test_the_volume_trend_counts_received_and_finished_per_day(api, seeded, clock):
+    await a_wednesday_of_work(api, clock)
+    trend = (await (await staff(api, "supervisor")).get("/api/v1/supervision/trend?days=3")).json
+    assert (trend["from"], trend["to"]) == ("2026-11-23", "2026-11-25")
+    assert [(d["day"], d["received"], d["finished"]) for d in trend["days"]] == [
+        ("2026-11-23", 2, 0), ("2026-11-24", 0, 0), ("2026-11-25", 2, 3)]
