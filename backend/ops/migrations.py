@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Awaitable, Callable
 
-from backend.ops import migration_0001, migration_0002, migration_0003, migration_0004, migration_0005
+from backend.ops import migration_0001, migration_0002, migration_0003, migration_0004, migration_0005, migration_0006
 from backend.services.context import Services
 from backend.store import lease as leases
 from backend.store import schema
@@ -55,6 +55,8 @@ MIGRATIONS: list[Migration] = [
               migration_0004.RAISES, migration_0004.run),
     Migration(migration_0005.IDENT, "办结汇总另按办结日期存放：月报、日报、趋势、省级视图和满意度抽样按日期区间直接读取，不再扫描全部历史办结记录",
               migration_0005.RAISES, migration_0005.run),
+    Migration(migration_0006.IDENT, "评价和预警卡另按日期存放：日报、月报和省级视图按日期直接读取，不再扫描全部历史评价和预警卡",
+              migration_0006.RAISES, migration_0006.run),
 ]
 
 

@@ -24,7 +24,7 @@ from datetime import date, datetime, time, timedelta
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
-from backend.domain.clock import SHANGHAI, to_shanghai
+from backend.domain.clock import to_shanghai
 from backend.domain.errors import NotFound, ValidationFailed
 from backend.services import audit, report_figures, supervision, tenant_config, tenants
 from backend.services.context import Services
@@ -72,16 +72,13 @@ def _title(county: str, kind: str, first: date) -> str:
 
 
 async def gather(svc: Services, tenant: str, first: date, last: date, *, rated: bool = True) -> dict:
-    """The figures of ``first``..``last`` from the working sets (no scan of all cases); ``rated``
-    False leaves out ratings and cards (still read by time: a scan of both collections)."""
-    start = datetime.combine(first, time(0), SHANGHAI)
-    end = datetime.combine(last + timedelta(days=1), time(0), SHANGHAI)
+    """The figures of ``first``..``last`` from the working sets and the day files (no scan of all
+    cases, ratings or cards); ``rated`` False leaves out ratings and cards."""
     open_entries = await supervision.open_entries(svc, tenant, {"number": 1, "departments": 1})
     finished = await supervision.finished_between(svc, tenant, first)  # received in the period, finished since
-    ratings = await svc.db.ratings.find({"tenant": tenant, "at": {"$gte": start, "$lt": end}},
-                                        {"level": 1, "department": 1}).to_list(None) if rated else []
-    cards = await svc.db[supervision.CARDS].find({"tenant": tenant, "raised_at": {"$gte": start, "$lt": end}},
-                                                 {"level": 1, "department": 1}).to_list(None) if rated else []
+    wanted = {"level": 1, "department": 1}
+    ratings = await supervision.filed_between(svc, supervision.RATING_DAYS, tenant, first, last, wanted) if rated else []
+    cards = await supervision.filed_between(svc, supervision.CARD_DAYS, tenant, first, last, wanted) if rated else []
     names = (await tenant_config.org(svc, tenant)).department_names()
     return report_figures.summarise(first, last, open_entries, finished, ratings, cards, names)
 

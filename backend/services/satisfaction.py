@@ -24,7 +24,7 @@ from backend.domain import satisfaction as sat
 from backend.domain.case_model import Case
 from backend.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.domain.identity import mask_name
-from backend.services import audit, casework, rating_stages, rectification, supervision_sweep, tenant_config
+from backend.services import audit, casework, rating_stages, rectification, supervision, supervision_sweep, tenant_config
 from backend.services.context import Services
 
 log = logging.getLogger("sunshine.satisfaction")
@@ -79,10 +79,18 @@ async def record(svc: Services, case: Case, stage: str, score, reasons, text: st
     try:
         await svc.db[RATINGS].insert_one(doc)
     except DuplicateKeyError:
+        await _file_stored(svc, doc["_id"])  # its day copy, should a crash have come between the two
         raise Conflict(f"该办件的“{sat.STAGES[stage]}”环节已经评价过，不能重复评价", code="already_rated") from None
+    await supervision.file_rating(svc, doc)
     if sat.is_bad(score) and not default:
         await rectification.open_for(svc, doc, rules)
     return rating_view(doc)
+
+
+async def _file_stored(svc: Services, rating_id: str) -> None:
+    stored = await svc.db[RATINGS].find_one({"_id": rating_id})
+    if stored is not None:
+        await supervision.file_rating(svc, stored)
 
 
 # -- the citizen's own case (mini-program) --------------------------------------------------

@@ -223,6 +223,10 @@ async def on_step(svc: Services, effects) -> None:
         effects.later.append(lambda: close_cards(svc, tenant, case.number, scopes))
 
 
+RATING_DAYS = "rating_days"  # every rating again, by the China day it was given (reports read a period by day)
+CARD_DAYS = "card_days"  # every card again, by the China day it was raised
+
+
 def _case_key(tenant: str, number: str) -> str:
     return f"{tenant}:{number}"
 
@@ -232,15 +236,44 @@ def finished_day_key(tenant: str, day: str, number: str) -> str:
 
 
 async def finished_between(svc: Services, tenant: str, first, last=None, projection: dict | None = None) -> list[dict]:
-    """The summaries of cases finished on the days ``first``..``last`` (China time; ``last`` None:
-    up to today), read as one ``_id`` prefix range of ``finished_days`` per day: the patched
-    FerretDB narrows an ``_id`` range to the common prefix of its bounds, so a range of days would
-    read every day sharing the bounds' first digits."""
+    """The summaries of cases finished on the days ``first``..``last`` (China time; ``last`` None: up to today)."""
+    return await filed_between(svc, FINISHED_DAYS, tenant, first, last, projection)
+
+
+async def filed_between(svc: Services, collection: str, tenant: str, first, last=None,
+                        projection: dict | None = None) -> list[dict]:
+    """The documents of ``collection`` (one filed by day: ``{tenant}:{YYYY-MM-DD}:...``) of the days
+    ``first``..``last`` (China time; ``last`` None: up to today), read as one ``_id`` prefix range per
+    day: the patched FerretDB narrows an ``_id`` range to the common prefix of its bounds, so a range
+    of days would read every day sharing the bounds' first digits."""
     last = last or to_shanghai(svc.now()).date()
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    found = await asyncio.gather(*(svc.db[FINISHED_DAYS].find(
+    found = await asyncio.gather(*(svc.db[collection].find(
         {"_id": work.prefix_range(f"{tenant}:{day.isoformat()}:")}, projection).to_list(None) for day in days))
     return [doc for docs in found for doc in docs]
+
+
+def day_copy(doc: dict, at_field: str) -> dict | None:
+    """What ``rating_days`` / ``card_days`` keep of a rating or card: ``{tenant}:{day}:{its id after the
+    tenant}``, the day being China time of ``doc[at_field]`` (None without that time)."""
+    moment, tenant = doc.get(at_field), doc["tenant"]
+    if moment is None:
+        return None
+    rest = doc["_id"][len(tenant) + 1:] if doc["_id"].startswith(f"{tenant}:") else doc["_id"]
+    day = to_shanghai(_aware(moment)).date().isoformat()
+    return {"_id": f"{tenant}:{day}:{rest}", "tenant": tenant, "source": doc["_id"], "level": doc.get("level"),
+            "department": doc.get("department"), at_field: moment}
+
+
+async def file_by_day(svc: Services, collection: str, doc: dict, at_field: str) -> None:
+    """File the day copy of rating or card ``doc`` (idempotent: written whole)."""
+    copy = day_copy(doc, at_field)
+    if copy is not None:
+        await svc.db[collection].replace_one({"_id": copy["_id"]}, copy, upsert=True)
+
+
+async def file_rating(svc: Services, doc: dict) -> None:
+    await file_by_day(svc, RATING_DAYS, doc, "at")
 
 
 def refile_timers(effects, wanted: dict) -> list[dict]:

@@ -208,6 +208,8 @@ async def raise_card(svc: Services, ctx: SweepContext, case: Case, spec: CardSpe
         new = True
     except DuplicateKeyError:
         new = False
+    stored = card if new else await svc.db[CARDS].find_one({"_id": card["_id"]}) or card  # raised before: its day
+    await supervision.file_by_day(svc, supervision.CARD_DAYS, stored, "raised_at")
     if new:  # counted once: the journal entry is keyed by the card
         await work.insert_once(svc.db, {"_id": journal.entry_key(ctx.tenant, case.number, f"card-{spec.scope}-{spec.level}"),
                                         "tenant": ctx.tenant, "number": case.number, "seq": 0, "at": now,

@@ -220,7 +220,11 @@ async def _rate(svc: Services, tenant: str, sample: str, number: str, score: int
     try:
         await svc.db.ratings.insert_one(doc)
     except DuplicateKeyError:
+        stored = await svc.db.ratings.find_one({"_id": doc["_id"]})
+        if stored is not None:  # its day copy, should a crash have come between the two
+            await supervision.file_rating(svc, stored)
         return
+    await supervision.file_rating(svc, doc)
     if sat.is_bad(score):
         rules = sat.rules_from((await tenant_config.org(svc, tenant)).settings.get("satisfaction"))
         await rectification.open_for(svc, doc, rules)

@@ -53,7 +53,7 @@ from backend.domain.errors import Conflict, Forbidden, NotFound, ValidationFaile
 from backend.domain.identity import is_reference
 from backend.domain.numbering import local_day, parse_case_number
 from backend.domain.trail import event_from_document, event_to_document
-from backend.services import casework, intake, numbering, tenant_config, uploads, vault
+from backend.services import casework, intake, numbering, supervision, tenant_config, uploads, vault
 from backend.services.calendar import load_calendar
 from backend.services.context import Services
 from hotline.domain import tickets as rules
@@ -180,10 +180,11 @@ async def _after(svc: Services, tenant: str, ticket: Ticket) -> None:
             "registered_at": ticket.registered_at, "registered_by": ticket.registered_by_id,
             "supervised_count": ticket.supervised_count}, upsert=True)
     if ticket.satisfaction:
-        await svc.db.ratings.replace_one({"_id": doc_id}, {
-            "tenant": tenant, "number": ticket.number, "source": "hotline", "level": ticket.satisfaction,
-            "at": ticket.called_back_at, "department": ticket.target_code,
-            "staff": ticket.replied_by_id or ticket.registered_by_id, "ticket_type": ticket.reg.type}, upsert=True)
+        rating = {"tenant": tenant, "number": ticket.number, "source": "hotline", "level": ticket.satisfaction,
+                  "at": ticket.called_back_at, "department": ticket.target_code,
+                  "staff": ticket.replied_by_id or ticket.registered_by_id, "ticket_type": ticket.reg.type}
+        await svc.db.ratings.replace_one({"_id": doc_id}, rating, upsert=True)
+        await supervision.file_rating(svc, {"_id": doc_id, **rating})
     if (ticket.version == 1 or ticket.state == "closed") and is_reference(ticket.reg.caller_phone):
         await casework.index_case(svc, tenant, "ticket_phone", vault.pseudonym_of(ticket.reg.caller_phone),
                                   ticket.number, ticket.registered_at)

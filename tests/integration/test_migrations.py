@@ -1,6 +1,6 @@
 """Migrations: a store in the shape before decision 0005 is read and migrated; a crash halfway loses nothing."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -9,11 +9,12 @@ from backend.services import journal, supervision, trail_check
 from backend.store import schema, snapshots, work
 from tests.integration.busy_store import fill
 from tests.integration.test_case_pipeline import staff
+from tests.integration.test_hotline_pipeline import act
 from tests.integration.test_supervision import sweep_now
 
 TENANT = "ziyang"
 ALL = ["0001-working-sets-into-work", "0002-open-cards-into-work", "0003-personal-data-into-the-vault",
-       "0004-packed-case-snapshots", "0005-finished-summaries-by-day"]  # a store with no versions is at 1 everywhere
+       "0004-packed-case-snapshots", "0005-finished-summaries-by-day", "0006-ratings-and-cards-by-day"]  # a store with no versions is at 1 everywhere
 OLD_KINDS = {"task": "task_queue", "intake": "intake_queue", "open": "open_cases", "journal": "trail_touched"}
 
 
@@ -43,7 +44,7 @@ async def to_previous_shape(svc) -> set[str]:
     for stored in await svc.db.cases.find({}).to_list(None):  # unpacked too: snapshots were not packed then
         old = {k: v for k, v in snapshots.unpack(stored).items() if k not in ("timers", "counted")}
         await svc.db.cases.replace_one({"_id": stored["_id"]}, old)
-    for later in ("journal_state", "journal_days", "schema_versions", "finished_days"):  # none existed before 0005
+    for later in ("journal_state", "journal_days", "schema_versions", "finished_days", "rating_days", "card_days"):
         await svc.db.drop_collection(later)
     return {d["_id"] for d in docs if not any(f":{k}:" in d["_id"] for k in ("timer", "journal", "card"))}
 
@@ -51,6 +52,7 @@ async def to_previous_shape(svc) -> set[str]:
 @pytest.fixture
 async def old_store(api, seeded, svc, clock):
     numbers = await fill(api, svc, clock)
+    await act(await staff(api, "operator"), numbers["ticket"], "callback", {"satisfaction": "满意"})  # a rating
     return numbers, await to_previous_shape(svc)
 
 
@@ -82,6 +84,10 @@ async def test_a_store_from_before_the_work_collection_is_read_and_migrated(old_
     first = min(d["day"] for d in by_number)
     assert {d["number"] for d in await supervision.finished_between(svc, TENANT, date.fromisoformat(first))} == \
         {d["number"] for d in by_number}
+    for source, filed in (("ratings", supervision.RATING_DAYS), ("cards", supervision.CARD_DAYS)):  # since 0006
+        ids = {d["_id"] for d in await svc.db[source].find({}).to_list(None)}
+        assert ids and {d["source"] for d in await supervision.filed_between(
+            svc, filed, TENANT, date.fromisoformat(first) - timedelta(days=7))} == ids, source
     assert await migrations.migrate(svc, "test", report=lambda _: None) == []
 
 
@@ -104,6 +110,7 @@ async def test_a_migration_interrupted_halfway_resumes_and_applies_nothing_twice
     assert {e["number"] for e in await supervision.open_entries(svc, TENANT)} == {numbers["waiting"], numbers["joint"]}
     assert {n: await svc.db[n].count_documents({}) for n in counted} == counted
     assert await svc.db.finished_days.count_documents({}) == counted["finished_cases"]
+    assert await svc.db.card_days.count_documents({}) == counted["cards"]
     assert await svc.db[migrations.RUNS].count_documents({}) == 0
     assert (await trail_check.verify_tenant(svc, TENANT))["ok"]
     await sweep_now(svc)
