@@ -245,12 +245,27 @@ async def filed_between(svc: Services, collection: str, tenant: str, first, last
     """The documents of ``collection`` (one filed by day: ``{tenant}:{YYYY-MM-DD}:...``) of the days
     ``first``..``last`` (China time; ``last`` None: up to today), read as one ``_id`` prefix range per
     day: the patched FerretDB narrows an ``_id`` range to the common prefix of its bounds, so a range
-    of days would read every day sharing the bounds' first digits."""
+    of days would read every day sharing the bounds' first digits. A whole calendar month in the
+    period is one prefix (``{tenant}:YYYY-MM-``), so a year past is a dozen reads, not 365."""
     last = last or to_shanghai(svc.now()).date()
-    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    found = await asyncio.gather(*(svc.db[collection].find(
-        {"_id": work.prefix_range(f"{tenant}:{day.isoformat()}:")}, projection).to_list(None) for day in days))
+    found = await asyncio.gather(*(svc.db[collection].find({"_id": work.prefix_range(f"{tenant}:{prefix}")},
+                                                           projection).to_list(None)
+                                   for prefix in day_prefixes(first, last)))
     return [doc for docs in found for doc in docs]
+
+
+def day_prefixes(first, last) -> list[str]:
+    """``YYYY-MM-`` for each whole month of ``first``..``last``, ``YYYY-MM-DD:`` for each other day."""
+    prefixes, day = [], first
+    while day <= last:
+        following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+        if day.day == 1 and following - timedelta(days=1) <= last:
+            prefixes.append(f"{day:%Y-%m}-")
+            day = following
+        else:
+            prefixes.append(f"{day.isoformat()}:")
+            day += timedelta(days=1)
+    return prefixes
 
 
 def day_copy(doc: dict, at_field: str) -> dict | None:
