@@ -6,7 +6,7 @@ few times a day. Each kind has a head ``config_heads/{tenant}:{kind}`` holding a
 that every change sets to a fresh value *after* writing the change (:func:`changed`). A process
 keeps what it loaded with the tokens it saw and reads all heads of a tenant in one ``$in`` lookup
 at most every ``FRESH_FOR`` seconds, so a change made by another process is seen within that time
-and a change made here at once. One request reads the heads at most once: the tokens it saw first are
+(plus the time that read takes: other requests do not wait for it) and a change made here at once. One request reads the heads at most once: the tokens it saw first are
 pinned to it (however long it runs on a loaded machine), so it also sees one consistent setup. One head per kind, one writer per change, and random tokens: a
 change lost to FerretDB's unisolated updates (two admins at once) still leaves a new token.
 
@@ -99,9 +99,14 @@ async def tokens(svc: Services, tenant: str) -> dict[str, str | None]:
     pinned = request.pinned.setdefault(_STATE, {}) if request is not None else {}
     if tenant in pinned and time.monotonic() - pinned[tenant][0] < PIN_FOR:
         return pinned[tenant][1]
-    if time.monotonic() - state.checked_at > FRESH_FOR:
-        async with state.reading:  # concurrent requests share one read
-            if time.monotonic() - state.checked_at > FRESH_FOR:
+    asked = time.monotonic()
+    if asked - state.checked_at > FRESH_FOR and not (state.tokens and state.reading.locked()):
+        # one request reads; while its read is under way the others go on with the tokens known (a
+        # change made elsewhere shows when that read lands). Waiting for it made every request wait
+        # a whole read under load, and, since a read then took longer than FRESH_FOR, the waiters
+        # queued on the lock each read again, one after another: seconds of waiting.
+        async with state.reading:
+            if asked - state.checked_at > FRESH_FOR:  # a read begun since this request asked will do
                 started = time.monotonic()
                 found = {d["_id"]: d.get("token") for d in await svc.db[HEADS].find(
                     {"_id": {"$in": [head_id(tenant, k) for k in KINDS]}}).to_list(None)}
