@@ -14,6 +14,9 @@ Prints, all measured in this one run on a fresh embedded FerretDB (our build) wi
 4. intake with ``serve --processes 2`` divided by intake with one process, both started afresh
    on the store with its history and warmed for a few seconds first.
 
+Each API figure and the raw figure it is divided by are measured in turns (three slices each,
+raw then API), so that a slow spell of the shared machine weighs on both sides of a ratio alike.
+
 The server keeps public progress views and signed-in sessions for 30 seconds, as ``./scripts/run``
 does on the embedded store (``SUNSHINE_PROGRESS_CACHE_SECONDS`` and ``SUNSHINE_SESSION_CACHE_SECONDS``
 ``=auto``); it is told so here because it reaches this store through ``MONGODB_URI``, where ``auto``
@@ -44,6 +47,7 @@ DATABASE = "bench_store"
 AS_EMBEDDED = {"SUNSHINE_PROGRESS_CACHE_SECONDS": "30", "SUNSHINE_SESSION_CACHE_SECONDS": "30"}
 KEEPS_NO_VIEWS = {"SUNSHINE_PROGRESS_CACHE_SECONDS": "0", "SUNSHINE_BACKGROUND": "false"}
 WARM_SECONDS = 3.0
+SLICES = 3  # turns of raw and API measurement per compared pair
 APPLICANT = {"name": "张三丰", "id_number": "610924199001011233", "phone": "13800001234"}
 PAD = "材料说明" * 200  # a raw document about the size of a case snapshot
 
@@ -119,16 +123,26 @@ async def item_code(server: Server) -> str:
     return next(i["code"] for i in found["items"] if i["name"] == "个体工商户设立登记")
 
 
+async def in_turns(raw, api, seconds: float) -> tuple[Result, Result]:
+    """``raw(seconds)`` and ``api(seconds)`` measured in SLICES turns each, raw first; merged."""
+    raws, apis = [], []
+    for _ in range(SLICES):
+        raws.append(await raw(seconds / SLICES))
+        apis.append(await api(seconds / SLICES))
+    return Result.merged(raws), Result.merged(apis)
+
+
 async def round_of(uri: str, server: Server, plain: Server, seconds: float, label: str, known: list,
                    looked_up: list) -> dict:
     """One round; ``looked_up`` (the cases lookups choose from) is filled by the first round's intake."""
     item = await item_code(server)
-    figures = {"insert": await raw_inserts(uri, 20, seconds)}
-    figures["intake"] = await intakes(server, 20, seconds, item, known)
+    figures = {}
+    figures["insert"], figures["intake"] = await in_turns(lambda s: raw_inserts(uri, 20, s),
+                                                          lambda s: intakes(server, 20, s, item, known), seconds)
     looked_up[:] = looked_up or list(known)
     for clients in (50, 200):
-        figures[f"find{clients}"] = await raw_finds(uri, clients, seconds)
-        figures[f"lookup{clients}"] = await lookups(server, clients, seconds, looked_up)
+        figures[f"find{clients}"], figures[f"lookup{clients}"] = await in_turns(
+            lambda s, c=clients: raw_finds(uri, c, s), lambda s, c=clients: lookups(server, c, s, looked_up), seconds)
     figures["stored50"] = await lookups(plain, 50, seconds, looked_up)
     print(f"\n== {label}")
     for key, title in (("insert", "raw insert_one, 20 clients"), ("intake", "API intake (submit + accept), 20 clients"),

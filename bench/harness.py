@@ -157,6 +157,12 @@ class Result:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
+    @classmethod
+    def merged(cls, parts: list["Result"]) -> "Result":
+        """One result from several measured slices (their counts, seconds and latencies together)."""
+        return cls(sum(p.done for p in parts), sum(p.failed for p in parts), sum(p.seconds for p in parts),
+                   [x for p in parts for x in p.latencies])
+
     def line(self, label: str) -> str:
         return (f"{label:<44} {self.rate:>9,.1f}/s  p50 {self.percentile(50) * 1000:>8,.1f} ms  "
                 f"p99 {self.percentile(99) * 1000:>8,.1f} ms  ({self.done:,} ok, {self.failed} failed)")
