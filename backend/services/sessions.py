@@ -57,8 +57,8 @@ class KeptSessions:
         self._kept.move_to_end(key)
         return kept[2]
 
-    def put(self, key: str, stamp: int, session: dict, until: float | None = None) -> None:
-        self._kept[key] = (stamp, time.monotonic() + self.ttl if until is None else until, session)
+    def put(self, key: str, stamp: int, session: dict) -> None:
+        self._kept[key] = (stamp, time.monotonic() + self.ttl, session)
         self._kept.move_to_end(key)
         while len(self._kept) > self.SIZE:
             self._kept.popitem(last=False)
