@@ -1,9 +1,10 @@
 """What a case snapshot's layout costs the embedded store: packed (decision 0011) against field by field.
 
-Writes the same finished-case snapshots (``bench/history.py`` makes them, events and all) into two
-collections of one fresh embedded FerretDB, one as every field and one packed, then reads each back
-by ``_id`` from 20 clients. Prints the store's CPU time per insert and per read of each layout
-(read from /proc for the FerretDB process) and the packed ÷ field-by-field ratios, all in this run.
+Writes the same finished-case snapshots (``bench/history.py`` makes them, events and all) into three
+collections of one fresh embedded FerretDB: as every field, packed as plain BSON, and packed
+compressed (what the server writes), then reads each back by ``_id`` from 20 clients. Prints the
+store's CPU time per insert and per read of each layout (read from /proc for the FerretDB process),
+the stored size, and the ratios to field by field and to plain packing, all in this run.
 
     .venv/bin/python bench/bench_snapshot_layout.py [--count 3000]
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bson  # noqa: E402
 from harness import embedded_store, ratio  # noqa: E402
 from pymongo import AsyncMongoClient  # noqa: E402
 
@@ -55,7 +57,11 @@ async def main() -> int:
     parser.add_argument("--count", type=int, default=3000, help="snapshots written and read per layout")
     args = parser.parse_args()
     docs = [history._one(date(2026, 6, 1), seq)["cases"][0] for seq in range(1, args.count + 1)]  # packed
-    layouts = {"field by field": [snapshots.unpack(d) for d in docs], "packed": docs}
+    whole = [snapshots.unpack(d) for d in docs]
+    plain_packed = [{**{k: d[k] for k in snapshots.KEPT if k in d},
+                     snapshots.PACKED: bson.Binary(bson.encode({k: v for k, v in d.items() if k not in snapshots.KEPT}))}
+                    for d in whole]  # decision 0011 as first shipped
+    layouts = {"field by field": whole, "packed": plain_packed, "packed, zlib": docs}
     with embedded_store() as uri:
         port = int(uri.rsplit(":", 1)[1].split("/")[0])
         client = AsyncMongoClient(uri, maxPoolSize=CLIENTS + 5)
@@ -68,11 +74,14 @@ async def main() -> int:
             await spread(lambda d: collection.find_one({"_id": d["_id"]}), written)
             read = store_cpu_seconds(port)
             figures[name] = ((inserted - before) / len(written) * 1000, (read - inserted) / len(written) * 1000)
-            print(f"{name:<16} store CPU per insert {figures[name][0]:6.2f} ms, per read by _id {figures[name][1]:6.2f} ms",
-                  flush=True)
+            size = sum(len(bson.encode(d)) for d in written) / len(written)
+            print(f"{name:<16} store CPU per insert {figures[name][0]:6.2f} ms, per read by _id {figures[name][1]:6.2f} ms"
+                  f"  ({size:,.0f} bytes of BSON)", flush=True)
         await client.close()
-    plain, packed = figures["field by field"], figures["packed"]
+    plain, packed, zipped = figures["field by field"], figures["packed"], figures["packed, zlib"]
     print(f"packed / field by field: insert {ratio(packed[0], plain[0])}, read {ratio(packed[1], plain[1])}")
+    print(f"packed, zlib / field by field: insert {ratio(zipped[0], plain[0])}, read {ratio(zipped[1], plain[1])}")
+    print(f"packed, zlib / packed: insert {ratio(zipped[0], packed[0])}, read {ratio(zipped[1], packed[1])}")
     return 0
 
 

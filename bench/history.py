@@ -71,8 +71,9 @@ def _one(day: date, seq: int) -> dict[str, list[dict]]:
     second = cases.approve_task(first.case, APPROVER, at + timedelta(days=1), "同意")
     third = cases.confirm_delivery(second.case, CLERK, at + timedelta(days=2), app.applicant_name)
     steps = [first, second, third]
-    out = {"case_steps": [{"_id": f"{TENANT}:{number}:{s.events[0].seq:06d}", "tenant": TENANT, "number": number,
-                           "first_seq": s.events[0].seq, "events": [event_to_document(e) for e in s.events]}
+    out = {"case_steps": [snapshots.pack_step({"_id": f"{TENANT}:{number}:{s.events[0].seq:06d}", "tenant": TENANT,
+                                               "number": number, "first_seq": s.events[0].seq,
+                                               "events": [event_to_document(e) for e in s.events]})
                           for s in steps]}
     snapshot = cases.case_to_document(third.case)
     out["cases"] = [snapshots.pack({**snapshot, "tenant": TENANT, "form": {}, "materials": [], "links": {}, "timers": [],

@@ -26,7 +26,7 @@ from backend.ops import reseal
 from backend.services import journal, notifications, trail_check, vault
 from backend.services.context import Services
 from backend.services.tenants import all_ids as tenant_ids
-from backend.store import batch, work
+from backend.store import batch, snapshots, work
 
 IDENT = "0003-personal-data-into-the-vault"
 DONE = "\uffff"
@@ -62,7 +62,7 @@ async def _reseal_trails(svc: Services, progress, tenant: str) -> None:
         return
     waiting = set()
     async for step in svc.db.case_steps.find({"_id": work.prefix_range(f"{tenant}:")}):
-        if step.get("number", "") > after and reseal.plain_values(step.get("events") or []):
+        if step.get("number", "") > after and reseal.plain_values(snapshots.unpack(step).get("events") or []):
             waiting.add(step["number"])
     named = await _named_heads(svc, tenant)
     for number in sorted(waiting):

@@ -48,8 +48,9 @@ def _substitute(values: dict, refs: dict[str, str]) -> dict:
 
 
 async def steps_of(svc: Services, tenant: str, number: str) -> list[dict]:
+    """The case's stored steps in order, unpacked (``snapshots.unpack``)."""
     steps = await svc.db.case_steps.find({"_id": work.prefix_range(f"{tenant}:{number}:")}).to_list(None)
-    return sorted((s for s in steps if s.get("number") == number), key=lambda s: s["_id"])
+    return sorted((snapshots.unpack(s) for s in steps if s.get("number") == number), key=lambda s: s["_id"])
 
 
 async def reseal(svc: Services, tenant: str, number: str, migration: str, named: set[str]) -> bool:
@@ -71,7 +72,7 @@ async def reseal(svc: Services, tenant: str, number: str, migration: str, named:
     for step in steps:
         count = len(step["events"])
         fresh = [trail.event_to_document(e) for e in new[position:position + count]]
-        await svc.db.case_steps.replace_one({"_id": step["_id"]}, {**step, "events": fresh})
+        await svc.db.case_steps.replace_one({"_id": step["_id"]}, snapshots.pack_step({**step, "events": fresh}))
         position += count
     return True
 
@@ -104,11 +105,11 @@ async def _rewrite_snapshot(svc: Services, tenant: str, number: str, kind: str, 
     if doc is None:
         return
     events = []
-    for index, stored in enumerate(doc.get("events") or []):
-        if index < len(new) and renamed.get(stored.get("hash")) == new[index].hash:
+    for index, event in enumerate(doc.get("events") or []):
+        if index < len(new) and renamed.get(event.get("hash")) == new[index].hash:
             events.append(trail.event_to_document(new[index]))
         else:  # not this chain's event (changed by hand): its values sealed, its hash left to tell
-            events.append({**stored, "data": _substitute(stored.get("data") or {}, refs)})
+            events.append({**event, "data": _substitute(event.get("data") or {}, refs)})
     update = {"events": events, **_substitute({k: doc[k] for k in FIELDS if k in doc}, refs)}
     if doc.get("head_hash"):
         update["head_hash"] = renamed.get(doc["head_hash"], doc["head_hash"])

@@ -19,7 +19,7 @@ from pymongo.errors import BulkWriteError
 from backend.ops import backup_files, scope
 from backend.services import casework, trail_check
 from backend.services.context import Services
-from backend.store import schema, timers
+from backend.store import schema, snapshots, timers
 
 BATCH_DOCS, BATCH_BYTES = 500, 8 * 1024 * 1024
 IGNORED_WHEN_EMPTY = scope.SKIPPED | {schema.VERSIONS}
@@ -99,7 +99,7 @@ class _Moved:
         if name in ("cases", "hotline_tickets"):
             self.snapshots[(doc.get("tenant"), doc.get("number"))] = (name, doc.get("version", 0))
         elif name == "case_steps":
-            last = doc["first_seq"] + len(doc.get("events") or []) - 1
+            last = doc["first_seq"] + len(snapshots.unpack(doc).get("events") or []) - 1
             key = (doc.get("tenant"), doc.get("number"))
             self.steps[key] = (doc.get("kind", "case"), max(last, self.steps.get(key, ("", 0))[1]))
 

@@ -65,8 +65,9 @@ def step_document(step: Step, **fields) -> dict:
 
 
 async def insert_step(svc: Services, step: Step, **fields) -> None:
-    """Insert the step (with other requests' inserts); ``DuplicateKeyError`` when another step took its place first."""
-    await batch.insert_one(svc.db, "case_steps", step_document(step, **fields))
+    """Insert the step, packed (with other requests' inserts); ``DuplicateKeyError`` when another
+    step took its place first."""
+    await batch.insert_one(svc.db, "case_steps", snapshots.pack_step(step_document(step, **fields)))
 
 
 # -- what a step derives ----------------------------------------------------------------------
@@ -232,7 +233,8 @@ async def _catch_up(svc: Services, tenant: str, number: str, case: Case | None) 
     """Apply steps stored after the snapshot (a writer died between its two writes)."""
     applied = []
     while True:
-        following = await svc.db.case_steps.find_one({"_id": step_id(tenant, number, (case.version if case else 0) + 1)})
+        following = snapshots.unpack(await svc.db.case_steps.find_one(
+            {"_id": step_id(tenant, number, (case.version if case else 0) + 1)}))
         if not following or following.get("kind", "case") != "case":
             return case, applied
         for event_doc in following["events"]:

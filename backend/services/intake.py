@@ -197,17 +197,27 @@ async def submit(svc: Services, tenant: str, principal: dict, payload: dict, ide
                 step = step.then(cases.start_review(step.case, actor, now, posts))
         return step
 
+    kept: list = []
+
+    async def prepare(number: str):
+        """The first step under ``number``: every rule checked before anything is written, then the
+        encrypted values kept (once), before the step that refers to them. A refused step raises here,
+        while nothing is written and the number is handed back (``numbering.claim``)."""
+        step = first_step(number)
+        if not kept:
+            await vault.keep(svc, sealed)
+            kept.append(True)
+        return step
+
     query_code = new_query_code()
-    first_step("000000-20000101-00001")  # every rule checked before anything is written
-    await vault.keep(svc, sealed)  # the encrypted values, before the step that refers to them
     extra = {"form": form, "materials": materials, "links": links, "item_department": item.department}
     if idempotency_key:
-        case_and_doc = await _submit_once(svc, tenant, principal, idempotency_key, org, first_step, extra)
+        case_and_doc = await _submit_once(svc, tenant, principal, idempotency_key, org, prepare, extra)
     else:
         stored: list = []
 
         async def insert(number: str) -> None:
-            stored[:] = [first_step(number)]
+            stored[:] = [await prepare(number)]
             await casework.insert_step(svc, stored[0])
 
         await numbering.claim(svc, tenant, _area_code(org), insert)
@@ -234,8 +244,9 @@ class _KeyTaken(Exception):
     """The idempotency key belongs to an earlier attempt."""
 
 
-async def _submit_once(svc: Services, tenant: str, principal: dict, key: str, org, first_step, extra: dict):
-    """Submit under an idempotency key: exactly one case per key, whatever crashes or retries."""
+async def _submit_once(svc: Services, tenant: str, principal: dict, key: str, org, prepare, extra: dict):
+    """Submit under an idempotency key: exactly one case per key, whatever crashes or retries.
+    ``await prepare(number)`` makes the first step (raising when a rule refuses it) before the key is noted."""
     if len(key) > 200:
         raise ValidationFailed("Idempotency-Key 过长", code="bad_idempotency_key")
     doc_id = _key_id(tenant, key)
@@ -244,8 +255,8 @@ async def _submit_once(svc: Services, tenant: str, principal: dict, key: str, or
         recorded = {"inserted": False}
 
         async def insert(number: str) -> None:
+            stored[:] = [await prepare(number)]
             await _record_key(svc, tenant, doc_id, principal, number, recorded)
-            stored[:] = [first_step(number)]
             try:
                 await casework.insert_step(svc, stored[0], idempotency_key=doc_id)
             except DuplicateKeyError:

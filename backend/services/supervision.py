@@ -98,12 +98,20 @@ def limits_from_steps(steps: list[dict], rules: TenantRules) -> StepLimits:
 
 
 async def step_limits(svc: Services, case: Case, rules: TenantRules) -> StepLimits:
-    """Limits of the item version the case was accepted under (item versions never change: cached)."""
+    """Limits of the item version the case was accepted under (item versions never change: cached,
+    and so are their limits under the same rules)."""
     try:
         item = await catalog.item_version(svc, case.app.tenant, case.app.item_code, case.app.item_version)
     except NotFound:
         return limits_from_steps([], rules)
-    return limits_from_steps([dataclasses.asdict(step) for step in item.steps], rules)
+    memo = svc.extras.setdefault("step_limits_memo", {})
+    key = (case.app.tenant, case.app.item_code, case.app.item_version, rules)
+    found = memo.get(key)
+    if found is None or found[0] is not item:  # the catalogue cache let go of the version: work it out again
+        if len(memo) >= 1024:
+            memo.clear()
+        found = memo[key] = (item, limits_from_steps([dataclasses.asdict(step) for step in item.steps], rules))
+    return found[1]
 
 
 # -- deadlines of a case, a task, an acceptance ------------------------------------------------
@@ -163,8 +171,13 @@ def yellow_from(calendar, deadline: Deadline, yellow_days: int) -> datetime | No
     return start if start < deadline.due_at else None
 
 
-def planned_timers(calendar, case: Case, rules: TenantRules, limits: StepLimits) -> dict[str, tuple[datetime, dict]]:
-    """Every timer the case should have now: key -> (due instant, data)."""
+_UNSET = object()
+
+
+def planned_timers(calendar, case: Case, rules: TenantRules, limits: StepLimits,
+                   deadline=_UNSET) -> dict[str, tuple[datetime, dict]]:
+    """Every timer the case should have now: key -> (due instant, data). ``deadline``: the case's
+    :func:`case_deadline` when the caller has it already."""
     number, wanted = case.number, {}
     base = {"number": number}
     if case.state in FINISHED_STATES:
@@ -174,7 +187,7 @@ def planned_timers(calendar, case: Case, rules: TenantRules, limits: StepLimits)
         wanted[f"{number}:acceptance:red"] = (accepting.due_at, {**base, "scope": "acceptance"})
     if result_ready(case):
         return wanted
-    deadline = case_deadline(calendar, case)
+    deadline = case_deadline(calendar, case) if deadline is _UNSET else deadline
     if deadline and deadline.due_at and case.kind != "immediate":
         wanted[f"{number}:case:red"] = (deadline.due_at, {**base, "scope": "case", "level": "red"})
         yellow = yellow_from(calendar, deadline, rules.yellow_days)
@@ -196,7 +209,8 @@ async def on_step(svc: Services, effects) -> None:
     rules = await tenant_rules(svc, tenant)
     calendar = await load_calendar(svc, tenant)
     limits = await step_limits(svc, case, rules)
-    effects.snapshot["timers"] = refile_timers(effects, planned_timers(calendar, case, rules, limits))
+    deadline = case_deadline(calendar, case)  # asked for by the timers and the open entry alike
+    effects.snapshot["timers"] = refile_timers(effects, planned_timers(calendar, case, rules, limits, deadline))
     if any(e.type in REFUSAL_EVENTS for e in effects.events):  # 不予受理/不予办理: the sweep checks the reason
         timers.plan_schedule(effects.work, tenant, effects.now, f"{case.number}:check:refusal", TIMER_KIND,
                              {"number": case.number, "scope": "check"}, not_before=effects.now)
@@ -209,7 +223,7 @@ async def on_step(svc: Services, effects) -> None:
             effects.insert(FINISHED, {"_id": _case_key(tenant, case.number), **finished})
             effects.insert(FINISHED_DAYS, {"_id": finished_day_key(tenant, finished["day"], case.number), **finished})
     else:
-        entry = open_entry(calendar, case, rules)
+        entry = open_entry(calendar, case, rules, deadline)
         (effects.work.add if effects.new else effects.work.put)(open_key(tenant, case.number), entry)
         counted = contribution(entry).to_doc()
     effects.snapshot["counted"] = counted
@@ -338,9 +352,12 @@ def accepting_actor(case: Case) -> tuple[str, str, str]:
     return "", "", ""
 
 
-def open_entry(calendar, case: Case, rules: TenantRules) -> dict:
+def open_entry(calendar, case: Case, rules: TenantRules, deadline=_UNSET) -> dict:
     """The open-case working-set document the dashboard counts."""
-    deadline = case_deadline(calendar, case) if case.kind != "immediate" else None
+    if case.kind == "immediate":
+        deadline = None
+    elif deadline is _UNSET:
+        deadline = case_deadline(calendar, case)
     due_at = deadline.due_at if deadline else None
     clerk_id, clerk_name, window_post = accepting_actor(case)
     return {

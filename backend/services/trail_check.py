@@ -254,6 +254,7 @@ async def _reseals(svc: Services, tenant: str, checkpoint_docs: list[dict], head
 
 async def _check_group(svc: Services, tenant: str, number: str, steps: list[dict], heads: set[str]) -> list[dict]:
     try:
+        steps = [snapshots.unpack(step) for step in steps]
         collection = svc.db.hotline_tickets if steps[0].get("kind") == "ticket" else svc.db.cases
         snapshot = await snapshots.read(collection, f"{tenant}:{number}")
         return compare_case(number, steps, snapshot, heads)

@@ -56,6 +56,7 @@ from backend.domain.trail import event_from_document, event_to_document
 from backend.services import casework, intake, numbering, supervision, tenant_config, uploads, vault
 from backend.services.calendar import load_calendar
 from backend.services.context import Services
+from backend.store import snapshots
 from hotline.domain import tickets as rules
 from hotline.domain.tickets import Limits, Registration, Ticket, TicketStep
 from hotline.services import caller_notices, callers, knowledge, routing
@@ -142,9 +143,9 @@ async def _actor(svc: Services, principal: dict | None, roles: tuple[str, ...], 
 async def _insert_step(svc: Services, tenant: str, step: TicketStep) -> None:
     """Insert the step document; ``DuplicateKeyError`` when another step took its place."""
     first = step.events[0].seq
-    await svc.db.case_steps.insert_one({
+    await svc.db.case_steps.insert_one(snapshots.pack_step({
         "_id": casework.step_id(tenant, step.ticket.number, first), "tenant": tenant, "number": step.ticket.number,
-        "first_seq": first, "kind": "ticket", "events": [event_to_document(e) for e in step.events]})
+        "first_seq": first, "kind": "ticket", "events": [event_to_document(e) for e in step.events]}))
 
 
 async def _store(svc: Services, tenant: str, step: TicketStep, *, new: bool = False, extra: dict | None = None,
@@ -199,8 +200,8 @@ async def load(svc: Services, tenant: str, number: str) -> tuple[Ticket, dict]:
     ticket = rules.ticket_from_document(doc) if doc else None
     moved = False
     while True:
-        following = await svc.db.case_steps.find_one(
-            {"_id": casework.step_id(tenant, number, (ticket.version if ticket else 0) + 1)})
+        following = snapshots.unpack(await svc.db.case_steps.find_one(
+            {"_id": casework.step_id(tenant, number, (ticket.version if ticket else 0) + 1)}))
         if not following or following.get("kind") != "ticket":
             break
         for event_doc in following["events"]:

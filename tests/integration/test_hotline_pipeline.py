@@ -4,6 +4,7 @@ from datetime import datetime
 
 from backend.domain.trail import event_from_document, verify_chain
 from backend.services import casework
+from backend.store import snapshots
 from tests.conftest import ApiClient
 
 CALLER = "13800001234"
@@ -96,7 +97,7 @@ async def test_a_complaint_runs_through_dispatch_return_redispatch_reply_review_
                               "承办单位答复", "答复审核通过", "回访", "办结"]
     steps = [s async for s in svc.db.case_steps.find({"number": number})]
     assert {s["kind"] for s in steps} == {"ticket"} and len(steps) == 8
-    events = [event_from_document(e) for s in sorted(steps, key=lambda s: s["_id"]) for e in s["events"]]
+    events = [event_from_document(e) for s in sorted(steps, key=lambda s: s["_id"]) for e in snapshots.unpack(s)["events"]]
     assert verify_chain(number, events) == [] and [e.hash for e in events] == [e["hash"] for e in closed["timeline"]]
     rating = await svc.db.ratings.find_one({"_id": f"ziyang:{number}"})
     assert (rating["department"], rating["level"], rating["staff"]) == ("sthj", "满意", "ziyang:sthj_a")

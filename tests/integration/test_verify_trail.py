@@ -7,7 +7,7 @@ from backend.store import snapshots
 from tests.integration.test_case_pipeline import staff, walk_in
 from tests.integration.test_deadline_command import run_backend
 from tests.integration.test_supervision import PROMISED_1_DAY, TENANT, sweep_now
-from tests.snapshot_edits import edit_snapshot
+from tests.snapshot_edits import edit_snapshot, edit_step
 
 
 def flip(text: str) -> str:
@@ -36,7 +36,8 @@ async def drop_snapshot_event(svc, number, seq) -> None:
 
 
 async def steps_of(svc, number) -> list[dict]:
-    return sorted(await svc.db.case_steps.find({"tenant": TENANT, "number": number}).to_list(None), key=lambda d: d["_id"])
+    found = await svc.db.case_steps.find({"tenant": TENANT, "number": number}).to_list(None)
+    return sorted(map(snapshots.unpack, found), key=lambda d: d["_id"])
 
 
 async def test_untouched_trails_verify_clean_over_http_for_supervisors_only(api, seeded, svc):
@@ -51,7 +52,7 @@ async def test_a_byte_flipped_in_a_stored_step_is_named_with_its_case_and_seq(ap
     number = await finished_case(api)
     step = (await steps_of(svc, number))[2]
     event = step["events"][0]
-    await svc.db.case_steps.update_one({"_id": step["_id"]}, {"$set": {"events.0.actor_name": flip(event["actor_name"])}})
+    await edit_step(svc.db.case_steps, step["_id"], lambda doc: doc["events"][0].update(actor_name=flip(event["actor_name"])))
     found = await verify(svc)
     assert (number, event["seq"], "changed", "case_steps") in found
     assert (number, event["seq"], "mismatch", "cases") in found
@@ -94,8 +95,8 @@ async def test_reordered_events_are_found_in_the_snapshot_and_in_the_steps(api, 
     assert (number, 4, "reordered", "cases") in await verify(svc)
     other = await finished_case(api)
     first, second = (await steps_of(svc, other))[1:3]
-    await svc.db.case_steps.update_one({"_id": first["_id"]}, {"$set": {"events": second["events"]}})
-    await svc.db.case_steps.update_one({"_id": second["_id"]}, {"$set": {"events": first["events"]}})
+    await edit_step(svc.db.case_steps, first["_id"], lambda doc: doc.update(events=second["events"]))
+    await edit_step(svc.db.case_steps, second["_id"], lambda doc: doc.update(events=first["events"]))
     found = [p for p in await verify(svc) if p[0] == other and p[3] == "case_steps"]
     assert (other, first["first_seq"], "reordered", "case_steps") in found
 
@@ -131,7 +132,7 @@ async def test_the_command_exits_1_with_chinese_findings_naming_the_case_and_0_w
     assert clean.returncode == 0, clean.stderr
     assert "未发现篡改" in clean.stdout and "校验办件 1 件" in clean.stdout
     step = (await steps_of(svc, number))[1]
-    await svc.db.case_steps.update_one({"_id": step["_id"]}, {"$set": {"events.0.reason": "改"}})
+    await edit_step(svc.db.case_steps, step["_id"], lambda doc: doc["events"][0].update(reason="改"))
     broken = await asyncio.to_thread(run_backend, ["verify-trail"], **env)
     assert broken.returncode == 1
     assert f"办件 {number}：第 {step['first_seq']} 条记录的内容与其哈希不符（记录被改动）" in broken.stdout
