@@ -145,24 +145,25 @@ async def _write_snapshot(svc: Services, case: Case, doc: dict, new: bool = Fals
     """Write the whole snapshot ``doc`` (packed) unless a newer one is there (created when missing;
     ``new``: inserted); the progress page then keeps it (``progress_cache.written``)."""
     before = progress_cache.stamp_before_write(svc, doc["_id"])
+    packed = snapshots.pack(doc)
     try:
-        stored = await _put_snapshot(svc, case, doc, new)
+        stored = await _put_snapshot(svc, case, doc, packed, new)
     finally:
         progress_cache.snapshot_written(svc, doc["_id"])  # views kept from the old snapshot are let go
     if stored:
-        progress_cache.written(svc, doc["_id"], before, doc)
+        progress_cache.written(svc, doc["_id"], before, packed)
 
 
-async def _put_snapshot(svc: Services, case: Case, doc: dict, new: bool) -> bool:
-    """True when ``doc`` is now the stored snapshot, False when a newer one was there."""
+async def _put_snapshot(svc: Services, case: Case, doc: dict, packed: dict, new: bool) -> bool:
+    """True when ``doc`` (``packed``) is now the stored snapshot, False when a newer one was there."""
     if new:
         try:
-            await batch.insert_one(svc.db, "cases", snapshots.pack(doc))
+            await batch.insert_one(svc.db, "cases", packed)
             return True
         except DuplicateKeyError:
             pass  # a repair wrote it first: bring it up to date below
     try:
-        await snapshots.rewrite(svc.db.cases, doc, version_below=case.version, upsert=True)
+        await snapshots.rewrite(svc.db.cases, doc, version_below=case.version, upsert=True, packed=packed)
         return True
     except DuplicateKeyError:
         return False  # a newer snapshot exists: it already holds this step

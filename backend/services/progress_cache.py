@@ -119,14 +119,15 @@ def stamp_before_write(svc: Services, case_key: str) -> int | None:
     return cache.stamp(case_key) if cache is not None else None
 
 
-def written(svc: Services, case_key: str, before: int | None, doc: dict) -> None:
-    """Keep the snapshot ``doc`` just written (its stamp moved since ``before``) if nothing else moved it."""
+def written(svc: Services, case_key: str, before: int | None, packed: dict) -> None:
+    """Keep the snapshot just written (``packed``, as ``snapshots.pack`` made it for the store; its
+    stamp moved since ``before``) if nothing else moved it."""
     cache = of(svc)
     if cache is None or before is None:
         return
     stamp = cache.stamp(case_key)
     if stamp == (before + 1) % (1 << 64):  # else another write (or a neighbour in the slot): left to a lookup
-        cache.put(case_key, Written(stamp, time.monotonic() + cache.ttl, snapshots.stored_form(doc)))
+        cache.put(case_key, Written(stamp, time.monotonic() + cache.ttl, snapshots.stored_form(packed)))
 
 
 def snapshot_written(svc: Services, case_key: str) -> None:

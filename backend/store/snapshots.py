@@ -66,10 +66,11 @@ def unpack(stored: dict | None) -> dict | None:
     return {**inner, **{k: v for k, v in stored.items() if k != PACKED}}
 
 
-def stored_form(doc: dict) -> bytes:
-    """The BSON of what :func:`pack` stores for ``doc``: read back with :func:`from_stored_form`, it
-    is what a read from the store would return (times to the millisecond, in UTC)."""
-    return bson.encode(pack(doc))
+def stored_form(packed: dict) -> bytes:
+    """The BSON of a document as :func:`pack` made it for the store: read back with
+    :func:`from_stored_form`, it is what a read from the store would return (times to the
+    millisecond, in UTC)."""
+    return bson.encode(packed)
 
 
 def from_stored_form(data: bytes) -> dict:
@@ -88,10 +89,12 @@ async def read_many(collection, ids: list[str]) -> dict[str, dict]:
     return {d["_id"]: unpack(d) for d in await collection.find({"_id": {"$in": list(ids)}}).to_list(None)}
 
 
-async def rewrite(collection, doc: dict, *, version_below: int | None = None, upsert: bool = False):
-    """Replace the stored snapshot with ``doc`` (whole, unpacked), packed; with ``version_below`` only
-    while the stored one is older. Returns the driver's result."""
+async def rewrite(collection, doc: dict, *, version_below: int | None = None, upsert: bool = False,
+                  packed: dict | None = None):
+    """Replace the stored snapshot with ``doc`` (whole, unpacked), packed (or with ``packed``, its
+    packed form made already); with ``version_below`` only while the stored one is older. Returns
+    the driver's result."""
     query = {"_id": doc["_id"]}
     if version_below is not None:
         query["version"] = {"$lt": version_below}
-    return await collection.replace_one(query, pack(doc), upsert=upsert)
+    return await collection.replace_one(query, packed or pack(doc), upsert=upsert)
