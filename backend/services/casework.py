@@ -115,11 +115,14 @@ async def _write_effects(svc: Services, effects: Effects) -> None:
     each joins whatever other requests are writing to its collection), then what runs ``later``.
     """
     try:
-        outcomes = await asyncio.gather(work.apply(svc.db, effects.work),
-                                        *(batch.insert_new(svc.db, collection, docs)
-                                          for collection, docs in effects.inserts.items()),
-                                        return_exceptions=True)
-        failed = next((o for o in outcomes if isinstance(o, BaseException)), None)
+        queued = [batch.enqueue(svc.db, collection, docs) for collection, docs in effects.inserts.items()]
+        failed = None
+        try:
+            await work.apply(svc.db, effects.work)
+        except Exception as exc:
+            failed = exc
+        for futures in queued:
+            failed = failed or batch.unexpected(await batch.settled(futures))
         if failed is not None:
             raise failed
         for later in effects.later:
@@ -141,27 +144,35 @@ def _snapshot_fields(case: Case, effects: Effects, extra: dict | None) -> dict:
     return doc
 
 
-async def _write_snapshot(svc: Services, case: Case, doc: dict, new: bool = False) -> None:
-    """Write the whole snapshot ``doc`` (packed) unless a newer one is there (created when missing;
-    ``new``: inserted); the progress page then keeps it (``progress_cache.written``)."""
+def _start_snapshot(svc: Services, doc: dict, new: bool) -> tuple:
+    """Pack the whole snapshot ``doc`` and, when it is ``new``, queue its insert at once (it joins
+    the round of the step's derived inserts); :func:`_end_snapshot` finishes the write."""
     before = progress_cache.stamp_before_write(svc, doc["_id"])
     packed = snapshots.pack(doc)
+    return before, packed, batch.enqueue(svc.db, "cases", [packed]) if new else None
+
+
+async def _end_snapshot(svc: Services, case: Case, doc: dict, started: tuple) -> None:
+    """The snapshot written unless a newer one is there (created when missing); the progress page
+    then keeps it (``progress_cache.written``)."""
+    before, packed, queued = started
     try:
-        stored = await _put_snapshot(svc, case, doc, packed, new)
+        stored = await _put_snapshot(svc, case, doc, packed, queued)
     finally:
         progress_cache.snapshot_written(svc, doc["_id"])  # views kept from the old snapshot are let go
     if stored:
         progress_cache.written(svc, doc["_id"], before, packed)
 
 
-async def _put_snapshot(svc: Services, case: Case, doc: dict, packed: dict, new: bool) -> bool:
+async def _put_snapshot(svc: Services, case: Case, doc: dict, packed: dict, queued: list | None) -> bool:
     """True when ``doc`` (``packed``) is now the stored snapshot, False when a newer one was there."""
-    if new:
-        try:
-            await batch.insert_one(svc.db, "cases", packed)
+    if queued is not None:
+        outcome = (await batch.settled(queued))[0]
+        if outcome is None:
             return True
-        except DuplicateKeyError:
-            pass  # a repair wrote it first: bring it up to date below
+        if not isinstance(outcome, DuplicateKeyError):
+            raise outcome
+        # a repair wrote it first: bring it up to date below
     try:
         await snapshots.rewrite(svc.db.cases, doc, version_below=case.version, upsert=True, packed=packed)
         return True
@@ -188,8 +199,13 @@ async def store(svc: Services, before: Case | None, before_doc: dict | None, ste
 async def _finish(svc: Services, case: Case, before_doc: dict | None, effects: Effects, extra: dict | None) -> dict:
     doc = {**(before_doc or {}), **_snapshot_fields(case, effects, extra), "_id": case_id(case.app.tenant, case.number)}
     # both follow from the stored step: written together (a crash between them is repaired from the step)
-    await asyncio.gather(_write_snapshot(svc, case, doc, new=effects.new and not effects.repair),
-                         _write_effects(svc, effects))
+    new = effects.new and not effects.repair
+    started = _start_snapshot(svc, doc, new)
+    if new:  # its insert is queued already: it goes out with the derived writes
+        await _write_effects(svc, effects)
+        await _end_snapshot(svc, case, doc, started)
+    else:
+        await asyncio.gather(_end_snapshot(svc, case, doc, started), _write_effects(svc, effects))
     return doc
 
 

@@ -38,14 +38,14 @@ class _Batcher:
         self.pending: list[tuple[dict, asyncio.Future]] = []
         self.running = False
 
-    async def insert(self, docs: list[dict]) -> list[BaseException | None]:
+    def enqueue(self, docs: list[dict]) -> list[asyncio.Future]:
         loop = asyncio.get_running_loop()
         futures = [loop.create_future() for _ in docs]
         self.pending += list(zip(docs, futures))
         if not self.running:
             self.running = True
             loop.create_task(self._drain())
-        return list(await asyncio.gather(*futures))
+        return futures
 
     async def _drain(self) -> None:
         try:
@@ -91,12 +91,29 @@ def _batcher(db, collection: str) -> _Batcher:
     return found
 
 
+def enqueue(db, collection: str, docs: list[dict]) -> list[asyncio.Future]:
+    """Queue ``docs`` for the next write into ``collection`` (begun at once when none is running) and
+    return one future per document, each resolved to its outcome: ``None`` (inserted) or the
+    exception (``DuplicateKeyError``). A request that writes to several collections queues all of
+    its documents first and then awaits the outcomes (:func:`settled`), so its writes go out together
+    without a task per collection."""
+    return _batcher(db, collection).enqueue(docs) if docs else []
+
+
+async def settled(futures: list[asyncio.Future]) -> list[BaseException | None]:
+    """The outcomes of queued documents (one write resolves them all: awaiting them in turn costs nothing)."""
+    return [await future for future in futures]
+
+
+def unexpected(outcomes: list[BaseException | None]) -> BaseException | None:
+    """The first failure other than a duplicate ``_id`` (documents decided by their ``_id``)."""
+    return next((o for o in outcomes if o is not None and not isinstance(o, DuplicateKeyError)), None)
+
+
 async def insert(db, collection: str, docs: list[dict]) -> list[BaseException | None]:
     """Insert ``docs`` together with whatever other requests are inserting into ``collection`` now;
     returns each document's outcome: ``None`` (inserted) or the exception (``DuplicateKeyError``)."""
-    if not docs:
-        return []
-    return await _batcher(db, collection).insert(docs)
+    return await settled(enqueue(db, collection, docs))
 
 
 async def insert_one(db, collection: str, doc: dict) -> None:
@@ -108,6 +125,6 @@ async def insert_one(db, collection: str, doc: dict) -> None:
 
 async def insert_new(db, collection: str, docs: list[dict]) -> None:
     """Insert documents decided by their ``_id``; one already there is left as it is."""
-    for outcome in await insert(db, collection, docs):
-        if outcome is not None and not isinstance(outcome, DuplicateKeyError):
-            raise outcome
+    failed = unexpected(await insert(db, collection, docs))
+    if failed is not None:
+        raise failed
