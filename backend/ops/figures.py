@@ -8,7 +8,7 @@ import time
 from datetime import datetime, timezone
 
 from backend import metrics
-from backend.services import journal
+from backend.services import journal, notify_worker
 from backend.store import timers, work
 
 QUEUES = {"tasks": "task", "intake": "intake"}
@@ -25,7 +25,7 @@ async def fill_gauges(svc) -> None:
     tenants = [d["_id"] async for d in svc.db.tenants.find({}, {"_id": 1})]
     for tenant in tenants:
         await _tenant_gauges(svc, tenant, now)
-    await _notification_lag(svc, now)
+    await _notification_lag(svc, tenants, now)
     await _backup_age(svc, now)
     metrics.FIGURES_AT.set(now.timestamp())
 
@@ -47,10 +47,9 @@ async def _tenant_gauges(svc, tenant: str, now: datetime) -> None:
         metrics.SWEEP_LAG.labels(tenant).set(max((now - _aware(cursor)).total_seconds(), 0))
 
 
-async def _notification_lag(svc, now: datetime) -> None:
-    oldest = await svc.db.notification_queue.find({"next_attempt_at": {"$lte": now}}, {"next_attempt_at": 1}) \
-        .sort("next_attempt_at", 1).limit(1).to_list(None)
-    lag = (now - _aware(oldest[0]["next_attempt_at"])).total_seconds() if oldest else 0.0
+async def _notification_lag(svc, tenants: list[str], now: datetime) -> None:
+    waiting = [at for tenant in tenants if (at := await notify_worker.oldest_due(svc, tenant, now))]
+    lag = (now - min(waiting)).total_seconds() if waiting else 0.0
     metrics.NOTIFY_LAG.set(max(lag, 0.0))
 
 

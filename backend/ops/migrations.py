@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Awaitable, Callable
 
-from backend.ops import migration_0001, migration_0002, migration_0003, migration_0004, migration_0005, migration_0006
+from backend.ops import (migration_0001, migration_0002, migration_0003, migration_0004, migration_0005, migration_0006,
+                         migration_0007)
 from backend.services.context import Services
 from backend.store import lease as leases
 from backend.store import schema
@@ -57,6 +58,8 @@ MIGRATIONS: list[Migration] = [
               migration_0005.RAISES, migration_0005.run),
     Migration(migration_0006.IDENT, "评价和预警卡另按日期存放：日报、月报和省级视图按日期直接读取，不再扫描全部历史评价和预警卡",
               migration_0006.RAISES, migration_0006.run),
+    Migration(migration_0007.IDENT, "待发送的通知按到期时间登记：发送程序只读取已到期的通知，不再扫描全部待发通知",
+              migration_0007.RAISES, migration_0007.run),
 ]
 
 

@@ -11,6 +11,15 @@ A mini-program applicant who declined the subscribe message (WeChat 43101) is se
 A phone number is held as its vault reference (``to``, ``fallback_phone``), read back by the worker
 just before sending (:mod:`backend.services.vault`), so neither collection holds the number itself.
 
+Each queued notice is also filed on the ``notice`` wheel of ``work`` (the minute layout of
+:mod:`backend.store.timers`): ``{tenant}:notice:{YYYYMMDDHHMM}:{notice id}``, the minute it falls
+due, named by the notice's ``due_key``. The worker reads the minutes since its cursor, so finding
+what is due costs what is due, not the whole queue (an SMS outage leaves thousands of notices
+waiting for their next attempt, and FerretDB v1 answers a filter on ``next_attempt_at`` by reading
+every one of them). An entry whose notice is gone, or names another ``due_key``, is stale and is
+dropped when read. File a notice with :func:`plan` (with a step's derived writes) or
+:func:`file_now`.
+
 Params are one flat dict of short strings shared by both channels: ``item`` (item name),
 ``number`` (case number), ``state`` (state label), ``note`` (reason, materials, tracking number,
 promised date...), ``time`` (event time, Beijing time) and ``due`` (promised date, when known).
@@ -34,6 +43,7 @@ from backend.domain.trail import Event
 from backend.services.context import Services
 from backend.services import vault
 from backend.services.deadlines import deadline_fields
+from backend.store import timers, work
 from backend.store.indexes import declare
 
 log = logging.getLogger("sunshine.notify")
@@ -54,8 +64,46 @@ OUTCOME_LABELS = {"approved": "准予办理", "refused": "不予办理"}
 DISPATCH_NOTES = {"window": "请携带身份证件到窗口领取", "electronic": "电子结果已发送，请注意查收"}
 
 
+WHEEL = "notice"  # the work wheel of notices due to be sent
+
+
 def notice_id(tenant: str, number: str, seq: int) -> str:
     return f"{tenant}:{number}:{seq}"
+
+
+def due_key(tenant: str, notice: str, at) -> str:
+    """The ``work`` key of a notice falling due at ``at`` (its minute on the ``notice`` wheel)."""
+    return f"{timers.bucket_id(tenant, at, WHEEL)}:{notice}"
+
+
+def due_entry(doc: dict) -> tuple[str, dict]:
+    """The wheel entry of a queued notice (``doc`` with its ``due_key``)."""
+    minute = timers.minute_floor(doc["next_attempt_at"])
+    return doc["due_key"], {"tenant": doc["tenant"], "notice": doc["_id"], "due_at": doc["next_attempt_at"],
+                            "minute": minute}
+
+
+def with_due(doc: dict) -> dict:
+    """``doc`` (a notice to queue) with the key of its entry on the wheel."""
+    doc["due_key"] = due_key(doc["tenant"], doc["_id"], doc["next_attempt_at"])
+    return doc
+
+
+def plan(effects, doc: dict) -> None:
+    """Queue a notice with a step's derived writes: the notice, and its entry on the wheel."""
+    effects.insert(QUEUE, with_due(doc))
+    effects.work.add(*due_entry(doc))
+
+
+async def file_now(svc: Services, doc: dict) -> bool:
+    """Queue one notice outside a step (and file it on the wheel); False when it was queued already."""
+    try:
+        await svc.db[QUEUE].insert_one(with_due(doc))
+    except DuplicateKeyError:
+        return False
+    key, entry = due_entry(doc)
+    await work.insert_once(svc.db, {"_id": key, **entry})
+    return True
 
 
 def short(text: str, limit: int = SHORT) -> str:
@@ -167,7 +215,7 @@ async def on_step(svc: Services, effects) -> None:
     docs = await _fill_and_skip_finished(svc, effects.case, _notices(effects.case, effects.events, effects.now),
                                          check_log=effects.repair)
     for doc in docs:
-        effects.insert(QUEUE, doc)
+        plan(effects, doc)
 
 
 async def enqueue_for_events(svc: Services, case: Case, events) -> list[str]:
@@ -177,11 +225,8 @@ async def enqueue_for_events(svc: Services, case: Case, events) -> list[str]:
     """
     queued = []
     for doc in await _fill_and_skip_finished(svc, case, _notices(case, events, svc.now()), check_log=True):
-        try:
-            await svc.db[QUEUE].insert_one(doc)
+        if await file_now(svc, doc):
             queued.append(doc["_id"])
-        except DuplicateKeyError:
-            pass  # already queued
     return queued
 
 

@@ -7,6 +7,13 @@ winner re-reads the notice, counts the attempt and parks it for ``CLAIM_TTL`` (s
 notice is retried, as a new attempt, once that passes), then sends. Success or a final failure
 writes ``notification_log`` first, then removes the notice from the queue, then its claims.
 A worker that stalls longer than ``CLAIM_TTL`` mid-send may see its notice sent twice (at least once).
+
+What is due is found on the notices' wheel in ``work`` (``notifications.due_key``), read per tenant
+from a cursor (``timer_cursors/{tenant}:notices-cursor``, the last minute known to hold no entry
+still to read) up to now. A claimed notice keeps its entry (parked, it is simply not due yet); a
+retry moves it to the minute of the next attempt; a finished notice takes it away. The cursor stays
+before the oldest entry read that is still there, so a run that fails half-way leaves nothing
+behind it: the next run reads those minutes again.
 """
 
 from __future__ import annotations
@@ -14,22 +21,26 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from backend.config import Settings
 from backend.integrations.sms import AliyunSms, SmsError
 from backend.integrations.wechat import WeChatError, WeChatMiniProgram
-from backend.services import vault
+from backend.services import notifications, vault
 from backend.services.context import Services
-from backend.services.notifications import CLAIMS, LOG, QUEUE, TEMPLATE_LABELS
+from backend.services.notifications import CLAIMS, LOG, QUEUE, TEMPLATE_LABELS, WHEEL
+from backend.services.tenants import all_ids as tenant_ids
+from backend.store import timers, work
 
 log = logging.getLogger("sunshine.notify")
 
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(minutes=120))
 MAX_ATTEMPTS = 6
 CLAIM_TTL = timedelta(minutes=2)
+_EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)  # where a tenant's first read of the wheel starts
+CLOCK_SLACK = timedelta(minutes=5)  # the cursor stays this far behind now (clocks of other processes and hosts)
 SUBSCRIPTION_DECLINED = 43101  # WeChat: the user has not accepted (or used up) this subscription
 PARALLEL_SENDS = 8
 LEASE_NAME = "notifications"
@@ -131,8 +142,10 @@ def senders_for(svc: Services) -> Senders:
 
 async def deliver_due(svc: Services, senders, now: datetime, limit: int = 50) -> dict[str, int]:
     """Send up to ``limit`` notices that are due; counts of sent / retrying / failed / skipped."""
-    due = await svc.db[QUEUE].find({"next_attempt_at": {"$lte": now}}).sort("next_attempt_at", 1) \
-        .limit(limit).to_list(None)
+    due = []
+    for tenant in await tenant_ids(svc):
+        if len(due) < limit:
+            due += await due_notices(svc, tenant, now, limit - len(due))
     gate = asyncio.Semaphore(PARALLEL_SENDS)
 
     async def one(doc: dict) -> str:
@@ -143,6 +156,74 @@ async def deliver_due(svc: Services, senders, now: datetime, limit: int = 50) ->
     for outcome in await asyncio.gather(*(one(doc) for doc in due)):
         counts[outcome] += 1
     return counts
+
+
+def _cursor_id(tenant: str) -> str:
+    return f"{tenant}:notices-cursor"
+
+
+async def _wheel_entries(svc: Services, tenant: str, now: datetime, enough: int) -> tuple[datetime, list[dict], bool]:
+    """(cursor, entries of the minutes after it up to now, oldest minutes first, and whether
+    reading stopped at ``enough`` entries before now)."""
+    found = await svc.db[timers.CURSORS].find_one({"_id": _cursor_id(tenant)})
+    since = found["upto"] if found else _EARLIEST
+    entries: list[dict] = []
+    for id_filter in timers.window_filters(tenant, since, now, wheel=WHEEL):
+        entries += await svc.db.work.find({"_id": id_filter}).to_list(None)
+        if len(entries) >= enough:
+            return since, entries, True
+    return since, entries, False
+
+
+async def due_notices(svc: Services, tenant: str, now: datetime, limit: int) -> list[dict]:
+    """Up to ``limit`` of ``tenant``'s queued notices due at ``now``, oldest first. Stale wheel
+    entries are dropped, and the cursor moves up to the oldest entry still standing."""
+    since, entries, stopped = await _wheel_entries(svc, tenant, now, limit)
+    ids = list({e["notice"] for e in entries})
+    notices = {d["_id"]: d for d in await svc.db[QUEUE].find({"_id": {"$in": ids}}).to_list(None)} if ids else {}
+    standing = [e for e in entries if (notices.get(e["notice"]) or {}).get("due_key") == e["_id"]]
+    stale = [e["_id"] for e in entries if e not in standing]
+    if stale:
+        await svc.db.work.delete_many({"_id": {"$in": stale}})
+    upto = timers.minute_floor(now) - CLOCK_SLACK  # minutes another process's clock may still be filing into
+    if standing:
+        upto = min(upto, min(_aware(e["minute"]) for e in standing) - timedelta(minutes=1))
+    elif stopped:  # minutes after those read were not read
+        upto = min(upto, max(_aware(e["minute"]) for e in entries) - timedelta(minutes=1))
+    if upto > _aware(since):
+        try:
+            await svc.db[timers.CURSORS].update_one({"_id": _cursor_id(tenant)},
+                                                    {"$set": {"tenant": tenant, "upto": upto}}, upsert=True)
+        except DuplicateKeyError:
+            pass  # another worker created the cursor at this moment; either value leaves nothing behind
+    due = [notices[e["notice"]] for e in standing if _aware(notices[e["notice"]]["next_attempt_at"]) <= now]
+    return sorted(due, key=lambda d: (_aware(d["next_attempt_at"]), d["_id"]))[:limit]
+
+
+async def oldest_due(svc: Services, tenant: str, now: datetime) -> datetime | None:
+    """When the longest-waiting notice of ``tenant`` that is due now fell due (None: none waits)."""
+    _, entries, _ = await _wheel_entries(svc, tenant, now, 1)
+    waiting = [_aware(e["due_at"]) for e in entries if _aware(e["due_at"]) <= now]
+    return min(waiting) if waiting else None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+async def _move_due(svc: Services, doc: dict, update: dict) -> None:
+    """Update the notice with ``update`` (which sets its next attempt) and move its wheel entry:
+    the new entry first, then the notice, then the old entry (a crash leaves a stale entry, or
+    the old one, due now, never none)."""
+    moved = {**doc, **update}
+    moved["due_key"] = notifications.due_key(doc["tenant"], doc["_id"], update["next_attempt_at"])
+    key, entry = notifications.due_entry(moved)
+    if key != doc.get("due_key"):
+        await work.insert_once(svc.db, {"_id": key, **entry})
+    await svc.db[QUEUE].update_one({"_id": doc["_id"], "attempts": doc["attempts"]},
+                                   {"$set": {**update, "due_key": key}})
+    if doc.get("due_key") and key != doc["due_key"]:
+        await svc.db.work.delete_one({"_id": doc["due_key"]})
 
 
 async def _deliver_one(svc: Services, senders, doc: dict, now: datetime) -> str:
@@ -209,8 +290,7 @@ async def _after_failure(svc: Services, doc: dict, now: datetime, retryable: boo
         await _finish(svc, doc, now, "failed", error)
         return "failed"
     wait = BACKOFF[min(doc["attempts"], len(BACKOFF)) - 1]
-    await svc.db[QUEUE].update_one({"_id": doc["_id"], "attempts": doc["attempts"]}, {"$set": {
-        "next_attempt_at": now + wait, "claimed_until": None, "last_error": error}})
+    await _move_due(svc, doc, {"next_attempt_at": now + wait, "claimed_until": None, "last_error": error})
     return "retrying"
 
 
@@ -224,6 +304,8 @@ async def _finish(svc: Services, doc: dict, now: datetime, status: str, error: s
     except DuplicateKeyError:
         pass  # logged by an earlier run that stopped before leaving the queue
     await svc.db[QUEUE].delete_one({"_id": doc["_id"]})
+    if doc.get("due_key"):
+        await svc.db.work.delete_one({"_id": doc["due_key"]})
     for attempt in range(1, doc["attempts"] + 1):
         await svc.db[CLAIMS].delete_one({"_id": f"{doc['_id']}#{attempt}"})
 

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import pickle
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from backend.services.context import Services
 from backend.store import snapshots
+from backend.store.change_stamps import StampedCache
 
 SIZE = 8192
 _KEY = "progress_cache"
@@ -62,30 +62,20 @@ class Written:
         return snapshots.from_stored_form(self.stored)
 
 
-class ProgressCache:
-    def __init__(self, stamps, ttl: float, size: int = SIZE) -> None:
-        self.stamps, self.ttl, self.size = stamps, ttl, size
-        self._entries: OrderedDict[str, Entry] = OrderedDict()
+class ProgressCache(StampedCache):
+    """Views (:class:`Entry`) and written snapshots (:class:`Written`) by case key, each kept under
+    the stamp and until the time it carries."""
 
-    def stamp(self, case_key: str) -> int:
-        return self.stamps.read(case_key)
+    def __init__(self, stamps, ttl: float, size: int = SIZE) -> None:
+        super().__init__(stamps, ttl, size)
 
     def get(self, case_key: str) -> Entry | Written | None:
-        entry = self._entries.get(case_key)
-        if entry is not None and entry.stamp == self.stamps.read(case_key) and time.monotonic() < entry.until:
-            self._entries.move_to_end(case_key)
-            _observe("kept")
-            return entry
-        if entry is not None:
-            del self._entries[case_key]
-        _observe("read")
-        return None
+        found = super().get(case_key)
+        _observe("kept" if found is not None else "read")
+        return found
 
     def put(self, case_key: str, entry: Entry | Written) -> None:
-        self._entries[case_key] = entry
-        self._entries.move_to_end(case_key)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
+        super().put(case_key, entry.stamp, entry, entry.until)
 
     def entry(self, stamp: int, view: dict, until: float | None = None, **fields) -> Entry:
         return entry(stamp, view, until=time.monotonic() + self.ttl if until is None else until, **fields)

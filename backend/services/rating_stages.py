@@ -96,7 +96,7 @@ def _invite_by_sms(svc: Services, effects, case: Case, stage: str, tenant_rules:
     effects.insert(LINKS, {"_id": token, "tenant": tenant, "number": case.number, "stage": stage, "created_at": now,
                            "expires_at": sat.default_due(reached_at(case, stage) or now, tenant_rules)})
     link = f"{svc.settings.public_url.rstrip('/')}/m/rate/{token}"
-    effects.insert(notifications.QUEUE, {
+    notifications.plan(effects, {
         "_id": f"{tenant}:{case.number}:rating-{stage}", "tenant": tenant, "case_number": case.number,
         "event_seq": case.version, "event_type": "RatingInvited", "channel": "sms", "to": case.app.applicant_phone,
         "template": SMS_TEMPLATE, "params": {

@@ -22,12 +22,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
-import time
-from collections import OrderedDict
 from datetime import timedelta
 
 from backend.domain.errors import NotFound
 from backend.services.context import Services
+from backend.store.change_stamps import StampedCache
 from backend.store.work import prefix_range
 
 INDEX = "session_index"
@@ -35,42 +34,17 @@ SEEN_EVERY = timedelta(minutes=1)  # last_seen is rewritten at most this often
 _KEY = "kept_sessions"
 
 
-class KeptSessions:
-    """Sessions kept in this process: key -> (stamp read before the store read, trusted until, session)."""
+class KeptSessions(StampedCache):
+    """Sessions kept in this process, by token key, under their ``session:`` change stamps."""
 
     SIZE = 4096
 
     def __init__(self, stamps, ttl: float) -> None:
-        self.stamps, self.ttl = stamps, ttl
-        self._kept: OrderedDict[str, tuple[int, float, dict]] = OrderedDict()
-
-    def stamp(self, key: str) -> int:
-        return self.stamps.read(_stamp_key(key))
-
-    def get(self, key: str) -> dict | None:
-        kept = self._kept.get(key)
-        if kept is None:
-            return None
-        if kept[0] != self.stamp(key) or time.monotonic() >= kept[1]:
-            del self._kept[key]
-            return None
-        self._kept.move_to_end(key)
-        return kept[2]
-
-    def put(self, key: str, stamp: int, session: dict) -> None:
-        self._kept[key] = (stamp, time.monotonic() + self.ttl, session)
-        self._kept.move_to_end(key)
-        while len(self._kept) > self.SIZE:
-            self._kept.popitem(last=False)
+        super().__init__(stamps, ttl, self.SIZE, _stamp_key)
 
     def seen(self, key: str, session: dict) -> None:
         """Replace a kept session by its copy with a newer ``last_seen`` (same stamp, same limit)."""
-        kept = self._kept.get(key)
-        if kept is not None:
-            self._kept[key] = (kept[0], kept[1], session)
-
-    def drop(self, key: str) -> None:
-        self._kept.pop(key, None)
+        self.replace(key, session)
 
 
 def install(extras: dict, stamps, ttl: float) -> None:

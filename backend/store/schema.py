@@ -35,8 +35,8 @@ CURRENT: dict[str, int] = {
     # organisation and catalogue
     "tenants": 1, "config_heads": 1, "staff": 1, "departments": 1, "townships": 1, "centres": 1,
     "posts": 1, "item_heads": 1, "item_versions": 1, "calendar_entries": 1, "audit_log": 1, "org_history": 1,
-    # citizens, notifications, uploads
-    "citizens": 1, "ratings": 2, "rating_days": 1, "notification_queue": 2, "notification_log": 2, "notification_claims": 1,
+    # citizens, notifications, uploads; notification_queue 3: each notice filed on the notice wheel of work (migration 0007)
+    "citizens": 1, "ratings": 2, "rating_days": 1, "notification_queue": 3, "notification_log": 2, "notification_claims": 1,
     "notify_senders": 1, "materials.files": 1, "materials.chunks": 1,
     # satisfaction (好差评): pads, SMS links, bad-review rectification, survey samples, results
     "rating_links": 1, "rating_pads": 1, "pad_codes": 1, "rectifications": 1, "rectification_appeals": 1,

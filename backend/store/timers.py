@@ -45,12 +45,13 @@ def minute_floor(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0)
 
 
-def _prefix(tenant: str) -> str:
-    return f"{tenant}:timer:"
+def _prefix(tenant: str, wheel: str = "timer") -> str:
+    return f"{tenant}:{wheel}:"
 
 
-def bucket_id(tenant: str, moment: datetime) -> str:
-    return _prefix(tenant) + minute_floor(moment).strftime(_FORMAT)
+def bucket_id(tenant: str, moment: datetime, wheel: str = "timer") -> str:
+    """The minute piece of ``moment`` on ``wheel`` (``timer``: the sweep's; ``notice``: notices due to be sent)."""
+    return _prefix(tenant, wheel) + minute_floor(moment).strftime(_FORMAT)
 
 
 def cursor_id(tenant: str) -> str:
@@ -141,15 +142,16 @@ def _units(at: datetime):
     yield hour, hour + timedelta(hours=1)
 
 
-def _window_filters(tenant: str, since: datetime, until: datetime) -> list[dict]:
-    """``_id`` filters for the minutes m with since < m <= until, each one the index can narrow.
+def window_filters(tenant: str, since: datetime, until: datetime, wheel: str = "timer") -> list[dict]:
+    """``_id`` filters for the minutes m with since < m <= until on ``wheel``, oldest first, each one
+    the index can narrow.
 
     Whole years, months, days and hours are prefixes. Within an hour the two bounds share the hour,
     so the range reads at most that hour; a piece ending at minute 59 reads that minute as a prefix
     of its own, because its exclusive bound (the next hour) would share only the hour's first digit.
     """
     first, last = minute_floor(since) + timedelta(minutes=1), minute_floor(until)
-    filters, prefix = [], _prefix(tenant)
+    filters, prefix = [], _prefix(tenant, wheel)
     for lo, hi in _pieces(first, last):
         unit = _unit_prefix(lo, hi)
         if unit is not None:
@@ -182,7 +184,7 @@ async def due(db, tenant: str, since: datetime, until: datetime) -> list[dict]:
     if minute_floor(until) <= minute_floor(since):
         return []
     docs = []
-    for id_filter in _window_filters(tenant, since, until):
+    for id_filter in window_filters(tenant, since, until):
         docs += await db[WORK].find({"_id": id_filter}, {"_id": 0, "tenant": 0}).to_list(None)
     return sorted(docs, key=lambda e: (e["due_at"], e["key"]))
 
@@ -217,7 +219,7 @@ async def advance_cursor(db, tenant: str, upto: datetime, fencing_token: int, si
     if stored is None or (stored["upto"], stored["token"]) != (upto, fencing_token):
         return False
     start = since or (previous - timedelta(days=1) if previous else _EARLIEST)  # a day back: stragglers
-    for id_filter in _window_filters(tenant, minute_floor(start) - timedelta(minutes=1), upto):
+    for id_filter in window_filters(tenant, minute_floor(start) - timedelta(minutes=1), upto):
         await db[WORK].delete_many({"_id": id_filter})
     return True
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 
-from pymongo.errors import DuplicateKeyError
-
 from backend.domain.clock import to_shanghai
 from backend.services import notifications, vault
 from backend.services.context import Services
@@ -49,13 +47,10 @@ async def file_notices(svc: Services, tenant: str, ticket: Ticket) -> list[str]:
         if await svc.db[notifications.LOG].find_one({"_id": qid}, {"_id": 1}):
             continue
         now = svc.now()
-        try:
-            await svc.db[notifications.QUEUE].insert_one({
+        if await notifications.file_now(svc, {
                 "_id": qid, "tenant": tenant, "case_number": number, "event_seq": event.seq,
                 "event_type": event.type, "channel": "sms", "to": ticket.reg.caller_phone, "template": key,
                 "params": _notice_params(ticket, event), "attempts": 0, "next_attempt_at": now,
-                "claimed_until": None, "last_error": "", "created_at": now, "fallback_phone": "", "kind": "ticket"})
+                "claimed_until": None, "last_error": "", "created_at": now, "fallback_phone": "", "kind": "ticket"}):
             queued.append(qid)
-        except DuplicateKeyError:
-            pass
     return queued

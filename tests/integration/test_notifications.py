@@ -34,6 +34,12 @@ def settings(settings, fake_wechat, fake_aliyun):
         aliyun_sms_templates=f"accepted={SMS_ACCEPTED},default={SMS_OTHER}")
 
 
+@pytest.fixture(autouse=True)
+async def county(svc):
+    """The county these cases belong to (the worker reads each county's notices in turn)."""
+    await svc.db.tenants.insert_one({"_id": "ziyang", "name": "紫阳县"})
+
+
 @pytest.fixture
 def senders(settings):
     built = Senders.from_settings(settings)
@@ -185,6 +191,21 @@ async def test_a_message_that_fails_twice_is_delivered_on_the_third_try_and_the_
     [row] = await notices.case_notifications(svc, "ziyang", case.number)
     assert (row["status"], row["attempts"]) == ("sent", 3)
     assert await svc.db.cases.find_one({"_id": f"ziyang:{case.number}"}) == case_before
+
+
+async def test_a_backlog_larger_than_one_run_is_sent_over_the_next_runs_each_notice_once(
+        svc, clock, senders, fake_wechat):
+    waiting = [await accepted(svc, clock, 40 + i) for i in range(7)]
+    fake_wechat.fail_next(1)  # the first one tried waits for its next attempt
+    runs = [await notify_worker.deliver_due(svc, senders, clock(), limit=3) for _ in range(4)]
+    assert [r["sent"] + r["retrying"] for r in runs] == [3, 3, 1, 0]
+    assert len(fake_wechat.sent) == 6 and len(await queued(svc)) == 1
+    clock.advance(minutes=10)  # past its next attempt, and past whatever minutes the worker has read
+    later = await accepted(svc, clock, 50)
+    assert (await deliver_due(svc, senders, clock()))["sent"] == 2
+    assert len(fake_wechat.sent) == 8 and await queued(svc) == []
+    logged = await svc.db.notification_log.find({"status": "sent"}).to_list(None)
+    assert sorted(d["case_number"] for d in logged) == sorted(c.number for c in waiting + [later])
 
 
 async def test_an_applicant_who_declined_wechat_messages_gets_a_text_message_instead(

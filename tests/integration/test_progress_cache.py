@@ -102,7 +102,7 @@ async def test_the_view_kept_by_the_writer_is_the_view_read_from_the_store(cache
     before = _issued()
     kept = await public.get(f"/api/v1/cases/{number}/progress?code={code}")
     assert kept.status == 200 and _issued() == before
-    progress_cache.of(cached.app.settings["services"])._entries.clear()
+    progress_cache.of(cached.app.settings["services"])._kept.clear()
     read = await public.get(f"/api/v1/cases/{number}/progress?code={code}")
     assert _issued() > before
     assert kept.json == read.json
