@@ -9,6 +9,7 @@ import base64
 import hashlib
 import itertools
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -255,6 +256,28 @@ async def api(store, settings, clock):
     yield client
     server.stop()
     await server.close_all_connections()
+
+
+@pytest.fixture
+def store_commands():
+    """``store_commands(response)``: how many store commands the server issued for that one request,
+    read from its access-log line (the request's own tally), so a command issued meanwhile by
+    something else (a cursor closed by the collector, a write still draining) is not counted."""
+    issued: dict[str, int] = {}
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            entry = json.loads(record.getMessage())
+            if "store" in entry:
+                issued[entry["rid"]] = entry["store"]
+
+    log, keep = logging.getLogger("sunshine.access"), Keep()
+    level = log.level
+    log.setLevel(logging.INFO)
+    log.addHandler(keep)
+    yield lambda response: issued[response.headers["X-Request-Id"]]
+    log.removeHandler(keep)
+    log.setLevel(level)
 
 
 def backend_env(**extra) -> dict:
