@@ -162,34 +162,37 @@ def _cursor_id(tenant: str) -> str:
     return f"{tenant}:notices-cursor"
 
 
-async def _wheel_entries(svc: Services, tenant: str, now: datetime, enough: int) -> tuple[datetime, list[dict], bool]:
-    """(cursor, entries of the minutes after it up to now, oldest minutes first, and whether
-    reading stopped at ``enough`` entries before now)."""
+async def _wheel_entries(svc: Services, tenant: str, now: datetime, enough: int) -> tuple[datetime, list[dict], datetime | None]:
+    """(cursor, at most ``enough`` entries of the minutes after it up to now, oldest pieces first,
+    and where reading was cut short: the first minute of the piece not read to its end, or None
+    when every minute up to now was read). A busy minute holds thousands of entries; only as many
+    as are wanted are read (the ``_id`` index gives a piece's entries in key order)."""
     found = await svc.db[timers.CURSORS].find_one({"_id": _cursor_id(tenant)})
     since = found["upto"] if found else _EARLIEST
     entries: list[dict] = []
     for id_filter in timers.window_filters(tenant, since, now, wheel=WHEEL):
-        entries += await svc.db.work.find({"_id": id_filter}).to_list(None)
+        entries += await svc.db.work.find({"_id": id_filter}).limit(enough - len(entries)).to_list(None)
         if len(entries) >= enough:
-            return since, entries, True
-    return since, entries, False
+            return since, entries, timers.piece_start(tenant, id_filter, wheel=WHEEL)
+    return since, entries, None
 
 
 async def due_notices(svc: Services, tenant: str, now: datetime, limit: int) -> list[dict]:
     """Up to ``limit`` of ``tenant``'s queued notices due at ``now``, oldest first. Stale wheel
     entries are dropped, and the cursor moves up to the oldest entry still standing."""
-    since, entries, stopped = await _wheel_entries(svc, tenant, now, limit)
+    since, entries, cut = await _wheel_entries(svc, tenant, now, limit)
     ids = list({e["notice"] for e in entries})
     notices = {d["_id"]: d for d in await svc.db[QUEUE].find({"_id": {"$in": ids}}).to_list(None)} if ids else {}
     standing = [e for e in entries if (notices.get(e["notice"]) or {}).get("due_key") == e["_id"]]
-    stale = [e["_id"] for e in entries if e not in standing]
+    standing_ids = {e["_id"] for e in standing}
+    stale = [e["_id"] for e in entries if e["_id"] not in standing_ids]
     if stale:
         await svc.db.work.delete_many({"_id": {"$in": stale}})
     upto = timers.minute_floor(now) - CLOCK_SLACK  # minutes another process's clock may still be filing into
     if standing:
         upto = min(upto, min(_aware(e["minute"]) for e in standing) - timedelta(minutes=1))
-    elif stopped:  # minutes after those read were not read
-        upto = min(upto, max(_aware(e["minute"]) for e in entries) - timedelta(minutes=1))
+    if cut is not None:  # that piece was not read to its end
+        upto = min(upto, cut - timedelta(minutes=1))
     if upto > _aware(since):
         try:
             await svc.db[timers.CURSORS].update_one({"_id": _cursor_id(tenant)},

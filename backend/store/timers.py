@@ -157,14 +157,25 @@ def window_filters(tenant: str, since: datetime, until: datetime, wheel: str = "
         if unit is not None:
             filters.append(prefix_range(prefix + unit))
             continue
+        last_minute = None
         if hi.endswith("59"):
-            filters.append(prefix_range(prefix + hi))
+            last_minute = prefix_range(prefix + hi)
             if lo == hi:
+                filters.append(last_minute)
                 continue
             hi = (datetime.strptime(hi, _FORMAT) - timedelta(minutes=1)).strftime(_FORMAT)
         after = (datetime.strptime(hi, _FORMAT) + timedelta(minutes=1)).strftime(_FORMAT)
         filters.append({"$gte": prefix + lo, "$lt": prefix + after})
+        if last_minute is not None:
+            filters.append(last_minute)
     return filters
+
+
+def piece_start(tenant: str, id_filter: dict, wheel: str = "timer") -> datetime:
+    """The first minute of a piece given by :func:`window_filters` (a year, month, day or hour prefix
+    stands for its first minute)."""
+    digits = id_filter["$gte"][len(_prefix(tenant, wheel)):]
+    return datetime.strptime(digits + "01010000"[len(digits) - 4:], _FORMAT).replace(tzinfo=timezone.utc)
 
 
 def _unit_prefix(lo: str, hi: str) -> str | None:

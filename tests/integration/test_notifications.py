@@ -2,6 +2,7 @@
 
 import asyncio
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -206,6 +207,21 @@ async def test_a_backlog_larger_than_one_run_is_sent_over_the_next_runs_each_not
     assert len(fake_wechat.sent) == 8 and await queued(svc) == []
     logged = await svc.db.notification_log.find({"status": "sent"}).to_list(None)
     assert sorted(d["case_number"] for d in logged) == sorted(c.number for c in waiting + [later])
+
+
+async def test_a_backlog_across_an_hours_last_minute_is_sent_oldest_first_a_few_at_a_time(
+        svc, clock, senders, fake_wechat):
+    start = clock().replace(minute=30, second=0, microsecond=0)
+    clock.set(start - timedelta(minutes=5))
+    assert (await deliver_due(svc, senders, clock()))["sent"] == 0  # the worker has read up to :20
+    waiting = []
+    for serial, minutes in zip(range(60, 64), (0, 28, 29, 31)):  # filed at :30, :58, :59, then the next hour
+        clock.set(start + timedelta(minutes=minutes))
+        waiting.append(await accepted(svc, clock, serial))
+    clock.advance(minutes=10)
+    runs = [await deliver_due(svc, senders, clock(), limit=1) for _ in range(5)]
+    assert [r["sent"] for r in runs] == [1, 1, 1, 1, 0]
+    assert [m.data["character_string2"]["value"] for m in fake_wechat.sent] == [c.number for c in waiting]
 
 
 async def test_an_applicant_who_declined_wechat_messages_gets_a_text_message_instead(
