@@ -10,12 +10,12 @@ import json
 import logging
 import re
 import uuid
-from datetime import date, datetime
 
 import tornado.web
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
 from backend import logs
+from backend.json_text import to_json  # noqa: F401  (handlers import it from here)
 from backend.domain.errors import DomainError, Forbidden, NotFound, RequestRejected, TooManyRequests, Unauthenticated
 from backend.handlers import client_address, request_source, security_headers
 from backend.handlers.operations import Op, parse_body
@@ -45,17 +45,6 @@ HTTP_MESSAGES = {
     429: ("too_many_attempts", "请求过于频繁，请稍后再试"),
     503: ("store_unavailable", "数据服务暂时不可用，请稍后再试"),
 }
-
-
-def to_json(data) -> str:
-    def default(value):
-        if isinstance(value, datetime):
-            return value.isoformat()
-        if isinstance(value, date):
-            return value.isoformat()
-        raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-    return json.dumps(data, ensure_ascii=False, default=default)
 
 
 class BaseHandler(tornado.web.RequestHandler):

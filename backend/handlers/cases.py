@@ -75,8 +75,8 @@ class ProgressHandler(APIHandler):
 
     async def get(self, number: str) -> None:
         tenant = self.principal["tenant"] if self.principal else self.tenant()
-        self.send_json(await case_views.progress(self.svc, tenant, number, self.principal,
-                                                 self.get_query_argument("code", "")))
+        self.send_json(await case_views.progress_text(self.svc, tenant, number, self.principal,
+                                                      self.get_query_argument("code", "")))
 
 
 class ClaimHandler(APIHandler):

@@ -10,6 +10,7 @@ mini-program at the same case (``backend.mobile.links``). Inside WeChat, with th
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from pathlib import Path
 
 import tornado.template
@@ -32,20 +33,24 @@ def _due_text(view: dict) -> str:
     if view["finished"] or view["state"] in ("approved", "refused", "reply_recorded", "delivering"):
         return ""
     if view["due_at"]:
-        return moment_text(view["due_at"], seconds=False) + " 前" + ("（预计）" if view["due_provisional"] else "")
+        return _moment(view["due_at"]) + " 前" + ("（预计）" if view["due_provisional"] else "")
     if view["state"] in STOPPED:
         return "暂停计时中，恢复后重新计算"
     return "受理后开始计时" if not view["accepted_at"] else ""
 
 
+def _moment(value: str | datetime | None) -> str:
+    """A time of the API's answer (ISO 8601 text as sent, or a datetime), to the minute in China time."""
+    return moment_text(datetime.fromisoformat(value) if isinstance(value, str) else value, seconds=False)
+
+
 def page_view(view: dict) -> dict:
     """The progress API's answer, worded for the page: times in China time, steps in order."""
-    steps = [{"label": e["label"], "at": moment_text(e["at"], seconds=False), "reason": e.get("reason", ""),
+    steps = [{"label": e["label"], "at": _moment(e["at"]), "reason": e.get("reason", ""),
               "materials": "、".join(e.get("materials", []))} for e in sorted(view["timeline"], key=lambda e: e["seq"])]
     return {"number": view["number"], "item_name": view["item_name"], "state_label": view["state_label"],
             "kind_label": view["kind_label"], "applicant": view["applicant_name"],
-            "submitted": moment_text(view["submitted_at"], seconds=False),
-            "accepted": moment_text(view["accepted_at"], seconds=False), "due": _due_text(view),
+            "submitted": _moment(view["submitted_at"]), "accepted": _moment(view["accepted_at"]), "due": _due_text(view),
             "missing": view["missing_materials"], "outcome_reason": view["outcome_reason"], "steps": steps,
             "finished": view["finished"]}
 

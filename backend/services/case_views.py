@@ -10,6 +10,7 @@ from backend.domain.identity import ID_NUMBER, PHONE, is_reference, mask_id_numb
 from backend.domain.items import DELIVERY_METHODS, KINDS
 from backend.domain.numbering import case_id, display_query_code, normalize_query_code
 from backend.domain.roles import ROLE_LABELS
+from backend.json_text import JsonText, with_field
 from backend.services import audit, casework, progress_cache, tenant_config, vault
 from backend.services.context import Services
 from backend.store import snapshots, work
@@ -164,7 +165,20 @@ PROGRESS_NOT_FOUND = "未找到该办件，请核对办件编号和查询码"
 
 async def progress(svc: Services, tenant: str, number: str, principal: dict | None, query_code: str,
                    loaded: tuple[Case, dict] | None = None) -> dict:
-    """The public progress page: the applicant, or anyone with the receipt's query code; masked name only.
+    """The public progress page: the applicant, or anyone with the receipt's query code; masked name only."""
+    entry, fee = await _progress_for(svc, tenant, number, principal, query_code, loaded)
+    return {**entry.view, "fee": fee}
+
+
+async def progress_text(svc: Services, tenant: str, number: str, principal: dict | None, query_code: str) -> JsonText:
+    """:func:`progress` as the JSON text the API sends: a kept view goes out as it was encoded."""
+    entry, fee = await _progress_for(svc, tenant, number, principal, query_code)
+    return with_field(entry.body, "fee", fee)
+
+
+async def _progress_for(svc: Services, tenant: str, number: str, principal: dict | None, query_code: str,
+                        loaded: tuple[Case, dict] | None = None) -> tuple[progress_cache.Entry, dict | None]:
+    """The page's entry and fee, once the caller is allowed to see it.
 
     One read: the snapshot as stored (a step whose writer died before rewriting the snapshot is
     applied by the next step or staff view of the case; until then the page shows the case as it
@@ -192,7 +206,7 @@ async def progress(svc: Services, tenant: str, number: str, principal: dict | No
     if not (own or staff or (query_code and normalize_query_code(query_code) == entry.query_code)):
         raise NotFound(PROGRESS_NOT_FOUND, code="case_not_found")
     fee = await fee_view(svc, entry.fee_case, with_amounts=bool(own)) if entry.fee_case is not None else None
-    return {**entry.view, "fee": fee}
+    return entry, fee
 
 
 async def _progress_entry(svc: Services, stamp: int, case: Case, doc: dict, kept: bool = True,

@@ -11,8 +11,9 @@ seen by the very next lookup) and for at most ``ttl`` seconds, which bounds what
 the server can leave stale: an operator's repair command on the embedded store, or another host on a
 shared MongoDB (``SUNSHINE_PROGRESS_CACHE_SECONDS``; ``auto`` is 30 s on the embedded store and 5 s
 with ``MONGODB_URI``; 0 turns the cache off). At most ``SIZE`` views are kept (about 5 KB each),
-the least recently read leaving first. Views are kept pickled, one bytes object each, so thousands
-of views do not add hundreds of thousands of small objects for the garbage collector to walk.
+the least recently read leaving first. Views are kept as the JSON text the API sends, one string
+each: a lookup sends it without encoding it again (only its fee is added), and thousands of views
+do not add hundreds of thousands of small objects for the garbage collector to walk.
 
 A step's writer also keeps the snapshot it has just written, in its stored form (:class:`Written`,
 the BSON a read would return), so the first lookup after a step (the applicant checking the receipt,
@@ -23,10 +24,11 @@ the case was written in between, and any later write moves the stamp past it.
 
 from __future__ import annotations
 
-import pickle
+import json
 import time
 from dataclasses import dataclass
 
+from backend.json_text import JsonText, to_json
 from backend.services.context import Services
 from backend.store import snapshots
 from backend.store.change_stamps import StampedCache
@@ -42,12 +44,12 @@ class Entry:
     until: float
     query_code: str
     applicant_openid: str
-    kept_view: bytes  # the public view without "fee", pickled
+    body: JsonText  # the public view without "fee", as the API writes it
     fee_case: object | None  # the case, when it has a fee slip (the fee is read on every request)
 
     @property
     def view(self) -> dict:
-        return pickle.loads(self.kept_view)
+        return json.loads(self.body)
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def _observe(source: str) -> None:
 
 def entry(stamp: int, view: dict, until: float = 0.0, **fields) -> Entry:
     """An entry trusted ``until`` (monotonic time; 0.0: used once, never kept, as without the cache)."""
-    return Entry(stamp=stamp, until=until, kept_view=pickle.dumps(view), **fields)
+    return Entry(stamp=stamp, until=until, body=JsonText(to_json(view)), **fields)
 
 
 def of(svc: Services) -> ProgressCache | None:
