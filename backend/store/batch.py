@@ -11,11 +11,17 @@ transaction, and falls back to one document at a time only when one of them is r
 collection where documents are often there already (the vault: people come back), declared with
 :func:`look_first`, each batch finds those with one ``$in`` read per batch and inserts only the rest, so a returning applicant
 does not turn everyone's batch into one transaction per document.
+
+Reads by ``_id`` of one collection are gathered the same way (:func:`read_by_id`): the lookups that
+arrive while one ``$in`` read is running go out together in the next, so fifty progress lookups
+that miss their kept views cost the driver and the store a few commands, not fifty. A read waits
+only for a read already sent, so it still sees every write that returned before it began.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import weakref
 
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -24,7 +30,9 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 # clients compare equal when they name the same server, so a worker forked after the supervisor
 # wrote through its own client (and loop) must not be handed that client's batcher.
 _batchers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = weakref.WeakKeyDictionary()
-_look_first: set[str] = set()  # collections whose batches look for documents already there
+_readers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = weakref.WeakKeyDictionary()
+_look_first: set[str] = set()
+READ_BATCH = 500  # ids per $in read (FerretDB's _id pushdown takes at most 10,000)  # collections whose batches look for documents already there
 
 
 def look_first(collection: str) -> None:
@@ -82,13 +90,60 @@ class _Batcher:
         return {d["_id"] for d in await self.collection.find({"_id": {"$in": ids}}, {"_id": 1}).to_list(None)}
 
 
-def _batcher(db, collection: str) -> _Batcher:
-    batchers = _batchers.setdefault(asyncio.get_running_loop(), {})
+class _Reader:
+    def __init__(self, collection):
+        self.collection = collection
+        self.pending: dict[object, list[asyncio.Future]] = {}
+        self.running = False
+
+    def want(self, doc_id) -> asyncio.Future:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self.pending.setdefault(doc_id, []).append(future)
+        if not self.running:
+            self.running = True
+            loop.create_task(self._drain())
+        return future
+
+    async def _drain(self) -> None:
+        try:
+            while self.pending:
+                ids = list(self.pending)[:READ_BATCH]
+                batch = {doc_id: self.pending.pop(doc_id) for doc_id in ids}
+                try:
+                    found = {d["_id"]: d for d in await self.collection.find({"_id": {"$in": ids}}).to_list(None)}
+                except Exception as exc:  # the store is down: every read of the batch failed
+                    for futures in batch.values():
+                        for future in futures:
+                            if not future.done():
+                                future.set_exception(exc)
+                    continue
+                for doc_id, futures in batch.items():
+                    doc = found.get(doc_id)
+                    for i, future in enumerate(futures):  # each reader its own document
+                        if not future.done():
+                            future.set_result(doc if i == 0 or doc is None else copy.deepcopy(doc))
+        finally:
+            self.running = False
+
+
+def _keyed(registry, db, collection: str, make):
+    per_loop = registry.setdefault(asyncio.get_running_loop(), {})
     key = (id(db.client), db.name, collection)
-    found = batchers.get(key)
+    found = per_loop.get(key)
     if found is None or found.collection.database.client is not db.client:
-        found = batchers[key] = _Batcher(db[collection])
+        found = per_loop[key] = make(db[collection])
     return found
+
+
+def _batcher(db, collection: str) -> _Batcher:
+    return _keyed(_batchers, db, collection, _Batcher)
+
+
+async def read_by_id(db, collection: str, doc_id) -> dict | None:
+    """The document of ``collection`` with ``_id`` ``doc_id`` (None: there is none), read together
+    with the other requests' reads of that collection waiting at the same moment."""
+    return await _keyed(_readers, db, collection, _Reader).want(doc_id)
 
 
 def enqueue(db, collection: str, docs: list[dict]) -> list[asyncio.Future]:

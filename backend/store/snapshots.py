@@ -33,6 +33,8 @@ from datetime import timezone
 import bson
 from bson.codec_options import CodecOptions
 
+from backend.store import batch
+
 PACKED = "packed"
 KEPT = ("_id", "tenant", "number", "version", "state", "finished")
 STEP_KEPT = ("_id", "tenant", "number", "first_seq", "kind", "idempotency_key")
@@ -78,8 +80,8 @@ def from_stored_form(data: bytes) -> dict:
 
 
 async def read(collection, doc_id: str) -> dict | None:
-    """One snapshot by ``_id``, unpacked."""
-    return unpack(await collection.find_one({"_id": doc_id}))
+    """One snapshot by ``_id``, unpacked (read together with concurrent reads: ``batch.read_by_id``)."""
+    return unpack(await batch.read_by_id(collection.database, collection.name, doc_id))
 
 
 async def read_many(collection, ids: list[str]) -> dict[str, dict]:
