@@ -79,6 +79,15 @@ async def test_a_write_from_outside_the_server_shows_within_the_time_limit(api, 
     assert (await public.get(f"/api/v1/cases/{number}/progress?code={code}")).json["due_at"].startswith("2030-01-01")
 
 
+async def test_lookups_of_many_cases_at_once_each_answer_with_their_own_case(api, seeded):
+    made = [await _walk_in(api) for _ in range(5)]  # no views kept: every lookup reads its snapshot
+    public = api.as_anonymous()
+    asked = made * 4 + [(made[0][0][:-1] + "9", made[0][1])]  # the snapshot reads go out together
+    answers = await asyncio.gather(*[public.get(f"/api/v1/cases/{n}/progress?code={c}") for n, c in asked])
+    assert [a.json["number"] for a in answers[:-1]] == [n for n, _ in made] * 4
+    assert answers[-1].status == 404 and answers[-1].error["code"] == "case_not_found"
+
+
 def test_the_cache_setting_is_checked():
     from backend.config import SettingsError, load_settings
 
