@@ -40,28 +40,42 @@ def look_first(collection: str) -> None:
     _look_first.add(collection)
 
 
-class _Batcher:
+class _Rounds:
+    """One collection's queue, sent in rounds: a round starts at once when none is running, and
+    whatever queued meanwhile goes out in the next."""
+
     def __init__(self, collection):
         self.collection = collection
-        self.pending: list[tuple[dict, asyncio.Future]] = []
         self.running = False
+
+    def _wake(self, loop) -> None:
+        if not self.running:
+            self.running = True
+            loop.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        try:
+            while self.pending:
+                await self._round()
+        finally:
+            self.running = False
+
+
+class _Batcher(_Rounds):
+    def __init__(self, collection):
+        super().__init__(collection)
+        self.pending: list[tuple[dict, asyncio.Future]] = []
 
     def enqueue(self, docs: list[dict]) -> list[asyncio.Future]:
         loop = asyncio.get_running_loop()
         futures = [loop.create_future() for _ in docs]
         self.pending += list(zip(docs, futures))
-        if not self.running:
-            self.running = True
-            loop.create_task(self._drain())
+        self._wake(loop)
         return futures
 
-    async def _drain(self) -> None:
-        try:
-            while self.pending:
-                batch, self.pending = self.pending, []
-                await self._write(batch)
-        finally:
-            self.running = False
+    async def _round(self) -> None:
+        batch, self.pending = self.pending, []
+        await self._write(batch)
 
     async def _write(self, batch: list[tuple[dict, asyncio.Future]]) -> None:
         outcomes: list[BaseException | None] = [None] * len(batch)
@@ -90,41 +104,34 @@ class _Batcher:
         return {d["_id"] for d in await self.collection.find({"_id": {"$in": ids}}, {"_id": 1}).to_list(None)}
 
 
-class _Reader:
+class _Reader(_Rounds):
     def __init__(self, collection):
-        self.collection = collection
+        super().__init__(collection)
         self.pending: dict[object, list[asyncio.Future]] = {}
-        self.running = False
 
     def want(self, doc_id) -> asyncio.Future:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self.pending.setdefault(doc_id, []).append(future)
-        if not self.running:
-            self.running = True
-            loop.create_task(self._drain())
+        self._wake(loop)
         return future
 
-    async def _drain(self) -> None:
+    async def _round(self) -> None:
+        ids = list(self.pending)[:READ_BATCH]
+        batch = {doc_id: self.pending.pop(doc_id) for doc_id in ids}
         try:
-            while self.pending:
-                ids = list(self.pending)[:READ_BATCH]
-                batch = {doc_id: self.pending.pop(doc_id) for doc_id in ids}
-                try:
-                    found = {d["_id"]: d for d in await self.collection.find({"_id": {"$in": ids}}).to_list(None)}
-                except Exception as exc:  # the store is down: every read of the batch failed
-                    for futures in batch.values():
-                        for future in futures:
-                            if not future.done():
-                                future.set_exception(exc)
-                    continue
-                for doc_id, futures in batch.items():
-                    doc = found.get(doc_id)
-                    for i, future in enumerate(futures):  # each reader its own document
-                        if not future.done():
-                            future.set_result(doc if i == 0 or doc is None else copy.deepcopy(doc))
-        finally:
-            self.running = False
+            found = {d["_id"]: d for d in await self.collection.find({"_id": {"$in": ids}}).to_list(None)}
+        except Exception as exc:  # the store is down: every read of the batch failed
+            for futures in batch.values():
+                for future in futures:
+                    if not future.done():
+                        future.set_exception(exc)
+            return
+        for doc_id, futures in batch.items():
+            doc = found.get(doc_id)
+            for i, future in enumerate(futures):  # each reader its own document
+                if not future.done():
+                    future.set_result(doc if i == 0 or doc is None else copy.deepcopy(doc))
 
 
 def _keyed(registry, db, collection: str, make):
