@@ -47,3 +47,14 @@ async def test_the_vault_keeps_a_returning_applicant_once_and_a_new_one_in_the_s
     assert await svc.db.pii.count_documents({}) == 2
     values = await vault.reveal(svc, "ziyang", [again[0].refs["phone"], again[1].refs["phone"]])
     assert sorted(values.values()) == ["13800001234", "13900005678"]
+
+
+async def test_reads_at_once_each_get_their_own_document_and_see_what_was_written_before(svc):
+    await svc.db.gathered.insert_many([{"_id": f"case-{n}", "items": [n]} for n in range(10)])
+    wanted = [f"case-{n}" for n in range(10)] * 2 + ["case-missing"]
+    found = await asyncio.gather(*(batch.read_by_id(svc.db, "gathered", i) for i in wanted))
+    assert [d["items"] for d in found[:20]] == [[n] for n in range(10)] * 2 and found[20] is None
+    found[0]["items"].append("changed by one reader")
+    assert found[10]["items"] == [0]  # the same document asked twice: each reader has its own copy
+    await batch.insert_one(svc.db, "gathered", {"_id": "case-new", "items": []})
+    assert await batch.read_by_id(svc.db, "gathered", "case-new") == {"_id": "case-new", "items": []}
