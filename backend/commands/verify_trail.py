@@ -23,7 +23,7 @@ def run(args, settings) -> int:
     import json
 
     from backend.commands import with_store
-    from backend.handlers.base import to_json
+    from backend.json_text import to_json
     from backend.services import trail_check
 
     results = []

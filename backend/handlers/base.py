@@ -15,10 +15,10 @@ import tornado.web
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
 from backend import logs
-from backend.json_text import to_json  # noqa: F401  (handlers import it from here)
 from backend.domain.errors import DomainError, Forbidden, NotFound, RequestRejected, TooManyRequests, Unauthenticated
 from backend.handlers import client_address, request_source, security_headers
 from backend.handlers.operations import Op, parse_body
+from backend.json_text import to_json
 from backend.services import accounts, sessions
 from backend.services.context import Services
 from backend.store import commands

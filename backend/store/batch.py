@@ -31,8 +31,8 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 # wrote through its own client (and loop) must not be handed that client's batcher.
 _batchers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = weakref.WeakKeyDictionary()
 _readers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = weakref.WeakKeyDictionary()
-_look_first: set[str] = set()
-READ_BATCH = 500  # ids per $in read (FerretDB's _id pushdown takes at most 10,000)  # collections whose batches look for documents already there
+_look_first: set[str] = set()  # collections whose batches look for documents already there
+READ_BATCH = 500  # ids per $in read (FerretDB's _id pushdown takes at most 10,000)
 
 
 def look_first(collection: str) -> None:

@@ -9,8 +9,9 @@ from xml.etree import ElementTree
 import tornado.web
 
 from backend.domain.errors import DomainError
-from backend.handlers.base import APIHandler, to_json
+from backend.handlers.base import APIHandler
 from backend.handlers.operations import Access, Op
+from backend.json_text import to_json
 from hotline.domain.open311 import Open311Error
 from hotline.handlers.operations import query
 from hotline.services import open311, open311_keys
