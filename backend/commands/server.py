@@ -56,12 +56,20 @@ async def _prepare_store(app) -> None:
             await asyncio.sleep(2)
 
 
+# Objects allocated (net) between young-generation collections. Python's default of 700 ran a
+# collection every few requests under load (about 3% of the server's CPU during an intake burst,
+# counted with gc.callbacks); a request's garbage is freed by reference counting, and what cycles
+# remain wait a little longer.
+YOUNG_THRESHOLD = 20_000
+
+
 def settle_heap() -> None:
     """Move what start-up built (catalogue, classifier, dictionaries: about 300,000 objects) out of
     the collector's reach. A full collection walked them all and stalled every request for about
     100 ms, a few times a minute under load: the worst lookups of a load test were those stalls."""
     gc.collect()
     gc.freeze()
+    gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
 async def warm_up(svc) -> None:

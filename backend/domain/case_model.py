@@ -9,7 +9,8 @@ that produce events live in ``backend.domain.cases``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
+from functools import cache
 from datetime import datetime
 from enum import StrEnum
 from typing import Mapping, Sequence
@@ -144,7 +145,7 @@ class Application:
         object.__setattr__(self, "departments", tuple(str(d) for d in self.departments))
 
     def to_data(self) -> dict:
-        return {**asdict(self), "departments": ",".join(self.departments)}
+        return {**plain(self), "departments": ",".join(self.departments)}
 
     @classmethod
     def from_data(cls, data: Mapping) -> Application:
@@ -363,19 +364,30 @@ def replay(events: Sequence[Event]) -> Case:
 
 # -- documents for MongoDB / FerretDB -------------------------------------------------------
 
+@cache
+def _field_names(cls) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def plain(obj) -> dict:
+    """The fields of a flat dataclass (scalars, datetimes, tuples of text) as a dict: what ``asdict``
+    gives for these, without its deep copy of every value (one step asks for several of them)."""
+    return {name: getattr(obj, name) for name in _field_names(type(obj))}
+
+
 def _flat(obj) -> dict:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(obj).items()}
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in plain(obj).items()}
 
 
 def case_to_document(case: Case, with_events: bool = True) -> dict:
     """A BSON-friendly dict keyed ``tenant:number``: UTC datetimes, no dots, no arrays in arrays."""
     doc = {"_id": case_id(case.app.tenant, case.number), **_flat(case.app)}
-    for f in fields(Case):
-        if f.name not in ("app", "tasks", "pauses", "events"):
-            value = getattr(case, f.name)
-            doc[f.name] = list(value) if isinstance(value, tuple) else value
-    doc["tasks"] = [asdict(t) for t in case.tasks]
-    doc["pauses"] = [asdict(p) for p in case.pauses]
+    for name in _field_names(Case):
+        if name not in ("app", "tasks", "pauses", "events"):
+            value = getattr(case, name)
+            doc[name] = list(value) if isinstance(value, tuple) else value
+    doc["tasks"] = [plain(t) for t in case.tasks]
+    doc["pauses"] = [plain(p) for p in case.pauses]
     doc["open_departments"] = [t.department for t in case.open_tasks]
     doc["open_posts"] = [t.post_id for t in case.open_tasks]
     doc["finished"] = case.state in FINISHED_STATES

@@ -102,7 +102,7 @@ def chain(case_number: str, drafts: Iterable[Event], last: Event | None = None) 
     for draft in drafts:
         seq += 1
         linked = replace(draft, seq=seq, prev_hash=prev, hash="")
-        linked = replace(linked, hash=event_hash(linked))
+        object.__setattr__(linked, "hash", event_hash(linked))  # a fresh copy nobody else holds yet
         out.append(linked)
         prev = linked.hash
     return tuple(out)

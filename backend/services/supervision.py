@@ -39,11 +39,11 @@ from datetime import datetime, time, timedelta, timezone
 
 from pymongo import ASCENDING, IndexModel
 
-from backend.domain.case_model import FINISHED_STATES, Case, Task
+from backend.domain.case_model import FINISHED_STATES, PAUSE_LABELS, Case, Task
 from backend.domain.errors import NotFound
 from backend.domain.clock import SHANGHAI, Deadline, Pause, compute_deadline, finished_late, to_shanghai, working_days_used
 from backend.domain.open_counts import contribution
-from backend.services import catalog, journal, tenant_config
+from backend.services import catalog, deadlines, journal, tenant_config
 from backend.services.open_sets import card_key, mirror_cards, open_cards, open_entries, open_key  # noqa: F401 (their home before)
 from backend.services.calendar import load_calendar
 from backend.services.context import Services
@@ -117,7 +117,7 @@ async def step_limits(svc: Services, case: Case, rules: TenantRules) -> StepLimi
 # -- deadlines of a case, a task, an acceptance ------------------------------------------------
 
 def _pauses(pauses, since: datetime | None = None) -> list[Pause]:
-    return [Pause(p.started_at, p.ended_at, p.reason or p.kind) for p in pauses
+    return [Pause(p.started_at, p.ended_at, p.reason or PAUSE_LABELS.get(p.kind, p.kind)) for p in pauses
             if since is None or p.started_at >= since]
 
 
@@ -136,10 +136,7 @@ def result_at(case: Case) -> datetime | None:
 
 def case_deadline(calendar, case: Case) -> Deadline | None:
     """承诺时限 from acceptance, statutory pauses removed; None before acceptance."""
-    if not case.accepted_at:
-        return None
-    return compute_deadline(calendar, case.accepted_at, case.app.promised_days, _pauses(case.statutory_pauses),
-                            label="承诺时限")
+    return deadlines.promised_deadline(calendar, case)
 
 
 def task_deadline(calendar, case: Case, task: Task, days: int) -> Deadline:
@@ -209,7 +206,7 @@ async def on_step(svc: Services, effects) -> None:
     rules = await tenant_rules(svc, tenant)
     calendar = await load_calendar(svc, tenant)
     limits = await step_limits(svc, case, rules)
-    deadline = case_deadline(calendar, case)  # asked for by the timers and the open entry alike
+    deadline = await deadlines.promised(svc, case)  # as the snapshot's due_at was: computed once per step
     effects.snapshot["timers"] = refile_timers(effects, planned_timers(calendar, case, rules, limits, deadline))
     if any(e.type in REFUSAL_EVENTS for e in effects.events):  # 不予受理/不予办理: the sweep checks the reason
         timers.plan_schedule(effects.work, tenant, effects.now, f"{case.number}:check:refusal", TIMER_KIND,

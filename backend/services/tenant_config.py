@@ -90,7 +90,11 @@ class _TenantState:
 
 
 def _state(svc: Services, tenant: str) -> _TenantState:
-    return svc.extras.setdefault(_STATE, {}).setdefault(tenant, _TenantState())
+    states = svc.extras.setdefault(_STATE, {})
+    state = states.get(tenant)
+    if state is None:  # (not setdefault: it would build a state, locks and all, on every call)
+        state = states[tenant] = _TenantState()
+    return state
 
 
 async def tokens(svc: Services, tenant: str) -> dict[str, str | None]:
