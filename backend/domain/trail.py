@@ -70,7 +70,7 @@ class Problem:
 
 def iso_utc(moment: datetime) -> str:
     """UTC ISO 8601 with microseconds, e.g. 2026-11-28T01:02:03.000004Z."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def _dumps(value) -> bytes:
