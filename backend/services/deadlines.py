@@ -14,8 +14,15 @@ def promised_deadline(calendar, case: Case) -> Deadline | None:
     """承诺时限 from acceptance, statutory pauses removed; None before acceptance."""
     if not case.accepted_at:
         return None
-    pauses = [Pause(p.started_at, p.ended_at, p.reason or PAUSE_LABELS.get(p.kind, p.kind)) for p in case.statutory_pauses]
-    return compute_deadline(calendar, case.accepted_at, case.app.promised_days, pauses, label="承诺时限")
+    return compute_deadline(calendar, case.accepted_at, case.app.promised_days, clock_pauses(case.statutory_pauses),
+                            label="承诺时限")
+
+
+def clock_pauses(pauses, since=None) -> list[Pause]:
+    """A case's pauses (those begun at or after ``since``) for the clock, each with its reason or its
+    kind's name for the explanation."""
+    return [Pause(p.started_at, p.ended_at, p.reason or PAUSE_LABELS.get(p.kind, p.kind)) for p in pauses
+            if since is None or p.started_at >= since]
 
 
 async def promised(svc: Services, case: Case) -> Deadline | None:
@@ -39,4 +46,5 @@ async def deadline_fields(svc: Services, case: Case) -> dict:
     if not case.accepted_at or case.kind == "immediate":
         return {"due_at": None, "due_provisional": False}
     deadline = await promised(svc, case)
-    return {"due_at": deadline.due_at, "due_provisional": deadline.provisional, "due_explanation": deadline.explanation_zh}
+    return {"due_at": deadline.due_at, "due_provisional": deadline.provisional,
+            "due_explanation": deadline.explanation_zh}

@@ -39,7 +39,7 @@ from datetime import datetime, time, timedelta, timezone
 
 from pymongo import ASCENDING, IndexModel
 
-from backend.domain.case_model import FINISHED_STATES, PAUSE_LABELS, Case, Task
+from backend.domain.case_model import FINISHED_STATES, Case, Task
 from backend.domain.errors import NotFound
 from backend.domain.clock import SHANGHAI, Deadline, Pause, compute_deadline, finished_late, to_shanghai, working_days_used
 from backend.domain.open_counts import contribution
@@ -117,8 +117,7 @@ async def step_limits(svc: Services, case: Case, rules: TenantRules) -> StepLimi
 # -- deadlines of a case, a task, an acceptance ------------------------------------------------
 
 def _pauses(pauses, since: datetime | None = None) -> list[Pause]:
-    return [Pause(p.started_at, p.ended_at, p.reason or PAUSE_LABELS.get(p.kind, p.kind)) for p in pauses
-            if since is None or p.started_at >= since]
+    return deadlines.clock_pauses(pauses, since)
 
 
 def result_ready(case: Case) -> bool:

@@ -52,7 +52,7 @@ def _prefix(tenant: str, wheel: str = "timer") -> str:
 def bucket_id(tenant: str, moment: datetime, wheel: str = "timer") -> str:
     """The minute piece of ``moment`` on ``wheel`` (``timer``: the sweep's; ``notice``: notices due to be sent)."""
     m = minute_floor(moment)  # as strftime(_FORMAT) writes it, without its per-call parsing of the format
-    return f"{tenant}:{wheel}:{m.year:04d}{m.month:02d}{m.day:02d}{m.hour:02d}{m.minute:02d}"
+    return f"{_prefix(tenant, wheel)}{m.year:04d}{m.month:02d}{m.day:02d}{m.hour:02d}{m.minute:02d}"
 
 
 def cursor_id(tenant: str) -> str:
