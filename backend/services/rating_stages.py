@@ -5,7 +5,12 @@ rates (acceptance, completion), it files a timer ``{number}:rating:{stage}`` (ki
 at the end of the rating window, when the sweep applies the tenant's default rating unless the
 citizen rated first (the rating's unique ``_id`` decides), and, for an applicant with a phone who did
 not apply through the mini-program, an SMS inviting a rating through a short link
-(``rating_links/{token}``, sent by the notification worker as template ``rating``).
+(``case_index/{token}``, kind ``rating_link``, sent by the notification worker as template ``rating``).
+
+The links live beside the person index (``case_index``) rather than in a collection of their own:
+both are keys that lead a caller to a case, and a step's derived writes cost the driver and the
+store one insert command per collection (migration 0008). A token (URL-safe base64) never holds a
+``:``, so it cannot meet a person-index key (``{tenant}:{kind}:{key}:{number}``).
 
 Stages: ``accepted`` is reached when the window accepts the case; ``finished`` when it is delivered
 (办结) or refused at the window (不予受理). Immediate items are rated once, at completion (tenant
@@ -25,7 +30,8 @@ from backend.services.context import Services
 from backend.store import timers
 
 TIMER_KIND = "satisfaction"
-LINKS = "rating_links"
+LINKS = "case_index"  # rating links beside the person index (migration 0008)
+LINK_KIND = "rating_link"
 SMS_TEMPLATE = "rating"
 
 
@@ -93,7 +99,8 @@ async def on_step(svc: Services, effects) -> None:
 def _invite_by_sms(svc: Services, effects, case: Case, stage: str, tenant_rules: sat.Rules) -> None:
     tenant, now = effects.tenant, effects.now
     token = secrets.token_urlsafe(9)
-    effects.insert(LINKS, {"_id": token, "tenant": tenant, "number": case.number, "stage": stage, "created_at": now,
+    effects.insert(LINKS, {"_id": token, "kind": LINK_KIND, "tenant": tenant, "number": case.number, "stage": stage,
+                           "created_at": now,
                            "expires_at": sat.default_due(reached_at(case, stage) or now, tenant_rules)})
     link = f"{svc.settings.public_url.rstrip('/')}/m/rate/{token}"
     notifications.plan(effects, {

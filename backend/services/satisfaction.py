@@ -156,7 +156,7 @@ async def appeal_by_citizen(svc: Services, tenant: str, number: str, stage: str,
 
 async def _link(svc: Services, token: str) -> tuple[dict, Case]:
     doc = await svc.db[rating_stages.LINKS].find_one({"_id": token}) if token and len(token) <= 40 else None
-    if doc is None:
+    if doc is None or doc.get("kind") != rating_stages.LINK_KIND:  # a person-index key is not a link
         raise NotFound("评价链接无效，请核对短信中的链接", code="rating_link_not_found")
     case, _ = await casework.load(svc, doc["tenant"], doc["number"], catch_up=False)
     return doc, case

@@ -22,7 +22,8 @@ CURRENT: dict[str, int] = {
     # cases and their trail; 2: ID and phone numbers as vault references, index ids by keyed hash (migration 0003)
     # cases 3: snapshots stored packed, a few kept keys and one BSON value (migration 0004, decision 0011)
     # finished_cases 2: each summary also filed by its day in finished_days (migration 0005)
-    "cases": 3, "case_steps": 2, "case_index": 2, "counters": 1, "finished_cases": 2, "finished_days": 1,
+    # case_index 3: SMS rating links live here too, kind rating_link (migration 0008)
+    "cases": 3, "case_steps": 2, "case_index": 3, "counters": 1, "finished_cases": 2, "finished_days": 1,
     "idempotency": 1,
     "trail_checkpoints": 1, "trail_reseals": 1, "timer_cursors": 1, "journal_state": 1, "journal_days": 1,
     # the personal-data vault (decision 0007)
@@ -39,7 +40,8 @@ CURRENT: dict[str, int] = {
     "citizens": 1, "ratings": 2, "rating_days": 1, "notification_queue": 3, "notification_log": 2, "notification_claims": 1,
     "notify_senders": 1, "materials.files": 1, "materials.chunks": 1,
     # satisfaction (好差评): pads, SMS links, bad-review rectification, survey samples, results
-    "rating_links": 1, "rating_pads": 1, "pad_codes": 1, "rectifications": 1, "rectification_appeals": 1,
+    # rating_links 2: emptied, its links moved into case_index (migration 0008)
+    "rating_links": 2, "rating_pads": 1, "pad_codes": 1, "rectifications": 1, "rectification_appeals": 1,
     "survey_samples": 1, "survey_attempts": 1, "satisfaction_published": 1, "satisfaction_reports": 1,
     # hotline
     "hotline_tickets": 2, "hotline_open": 1, "hotline_calls": 2, "hotline_call_tickets": 1,

@@ -146,7 +146,7 @@ async def test_bad_reviews_callbacks_and_results_are_worked_in_the_console(page,
 async def test_the_link_in_the_text_message_opens_a_form_that_works_without_scripts(page, api, seeded):
     sweep = Sweep()
     number = (await walk_in(api, await staff(api, "clerk_a"), "个体工商户设立登记"))["number"]
-    link = await api.app.settings["services"].db.rating_links.find_one({"number": number})
+    link = await api.app.settings["services"].db.case_index.find_one({"kind": "rating_link", "number": number})
     await page.goto(f"{api.base_url}/m/rate/{link['_id']}")
     await sweep.check(page, "rating link form")
     await page.check("input[name=level][value='3']")

@@ -15,7 +15,7 @@ from tests.integration.test_supervision import sweep_now
 TENANT = "ziyang"
 ALL = ["0001-working-sets-into-work", "0002-open-cards-into-work", "0003-personal-data-into-the-vault",
        "0004-packed-case-snapshots", "0005-finished-summaries-by-day", "0006-ratings-and-cards-by-day",
-       "0007-notices-on-the-wheel"]  # a store with no versions is at 1 everywhere
+       "0007-notices-on-the-wheel", "0008-rating-links-beside-the-index"]  # a store with no versions is at 1 everywhere
 OLD_KINDS = {"task": "task_queue", "intake": "intake_queue", "open": "open_cases", "journal": "trail_touched"}
 
 

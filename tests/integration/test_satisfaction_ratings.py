@@ -4,8 +4,10 @@ from dataclasses import replace
 
 import pytest
 
+from backend.ops import migration_0008, migrations
 from backend.services.notify_worker import Senders, deliver_due
 from backend.store import lease as leases
+from backend.store import schema
 from backend.services import supervision_sweep
 from tests.integration.test_case_pipeline import APPLICANT, code_of, staff, walk_in
 from tests.integration.test_citizen_cases import citizen
@@ -136,6 +138,27 @@ async def test_a_walk_in_applicant_rates_through_the_link_in_a_text_message(api,
     assert (stored["source"], stored["score"], stored["reasons"]) == ("sms", 4, ["指引清楚"])
     twice = await anonymous.post(f"/api/v1/satisfaction/links/{token}", {"level": 1, "text": "再评一次"})
     assert twice.status == 409
+
+
+async def test_a_link_texted_before_the_links_moved_still_opens_after_the_upgrade(api, seeded, svc, clock):
+    clerk = await staff(api, "clerk_a")
+    number = (await walk_in(api, clerk, "个体工商户设立登记"))["number"]
+    link = await svc.db.case_index.find_one({"kind": "rating_link", "number": number})
+    assert link is not None and link["stage"] == "accepted"
+    # the shape before migration 0008: the link alone in rating_links, the store at the versions of then
+    await svc.db.case_index.delete_one({"_id": link["_id"]})
+    await svc.db.rating_links.insert_one({k: v for k, v in link.items() if k != "kind"})
+    await schema.record(svc.db, {"case_index": 2, "rating_links": 1}, clock(), "test")
+    await svc.db[schema.VERSIONS].delete_one({"_id": schema.migration_id(migration_0008.IDENT)})
+
+    assert await migrations.migrate(svc, "test", report=lambda *a: None) == [migration_0008.IDENT]
+    assert await svc.db.rating_links.count_documents({}) == 0
+    anonymous = api.as_anonymous()
+    view = await anonymous.get(f"/api/v1/satisfaction/links/{link['_id']}")
+    assert view.status == 200 and view.json["number"] == number and view.json["stage"]["label"] == "受理"
+    posted = await anonymous.post(f"/api/v1/satisfaction/links/{link['_id']}", {"level": 5})
+    assert posted.status == 201
+    assert await migrations.migrate(svc, "test", report=lambda *a: None) == []  # nothing left to do
 
 
 async def test_the_default_rating_applies_when_nobody_rates_in_time_and_is_shown_apart(api, seeded, svc, clock):
