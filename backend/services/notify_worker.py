@@ -32,7 +32,7 @@ from backend.services import notifications, vault
 from backend.services.context import Services
 from backend.services.notifications import CLAIMS, LOG, QUEUE, TEMPLATE_LABELS, WHEEL
 from backend.services.tenants import all_ids as tenant_ids
-from backend.store import timers, work
+from backend.store import batch, timers, work
 
 log = logging.getLogger("sunshine.notify")
 
@@ -104,10 +104,16 @@ class Senders:
                    parse_pairs(settings.aliyun_sms_templates, "ALIYUN_SMS_TEMPLATES"),
                    settings.wechat_notify_page)
 
+    def channel_off(self, channel: str) -> str:
+        """Why ``channel`` cannot send anything here ("" when it can): no credentials for it."""
+        if channel == "wechat":
+            return "" if self.program is not None else "小程序消息未配置（WECHAT_APPID）"
+        return "" if self.sms_client is not None else "短信通道未配置（ALIYUN_ACCESS_KEY_ID）"
+
     async def wechat(self, openid: str, template_key: str, params: dict) -> None:
         """A subscribe message (订阅消息) whose data keys come from ``wechat_fields``."""
         if self.program is None:
-            raise NotifyError("小程序消息未配置（WECHAT_APPID）")
+            raise NotifyError(self.channel_off("wechat"))
         template_id = _template(self.wechat_templates, template_key, "小程序订阅消息模板")
         data = {data_key: params.get(name, "") for data_key, name in self.wechat_fields.items()}
         page = f"{self.page}?number={params.get('number', '')}" if self.page else None
@@ -116,7 +122,7 @@ class Senders:
     async def sms(self, phone: str, template_key: str, params: dict) -> None:
         """A template text message (模板短信) with the params as its variables."""
         if self.sms_client is None:
-            raise NotifyError("短信通道未配置（ALIYUN_ACCESS_KEY_ID）")
+            raise NotifyError(self.channel_off("sms"))
         template_code = _template(self.sms_templates, template_key, "短信模板")
         await self.sms_client.send(phone, template_code, params)
 
@@ -153,9 +159,35 @@ async def deliver_due(svc: Services, senders, now: datetime, limit: int = 50) ->
             return await _deliver_one(svc, senders, doc, now)
 
     counts = {"sent": 0, "retrying": 0, "failed": 0, "skipped": 0}
-    for outcome in await asyncio.gather(*(one(doc) for doc in due)):
+    off = [doc for doc in due if senders.channel_off(doc["channel"])]
+    counts["failed"] += await _fail_unsendable(svc, senders, off, now)
+    for outcome in await asyncio.gather(*(one(doc) for doc in due if not senders.channel_off(doc["channel"]))):
         counts[outcome] += 1
     return counts
+
+
+async def _fail_unsendable(svc: Services, senders, docs: list[dict], now: datetime) -> int:
+    """Notices on a channel this server has no credentials for fail for good, as one attempt each
+    would: logged first, then out of the queue and off the wheel. No attempt is made, so none is
+    claimed, and a batch of them costs four commands, not seven each (a county that has not set up
+    SMS yet files a notice at every step). Every write is decided by ``_id``, so a second worker
+    doing the same at the same moment changes nothing."""
+    if not docs:
+        return 0
+    entries = []
+    for doc in docs:
+        entry = {k: v for k, v in doc.items() if k not in ("next_attempt_at", "claimed_until")}
+        entry.update(attempts=doc["attempts"] + 1, status="failed", last_error=senders.channel_off(doc["channel"]),
+                     finished_at=now, failed_at=now)
+        entries.append(entry)
+    await batch.insert_new(svc.db, LOG, entries)  # one already logged (an earlier run stopped here) stays
+    await svc.db[QUEUE].delete_many({"_id": {"$in": [doc["_id"] for doc in docs]}})
+    await svc.db.work.delete_many({"_id": {"$in": [doc["due_key"] for doc in docs if doc.get("due_key")]}})
+    claims = [f"{doc['_id']}#{attempt}" for doc in docs for attempt in range(1, doc["attempts"] + 1)]
+    if claims:
+        await svc.db[CLAIMS].delete_many({"_id": {"$in": claims}})
+    log.warning("%d notice(s) failed: %s", len(docs), "; ".join(sorted({e["last_error"] for e in entries})))
+    return len(docs)
 
 
 def _cursor_id(tenant: str) -> str:

@@ -266,6 +266,25 @@ async def test_a_refusal_that_retrying_cannot_fix_is_logged_as_failed_at_once(sv
     assert "isv.MOBILE_NUMBER_ILLEGAL" in row["last_error"]
 
 
+async def test_a_county_without_sms_credentials_sees_its_texts_fail_with_the_reason_and_wechat_still_sent(
+        svc, clock, settings, fake_wechat, fake_aliyun):
+    texted = [await accepted(svc, clock, serial, channel="window") for serial in (21, 22, 23)]
+    await accepted(svc, clock, 24)  # a mini-program applicant: WeChat is set up
+    senders = Senders.from_settings(replace(settings, aliyun_access_key_id="", aliyun_access_key_secret=""))
+    try:
+        assert await deliver_due(svc, senders, clock()) == {"sent": 1, "retrying": 0, "failed": 3, "skipped": 0}
+        assert await deliver_due(svc, senders, clock()) == {"sent": 0, "retrying": 0, "failed": 0, "skipped": 0}
+    finally:
+        senders.close()
+
+    for case in texted:
+        [row] = await notices.case_notifications(svc, "ziyang", case.number)
+        assert (row["status"], row["status_label"], row["attempts"]) == ("failed", "发送失败", 1)
+        assert row["last_error"] == "短信通道未配置（ALIYUN_ACCESS_KEY_ID）"
+    assert await queued(svc) == [] and fake_aliyun.sent_sms == [] and len(fake_wechat.sent) == 1
+    assert await svc.db.work.count_documents({"_id": {"$gte": "ziyang:notice:", "$lt": "ziyang:notice;"}}) == 0
+
+
 async def test_two_workers_at_once_send_each_notice_exactly_once(svc, clock, senders, fake_wechat, fake_aliyun):
     for serial in range(11, 15):
         await accepted(svc, clock, serial)
