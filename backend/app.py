@@ -71,6 +71,10 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
     """One JSON line per request: structured access log with the request id."""
     request = handler.request
     status = handler.get_status()
+    level = logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
+    metrics.observe_request(handler)
+    if not access_log.isEnabledFor(level):  # SUNSHINE_LOG_LEVEL above it: no line to build
+        return
     entry = {
         "ts": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "rid": getattr(request, "request_id", ""),
@@ -85,9 +89,7 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
     if tally is not None:
         entry["store"] = tally.commands
         entry["store_ms"] = round(tally.ms, 1)
-    level = logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
     access_log.log(level, json.dumps(entry, ensure_ascii=False))
-    metrics.observe_request(handler)
 
 
 def make_app(settings: Settings, store: StoreHandle, clock=system_clock, **extras) -> tornado.web.Application:
