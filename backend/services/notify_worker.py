@@ -159,9 +159,9 @@ async def deliver_due(svc: Services, senders, now: datetime, limit: int = 50) ->
             return await _deliver_one(svc, senders, doc, now)
 
     counts = {"sent": 0, "retrying": 0, "failed": 0, "skipped": 0}
-    off = [doc for doc in due if senders.channel_off(doc["channel"])]
-    counts["failed"] += await _fail_unsendable(svc, senders, off, now)
-    for outcome in await asyncio.gather(*(one(doc) for doc in due if not senders.channel_off(doc["channel"]))):
+    off = {doc["_id"] for doc in due if senders.channel_off(doc["channel"])}
+    counts["failed"] += await _fail_unsendable(svc, senders, [doc for doc in due if doc["_id"] in off], now)
+    for outcome in await asyncio.gather(*(one(doc) for doc in due if doc["_id"] not in off)):
         counts[outcome] += 1
     return counts
 
@@ -174,12 +174,8 @@ async def _fail_unsendable(svc: Services, senders, docs: list[dict], now: dateti
     doing the same at the same moment changes nothing."""
     if not docs:
         return 0
-    entries = []
-    for doc in docs:
-        entry = {k: v for k, v in doc.items() if k not in ("next_attempt_at", "claimed_until")}
-        entry.update(attempts=doc["attempts"] + 1, status="failed", last_error=senders.channel_off(doc["channel"]),
-                     finished_at=now, failed_at=now)
-        entries.append(entry)
+    entries = [_log_entry({**doc, "attempts": doc["attempts"] + 1}, now, "failed", senders.channel_off(doc["channel"]))
+               for doc in docs]
     await batch.insert_new(svc.db, LOG, entries)  # one already logged (an earlier run stopped here) stays
     await svc.db[QUEUE].delete_many({"_id": {"$in": [doc["_id"] for doc in docs]}})
     await svc.db.work.delete_many({"_id": {"$in": [doc["due_key"] for doc in docs if doc.get("due_key")]}})
@@ -331,11 +327,8 @@ async def _after_failure(svc: Services, doc: dict, now: datetime, retryable: boo
 
 async def _finish(svc: Services, doc: dict, now: datetime, status: str, error: str) -> None:
     """Log first, then leave the queue, then drop the claims (a re-run of any step is harmless)."""
-    entry = {k: v for k, v in doc.items() if k not in ("next_attempt_at", "claimed_until")}
-    entry.update(status=status, last_error=error, finished_at=now,
-                 **({"sent_at": now} if status == "sent" else {"failed_at": now}))
     try:
-        await svc.db[LOG].insert_one(entry)
+        await svc.db[LOG].insert_one(_log_entry(doc, now, status, error))
     except DuplicateKeyError:
         pass  # logged by an earlier run that stopped before leaving the queue
     await svc.db[QUEUE].delete_one({"_id": doc["_id"]})
@@ -343,6 +336,14 @@ async def _finish(svc: Services, doc: dict, now: datetime, status: str, error: s
         await svc.db.work.delete_one({"_id": doc["due_key"]})
     for attempt in range(1, doc["attempts"] + 1):
         await svc.db[CLAIMS].delete_one({"_id": f"{doc['_id']}#{attempt}"})
+
+
+def _log_entry(doc: dict, now: datetime, status: str, error: str) -> dict:
+    """What the log keeps of a finished notice: the notice without its scheduling, and the outcome."""
+    entry = {k: v for k, v in doc.items() if k not in ("next_attempt_at", "claimed_until")}
+    entry.update(status=status, last_error=error, finished_at=now,
+                 **({"sent_at": now} if status == "sent" else {"failed_at": now}))
+    return entry
 
 
 def _describe(error: Exception) -> str:
