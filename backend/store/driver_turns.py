@@ -64,11 +64,9 @@ async def receive_message(conn, request_id: int | None, max_message_size: int = 
         raise TimeoutError("timed out") from None
     finally:
         timer.cancel()
-    try:
-        unpack = _UNPACK_REPLY[op_code]
-    except KeyError:
-        raise ProtocolError(f"Got opcode {op_code!r} but expected {_UNPACK_REPLY.keys()!r}") from None
-    return unpack(data)
+    if op_code not in _UNPACK_REPLY:
+        raise ProtocolError(f"reply with unknown opcode {op_code!r}")
+    return _UNPACK_REPLY[op_code](data)
 
 
 async def sendall(conn, buf: bytes) -> None:
