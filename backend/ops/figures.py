@@ -8,10 +8,10 @@ import time
 from datetime import datetime, timezone
 
 from backend import metrics
-from backend.services import journal, notify_worker
+from backend.services import journal, notifications, notify_worker
 from backend.store import timers, work
 
-QUEUES = {"tasks": "task", "intake": "intake"}
+QUEUES = {"tasks": "task", "intake": "intake", "notifications": notifications.OUTBOX}
 REFRESH_S = 60.0
 
 
@@ -40,8 +40,6 @@ async def _tenant_gauges(svc, tenant: str, now: datetime) -> None:
         metrics.QUEUE_LENGTH.labels(tenant, queue).set(len(found))
     hotline = await svc.db.hotline_open.count_documents({"_id": work.prefix_range(f"{tenant}:")})
     metrics.QUEUE_LENGTH.labels(tenant, "hotline").set(hotline)
-    notices = await svc.db.notification_queue.count_documents({"_id": work.prefix_range(f"{tenant}:")})
-    metrics.QUEUE_LENGTH.labels(tenant, "notifications").set(notices)
     cursor = await timers.read_cursor(svc.db, tenant)
     if cursor is not None:
         metrics.SWEEP_LAG.labels(tenant).set(max((now - _aware(cursor)).total_seconds(), 0))

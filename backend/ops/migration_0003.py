@@ -30,7 +30,8 @@ from backend.store import batch, snapshots, work
 
 IDENT = "0003-personal-data-into-the-vault"
 DONE = "\uffff"
-RAISES = {name: 2 for name in ("cases", "case_steps", "case_index", "hotline_tickets", "notification_queue",
+QUEUE = "notification_queue"  # where notices were queued until migration 0009
+RAISES = {name: 2 for name in ("cases", "case_steps", "case_index", "hotline_tickets", QUEUE,
                                "notification_log", "cti_events", "hotline_calls")}
 
 
@@ -129,7 +130,7 @@ async def _sealed(svc: Services, tenant: str, phones: set[str]) -> dict[str, str
 
 async def _seal_fields(svc: Services, tenant: str) -> None:
     """Phone numbers in notices and in CTI events and call cards: their references instead."""
-    for collection, fields in ((notifications.QUEUE, ("to", "fallback_phone")), (notifications.LOG, ("to", "fallback_phone")),
+    for collection, fields in ((QUEUE, ("to", "fallback_phone")), (notifications.LOG, ("to", "fallback_phone")),
                                ("cti_events", ("caller",)), ("hotline_calls", ("caller",))):
         found: dict = {}
         async for doc in svc.db[collection].find({"tenant": tenant}):

@@ -16,17 +16,18 @@ from backend.services.tenants import all_ids as tenant_ids
 from backend.store import work
 
 IDENT = "0007-notices-on-the-wheel"
-RAISES = {"notification_queue": 3}
+QUEUE = "notification_queue"  # where notices were queued until migration 0009
+RAISES = {QUEUE: 3}
 
 
 async def run(svc: Services, progress) -> None:
     for tenant in await tenant_ids(svc):
         key = f"notices:{tenant}"
-        async for doc in svc.db[notifications.QUEUE].find({"_id": work.prefix_range(f"{tenant}:")}):
+        async for doc in svc.db[QUEUE].find({"_id": work.prefix_range(f"{tenant}:")}):
             if doc.get("tenant") != tenant or doc.get("due_key"):
                 continue
             entry_id, entry = notifications.due_entry(notifications.with_due(doc))
             await work.insert_once(svc.db, {"_id": entry_id, **entry})
-            await svc.db[notifications.QUEUE].update_one({"_id": doc["_id"], "due_key": {"$exists": False}},
-                                                         {"$set": {"due_key": entry_id}})
+            await svc.db[QUEUE].update_one({"_id": doc["_id"], "due_key": {"$exists": False}},
+                                           {"$set": {"due_key": entry_id}})
             await progress.item_done(key, doc["_id"])

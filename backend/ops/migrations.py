@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Awaitable, Callable
 
 from backend.ops import (migration_0001, migration_0002, migration_0003, migration_0004, migration_0005, migration_0006,
-                         migration_0007, migration_0008)
+                         migration_0007, migration_0008, migration_0009)
 from backend.services.context import Services
 from backend.store import lease as leases
 from backend.store import schema
@@ -62,6 +62,8 @@ MIGRATIONS: list[Migration] = [
               migration_0007.RAISES, migration_0007.run),
     Migration(migration_0008.IDENT, "短信评价链接与办件索引存放在一起：每一步的派生写入少一次存储命令",
               migration_0008.RAISES, migration_0008.run),
+    Migration(migration_0009.IDENT, "待发送的通知与其他工作集存放在一起：每一步的派生写入再少一次存储命令",
+              migration_0009.RAISES, migration_0009.run),
 ]
 
 

@@ -1,24 +1,26 @@
 """Notifications to the applicant (办件进度通知): an outbox that reacts to case events.
 
-Every stored case step derives (``on_step``, a ``casework.DERIVERS`` entry) one queue document per
+Every stored case step derives (``on_step``, a ``casework.DERIVERS`` entry) one queued notice per
 event the applicant is told about (accepted, supplement requested at the window or during review,
-rejected, a report-up case sent to the higher authority, decided, dispatched, delivered)
-in ``notification_queue``, keyed ``tenant:number:seq`` so filing twice is harmless. The queue
-holds only pending work; ``notify_worker.deliver_due`` sends it (WeChat subscribe message for
-mini-program applicants, SMS otherwise), retries with backoff and moves every finished notice to
-``notification_log`` (one document per notice, same ``_id``). Sending never touches the case.
+rejected, a report-up case sent to the higher authority, decided, dispatched, delivered). A notice
+is named ``tenant:number:seq`` (:func:`notice_id`) and queued in ``work`` under
+``{tenant}:outbox:{number}:{seq}`` (:func:`queue_key`), so filing twice is harmless and the queue
+joins the step's other working-set writes in one insert (migration 0009). The queue holds only
+pending work; ``notify_worker.deliver_due`` sends it (WeChat subscribe message for mini-program
+applicants, SMS otherwise), retries with backoff and moves every finished notice to
+``notification_log`` (one document per notice, ``_id`` its notice id). Sending never touches the case.
 A mini-program applicant who declined the subscribe message (WeChat 43101) is sent an SMS instead.
 A phone number is held as its vault reference (``to``, ``fallback_phone``), read back by the worker
-just before sending (:mod:`backend.services.vault`), so neither collection holds the number itself.
+just before sending (:mod:`backend.services.vault`), so neither the queue nor the log holds the number.
 
 Each queued notice is also filed on the ``notice`` wheel of ``work`` (the minute layout of
 :mod:`backend.store.timers`): ``{tenant}:notice:{YYYYMMDDHHMM}:{notice id}``, the minute it falls
 due, named by the notice's ``due_key``. The worker reads the minutes since its cursor, so finding
 what is due costs what is due, not the whole queue (an SMS outage leaves thousands of notices
-waiting for their next attempt, and FerretDB v1 answers a filter on ``next_attempt_at`` by reading
-every one of them). An entry whose notice is gone, or names another ``due_key``, is stale and is
-dropped when read. File a notice with :func:`plan` (with a step's derived writes) or
-:func:`file_now`.
+waiting for their next attempt). An entry whose notice is gone, or names another ``due_key``, is
+stale and is dropped when read. File a notice with :func:`plan` (with a step's derived writes) or
+:func:`file_now`; read the queue with :func:`queued` and :func:`queued_for`, which give each
+notice keyed by its notice id.
 
 Params are one flat dict of short strings shared by both channels: ``item`` (item name),
 ``number`` (case number), ``state`` (state label), ``note`` (reason, materials, tracking number,
@@ -29,9 +31,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-
-from pymongo import ASCENDING, IndexModel
-from pymongo.errors import DuplicateKeyError
 
 from backend.domain.case_model import Case, Kind
 from backend.domain.clock import to_shanghai
@@ -44,15 +43,12 @@ from backend.services.context import Services
 from backend.services import vault
 from backend.services.deadlines import deadline_fields
 from backend.store import timers, work
-from backend.store.indexes import declare
 
 log = logging.getLogger("sunshine.notify")
 
-QUEUE = "notification_queue"
+OUTBOX = "outbox"  # the work kind of a queued notice
 LOG = "notification_log"
 CLAIMS = "notification_claims"
-declare(QUEUE, IndexModel([("next_attempt_at", ASCENDING)], name="next_attempt_at"),
-        IndexModel([("tenant", ASCENDING), ("case_number", ASCENDING)], name="tenant_case"))
 SHORT = 20  # WeChat "thing" values hold at most 20 characters
 
 TEMPLATE_LABELS = {"accepted": "受理通知", "supplement": "补正通知", "rejected": "不予受理通知",
@@ -69,6 +65,37 @@ WHEEL = "notice"  # the work wheel of notices due to be sent
 
 def notice_id(tenant: str, number: str, seq: int) -> str:
     return f"{tenant}:{number}:{seq}"
+
+
+def queue_key(notice: str) -> str:
+    """The ``work`` key a notice waits under: ``tenant:number:seq`` -> ``tenant:outbox:number:seq``."""
+    tenant, rest = notice.split(":", 1)
+    return work.key(tenant, OUTBOX, rest)
+
+
+def stored(doc: dict) -> tuple[str, dict]:
+    """(key, document) of a notice as ``work`` keeps it: under its queue key, naming its notice id."""
+    return queue_key(doc["_id"]), {**{k: v for k, v in doc.items() if k != "_id"}, "notice": doc["_id"]}
+
+
+def _read(found: dict) -> dict:
+    """A notice read from ``work``, keyed by its notice id again."""
+    doc = {k: v for k, v in found.items() if k != "notice"}
+    doc["_id"] = found["notice"]
+    return doc
+
+
+async def queued(svc: Services, ids) -> dict[str, dict]:
+    """The notices among ``ids`` (notice ids) still queued, by notice id (one read)."""
+    keys = [queue_key(notice) for notice in ids]
+    found = await svc.db[work.WORK].find({"_id": {"$in": keys}}).to_list(None) if keys else []
+    return {doc["_id"]: doc for doc in map(_read, found)}
+
+
+async def queued_for(svc: Services, tenant: str, number: str | None = None) -> list[dict]:
+    """Every notice still queued of one case (or of the whole county): an ``_id`` range of ``work``."""
+    prefix = work.key(tenant, OUTBOX, number, "") if number else work.key(tenant, OUTBOX, "")
+    return [_read(doc) for doc in await work.read_prefix(svc.db, prefix)]
 
 
 def due_key(tenant: str, notice: str, at) -> str:
@@ -90,16 +117,16 @@ def with_due(doc: dict) -> dict:
 
 
 def plan(effects, doc: dict) -> None:
-    """Queue a notice with a step's derived writes: the notice, and its entry on the wheel."""
-    effects.insert(QUEUE, with_due(doc))
+    """Queue a notice with a step's derived writes: the notice (kept as it is when a repair derives
+    it again: it may be on its way), and its entry on the wheel."""
+    effects.work.add(*stored(with_due(doc)), once=True)
     effects.work.add(*due_entry(doc))
 
 
 async def file_now(svc: Services, doc: dict) -> bool:
     """Queue one notice outside a step (and file it on the wheel); False when it was queued already."""
-    try:
-        await svc.db[QUEUE].insert_one(with_due(doc))
-    except DuplicateKeyError:
+    key, queued_doc = stored(with_due(doc))
+    if not await work.insert_once(svc.db, {"_id": key, **queued_doc}):
         return False
     key, entry = due_entry(doc)
     await work.insert_once(svc.db, {"_id": key, **entry})
@@ -242,7 +269,7 @@ async def case_notifications(svc: Services, tenant: str, number: str) -> list[di
     case_doc = await svc.db.cases.find_one({"_id": case_id(tenant, number)}, {"version": 1})
     if not case_doc:
         raise NotFound("未找到该办件", code="case_not_found")
-    pending = await svc.db[QUEUE].find({"tenant": tenant, "case_number": number}).to_list(None)
+    pending = await queued_for(svc, tenant, number)
     ids = [notice_id(tenant, number, seq) for seq in range(1, case_doc["version"] + 1)]
     finished = await svc.db[LOG].find({"_id": {"$in": ids}}).to_list(None)
     phones = await vault.reveal(svc, tenant, [d["to"] for d in pending + finished if d["channel"] == "sms"])

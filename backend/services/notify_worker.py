@@ -1,12 +1,14 @@
 """Delivering queued notices (通知发送): claim, send, retry with backoff, log.
 
-Claiming is an *insert* of ``notification_claims/{notice id}#{attempt}``: the unique ``_id`` lets
-exactly one of any number of workers take an attempt, on MongoDB and on FerretDB v1 alike (where
-two concurrent conditional updates of one document can both "succeed", see ``store.lease``). The
-winner re-reads the notice, counts the attempt and parks it for ``CLAIM_TTL`` (so a crashed worker's
-notice is retried, as a new attempt, once that passes), then sends. Success or a final failure
-writes ``notification_log`` first, then removes the notice from the queue, then its claims.
-A worker that stalls longer than ``CLAIM_TTL`` mid-send may see its notice sent twice (at least once).
+Queued notices wait in ``work`` (``notifications.queue_key``); every read of them here gives each
+keyed by its notice id. Claiming is an *insert* of ``notification_claims/{notice id}#{attempt}``:
+the unique ``_id`` lets exactly one of any number of workers take an attempt, on MongoDB and on
+FerretDB v1 alike (where two concurrent conditional updates of one document can both "succeed", see
+``store.lease``). The winner re-reads the notice, counts the attempt and parks it for ``CLAIM_TTL``
+(so a crashed worker's notice is retried, as a new attempt, once that passes), then sends. Success
+or a final failure writes ``notification_log`` first, then removes the notice from the queue, then
+its claims. A worker that stalls longer than ``CLAIM_TTL`` mid-send may see its notice sent twice
+(at least once).
 
 What is due is found on the notices' wheel in ``work`` (``notifications.due_key``), read per tenant
 from a cursor (``timer_cursors/{tenant}:notices-cursor``, the last minute known to hold no entry
@@ -30,7 +32,7 @@ from backend.integrations.sms import AliyunSms, SmsError
 from backend.integrations.wechat import WeChatError, WeChatMiniProgram
 from backend.services import notifications, vault
 from backend.services.context import Services
-from backend.services.notifications import CLAIMS, LOG, QUEUE, TEMPLATE_LABELS, WHEEL
+from backend.services.notifications import CLAIMS, LOG, TEMPLATE_LABELS, WHEEL, queue_key
 from backend.services.tenants import all_ids as tenant_ids
 from backend.store import batch, timers, work
 
@@ -168,8 +170,8 @@ async def deliver_due(svc: Services, senders, now: datetime, limit: int = 50) ->
 
 async def _fail_unsendable(svc: Services, senders, docs: list[dict], now: datetime) -> int:
     """Notices on a channel this server has no credentials for fail for good, as one attempt each
-    would: logged first, then out of the queue and off the wheel. No attempt is made, so none is
-    claimed, and a batch of them costs four commands, not seven each (a county that has not set up
+    would: logged first, then out of the queue and off the wheel (one delete in ``work``). No attempt
+    is made, so none is claimed, and a batch of them costs three commands, not seven each (a county that has not set up
     SMS yet files a notice at every step). Every write is decided by ``_id``, so a second worker
     doing the same at the same moment changes nothing."""
     if not docs:
@@ -177,8 +179,7 @@ async def _fail_unsendable(svc: Services, senders, docs: list[dict], now: dateti
     entries = [_log_entry({**doc, "attempts": doc["attempts"] + 1}, now, "failed", senders.channel_off(doc["channel"]))
                for doc in docs]
     await batch.insert_new(svc.db, LOG, entries)  # one already logged (an earlier run stopped here) stays
-    await svc.db[QUEUE].delete_many({"_id": {"$in": [doc["_id"] for doc in docs]}})
-    await svc.db.work.delete_many({"_id": {"$in": [doc["due_key"] for doc in docs if doc.get("due_key")]}})
+    await svc.db.work.delete_many({"_id": {"$in": [key for doc in docs for key in _work_keys(doc)]}})
     claims = [f"{doc['_id']}#{attempt}" for doc in docs for attempt in range(1, doc["attempts"] + 1)]
     if claims:
         await svc.db[CLAIMS].delete_many({"_id": {"$in": claims}})
@@ -210,7 +211,7 @@ async def due_notices(svc: Services, tenant: str, now: datetime, limit: int) -> 
     entries are dropped, and the cursor moves up to the oldest entry still standing."""
     since, entries, cut = await _wheel_entries(svc, tenant, now, limit)
     ids = list({e["notice"] for e in entries})
-    notices = {d["_id"]: d for d in await svc.db[QUEUE].find({"_id": {"$in": ids}}).to_list(None)} if ids else {}
+    notices = await notifications.queued(svc, ids)
     standing = [e for e in entries if (notices.get(e["notice"]) or {}).get("due_key") == e["_id"]]
     standing_ids = {e["_id"] for e in standing}
     stale = [e["_id"] for e in entries if e["_id"] not in standing_ids]
@@ -251,8 +252,8 @@ async def _move_due(svc: Services, doc: dict, update: dict) -> None:
     key, entry = notifications.due_entry(moved)
     if key != doc.get("due_key"):
         await work.insert_once(svc.db, {"_id": key, **entry})
-    await svc.db[QUEUE].update_one({"_id": doc["_id"], "attempts": doc["attempts"]},
-                                   {"$set": {**update, "due_key": key}})
+    await svc.db.work.update_one({"_id": queue_key(doc["_id"]), "attempts": doc["attempts"]},
+                                 {"$set": {**update, "due_key": key}})
     if doc.get("due_key") and key != doc["due_key"]:
         await svc.db.work.delete_one({"_id": doc["due_key"]})
 
@@ -286,12 +287,12 @@ async def _claim(svc: Services, doc: dict, now: datetime) -> dict | None:
                                          "claimed_at": now})
     except DuplicateKeyError:
         return None
-    fresh = await svc.db[QUEUE].find_one({"_id": doc["_id"]})
+    fresh = (await notifications.queued(svc, [doc["_id"]])).get(doc["_id"])
     if fresh is None or fresh["attempts"] != doc["attempts"]:  # finished (claims cleared) meanwhile
         await svc.db[CLAIMS].delete_one({"_id": claim_id})
         return None
     parked = {"attempts": attempt, "claimed_until": now + CLAIM_TTL, "next_attempt_at": now + CLAIM_TTL}
-    await svc.db[QUEUE].update_one({"_id": doc["_id"], "attempts": doc["attempts"]}, {"$set": parked})
+    await svc.db.work.update_one({"_id": queue_key(doc["_id"]), "attempts": doc["attempts"]}, {"$set": parked})
     return {**fresh, **parked}
 
 
@@ -309,7 +310,7 @@ def _declined_on_wechat(error: Exception) -> bool:
 
 async def _switch_to_sms(svc: Services, doc: dict, now: datetime, error: str) -> str:
     """The applicant did not accept the subscribe message: text their phone instead, now."""
-    await svc.db[QUEUE].update_one({"_id": doc["_id"], "attempts": doc["attempts"]}, {"$set": {
+    await svc.db.work.update_one({"_id": queue_key(doc["_id"]), "attempts": doc["attempts"]}, {"$set": {
         "channel": "sms", "to": doc["fallback_phone"], "fallback_phone": "", "next_attempt_at": now,
         "claimed_until": None, "last_error": error}})
     return "retrying"
@@ -331,11 +332,14 @@ async def _finish(svc: Services, doc: dict, now: datetime, status: str, error: s
         await svc.db[LOG].insert_one(_log_entry(doc, now, status, error))
     except DuplicateKeyError:
         pass  # logged by an earlier run that stopped before leaving the queue
-    await svc.db[QUEUE].delete_one({"_id": doc["_id"]})
-    if doc.get("due_key"):
-        await svc.db.work.delete_one({"_id": doc["due_key"]})
+    await svc.db.work.delete_many({"_id": {"$in": _work_keys(doc)}})
     for attempt in range(1, doc["attempts"] + 1):
         await svc.db[CLAIMS].delete_one({"_id": f"{doc['_id']}#{attempt}"})
+
+
+def _work_keys(doc: dict) -> list[str]:
+    """What a finished notice leaves in ``work``: its place in the queue and its entry on the wheel."""
+    return [queue_key(doc["_id"]), *([doc["due_key"]] if doc.get("due_key") else [])]
 
 
 def _log_entry(doc: dict, now: datetime, status: str, error: str) -> dict:

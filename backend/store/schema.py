@@ -30,14 +30,16 @@ CURRENT: dict[str, int] = {
     "pii": 1,
     # 2: every working set (queues, open cases, timers, journal) lives here (decision 0005, migration 0001)
     # 3: open and acknowledged cards are mirrored here too (migration 0002)
-    "work": 3,
+    # 4: queued notices too, kind outbox (migration 0009)
+    "work": 4,
     # supervision; cards 2 (and ratings 2): each also filed by its day in card_days / rating_days (migration 0006)
     "cards": 2, "card_days": 1, "violations": 1, "violation_decisions": 1, "supervision_reports": 1, "tenant_settings": 1,
     # organisation and catalogue
     "tenants": 1, "config_heads": 1, "staff": 1, "departments": 1, "townships": 1, "centres": 1,
     "posts": 1, "item_heads": 1, "item_versions": 1, "calendar_entries": 1, "audit_log": 1, "org_history": 1,
     # citizens, notifications, uploads; notification_queue 3: each notice filed on the notice wheel of work (migration 0007)
-    "citizens": 1, "ratings": 2, "rating_days": 1, "notification_queue": 3, "notification_log": 2, "notification_claims": 1,
+    # notification_queue 4: emptied, its notices moved into work (migration 0009)
+    "citizens": 1, "ratings": 2, "rating_days": 1, "notification_queue": 4, "notification_log": 2, "notification_claims": 1,
     "notify_senders": 1, "materials.files": 1, "materials.chunks": 1,
     # satisfaction (好差评): pads, SMS links, bad-review rectification, survey samples, results
     # rating_links 2: emptied, its links moved into case_index (migration 0008)

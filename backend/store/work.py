@@ -10,6 +10,8 @@ documents in at most two commands (one bulk of upserts, one delete):
 ``{t}:open:{number}``                            an open case, for supervision (在办件)
 ``{t}:timer:{YYYYMMDDHHMM}:{key}``               a timer falling due in that UTC minute
 ``{t}:journal:{number}:{seq}``                   a stored step not yet folded (trail head, counts)
+``{t}:outbox:{number}:{seq}``                    a notice to the applicant not yet sent (通知待发)
+``{t}:notice:{YYYYMMDDHHMM}:{notice}``           the minute a queued notice falls due
 ==============================================  ============================================
 
 Finished work leaves its set, so a prefix read costs what is open today, not four years of
@@ -50,26 +52,31 @@ class Changes:
     """The documents one step (or one batch) puts into or takes out of the working sets.
 
     ``add`` a document that is new (a fresh task, timer or journal entry: inserted, together with
-    other requests' inserts), ``put`` one that may exist (replaced whole), ``drop`` one to delete.
+    other requests' inserts; one found already there is replaced, or with ``once`` left as it is),
+    ``put`` one that may exist (replaced whole), ``drop`` one to delete.
     """
 
     inserts: dict[str, dict] = field(default_factory=dict)
     upserts: dict[str, dict] = field(default_factory=dict)
     deletes: set[str] = field(default_factory=set)
+    once: set[str] = field(default_factory=set)  # inserts whose duplicate is kept, not replaced
 
-    def add(self, doc_id: str, doc: dict) -> None:
+    def add(self, doc_id: str, doc: dict, once: bool = False) -> None:
         self.deletes.discard(doc_id)
         self.upserts.pop(doc_id, None)
         self.inserts[doc_id] = doc
+        (self.once.add if once else self.once.discard)(doc_id)
 
     def put(self, doc_id: str, doc: dict) -> None:
         self.deletes.discard(doc_id)
+        self.once.discard(doc_id)
         if doc_id in self.inserts:
             self.inserts[doc_id] = doc
         else:
             self.upserts[doc_id] = doc
 
     def drop(self, doc_id: str) -> None:
+        self.once.discard(doc_id)
         self.inserts.pop(doc_id, None)
         self.upserts.pop(doc_id, None)
         self.deletes.add(doc_id)
@@ -83,7 +90,7 @@ async def apply(db, changes: Changes) -> None:
     upserts, then one delete by ``_id``.
 
     Writes are whole documents, so applying the same changes twice is harmless: a "new" document
-    found already there is replaced. Two writers upserting one new ``_id`` at once may both try to
+    found already there is replaced (or kept, when it was added ``once``). Two writers upserting one new ``_id`` at once may both try to
     insert it (FerretDB v1 upserts are a read then an insert); the loser's document is then written
     again as a plain replace.
     """
@@ -91,7 +98,7 @@ async def apply(db, changes: Changes) -> None:
         docs = [{"_id": doc_id, **doc} for doc_id, doc in changes.inserts.items()]
         outcomes = await batch.insert(db, WORK, docs)
         taken = {doc["_id"]: changes.inserts[doc["_id"]] for doc, outcome in zip(docs, outcomes)
-                 if isinstance(outcome, DuplicateKeyError)}
+                 if isinstance(outcome, DuplicateKeyError) and doc["_id"] not in changes.once}
         failed = [o for o in outcomes if o is not None and not isinstance(o, DuplicateKeyError)]
         if failed:
             raise failed[0]

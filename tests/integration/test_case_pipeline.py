@@ -2,7 +2,7 @@
 
 import pytest
 
-from backend.services import vault
+from backend.services import notifications, vault
 from tests.conftest import ApiClient
 
 APPLICANT = {"name": "张三丰", "id_number": "610924199001011233", "phone": "13800001234"}
@@ -230,7 +230,7 @@ async def test_the_citizen_is_told_by_sms_when_a_walk_in_case_is_accepted_and_de
     clerk, approver = await staff(api, "clerk_a"), await staff(api, "scjgj_a")
     number = (await walk_in(api, clerk, ITEMS["promised"]))["number"]
     await approver.post(f"/api/v1/cases/{number}/approve", {})
-    queued = [n async for n in svc.db.notification_queue.find({"case_number": number})]
+    queued = await notifications.queued_for(svc, "ziyang", number)
     phone = vault.reference_of(svc, "ziyang", "tel", APPLICANT["phone"])  # the queue holds the number's reference
     assert {(n["channel"], n["to"], n["event_type"]) for n in queued} >= {
         ("sms", phone, "CaseAccepted"), ("sms", phone, "CaseApproved")}

@@ -13,7 +13,7 @@ import pytest
 
 from backend.config import PROJECT_ROOT
 from backend.ops import rotate_keys
-from backend.services import trail_check, vault
+from backend.services import notifications, trail_check, vault
 from backend.services.context import Services
 from tests.conftest import TEST_KEYS, backend_env
 from tests.integration.test_case_pipeline import APPLICANT, staff, walk_in
@@ -23,8 +23,9 @@ NEW_KEY = "test-3=" + base64.b64encode(hashlib.sha256(b"sunshine365 test key 3")
 ROTATED = f"{NEW_KEY},{TEST_KEYS['SUNSHINE_DATA_KEYS']}"
 
 
-async def _snapshot(svc, collections=("case_steps", "cases", "hotline_tickets", "case_index", "notification_queue")):
-    return {name: await svc.db[name].find({}).sort("_id", 1).to_list(None) for name in collections}
+async def _snapshot(svc, collections=("case_steps", "cases", "hotline_tickets", "case_index")):
+    found = {name: await svc.db[name].find({}).sort("_id", 1).to_list(None) for name in collections}
+    return {**found, "queued notices": await notifications.queued_for(svc, "ziyang")}
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from backend.ops import migrations
-from backend.services import journal, notify_worker, supervision, trail_check
+from backend.services import journal, notifications, notify_worker, supervision, trail_check
 from backend.store import schema, snapshots, work
 from tests.integration.busy_store import fill
 from tests.integration.test_case_pipeline import staff
@@ -15,7 +15,8 @@ from tests.integration.test_supervision import sweep_now
 TENANT = "ziyang"
 ALL = ["0001-working-sets-into-work", "0002-open-cards-into-work", "0003-personal-data-into-the-vault",
        "0004-packed-case-snapshots", "0005-finished-summaries-by-day", "0006-ratings-and-cards-by-day",
-       "0007-notices-on-the-wheel", "0008-rating-links-beside-the-index"]  # a store with no versions is at 1 everywhere
+       "0007-notices-on-the-wheel", "0008-rating-links-beside-the-index",
+       "0009-notices-into-work"]  # a store with no versions is at 1 everywhere
 OLD_KINDS = {"task": "task_queue", "intake": "intake_queue", "open": "open_cases", "journal": "trail_touched"}
 
 
@@ -27,6 +28,10 @@ async def to_previous_shape(svc) -> set[str]:
         tenant, kind, rest = doc["_id"].split(":", 2)
         if kind in ("card", "notice"):
             continue  # open cards were only in `cards` before migration 0002, notices only queued before 0007
+        if kind == "outbox":  # queued in their own collection before 0009, with no entry on the wheel before 0007
+            notice = {k: v for k, v in doc.items() if k not in ("notice", "due_key")}
+            await svc.db.notification_queue.insert_one({**notice, "_id": doc["notice"]})
+            continue
         if kind == "timer":
             minute, key = rest.split(":", 1)
             await svc.db[f"timers_{tenant}_{minute[:10]}"].insert_one({**doc, "_id": f"{minute}:{key}"})
@@ -45,10 +50,9 @@ async def to_previous_shape(svc) -> set[str]:
     for stored in await svc.db.cases.find({}).to_list(None):  # unpacked too: snapshots were not packed then
         old = {k: v for k, v in snapshots.unpack(stored).items() if k not in ("timers", "counted")}
         await svc.db.cases.replace_one({"_id": stored["_id"]}, old)
-    await svc.db.notification_queue.update_many({}, {"$unset": {"due_key": ""}})
     for later in ("journal_state", "journal_days", "schema_versions", "finished_days", "rating_days", "card_days"):
         await svc.db.drop_collection(later)
-    return {d["_id"] for d in docs if not any(f":{k}:" in d["_id"] for k in ("timer", "journal", "card"))}
+    return {d["_id"] for d in docs if not any(f":{k}:" in d["_id"] for k in ("timer", "journal", "card", "outbox"))}
 
 
 @pytest.fixture
@@ -90,15 +94,16 @@ async def test_a_store_from_before_the_work_collection_is_read_and_migrated(old_
         ids = {d["_id"] for d in await svc.db[source].find({}).to_list(None)}
         assert ids and {d["source"] for d in await supervision.filed_between(
             svc, filed, TENANT, date.fromisoformat(first) - timedelta(days=7))} == ids, source
-    queued = {d["_id"] for d in await svc.db.notification_queue.find({}).to_list(None)}  # since 0007: on the wheel
-    assert queued and {d["_id"] for d in await notify_worker.due_notices(svc, TENANT, clock(), 1000)} == queued
+    queued = {d["_id"] for d in await notifications.queued_for(svc, TENANT)}  # since 0007 on the wheel, 0009 in work
+    assert queued and await svc.db.notification_queue.count_documents({}) == 0
+    assert {d["_id"] for d in await notify_worker.due_notices(svc, TENANT, clock(), 1000)} == queued
     assert await migrations.migrate(svc, "test", report=lambda _: None) == []
 
 
 async def test_a_migration_interrupted_halfway_resumes_and_applies_nothing_twice(old_store, svc):
     numbers, _ = old_store
-    counted = {n: await svc.db[n].count_documents({}) for n in ("cards", "finished_cases", "notification_queue",
-                                                                  "audit_log", "case_steps")}
+    counted = {n: await svc.db[n].count_documents({}) for n in ("cards", "finished_cases", "audit_log", "case_steps")}
+    queued = {d["_id"] for d in await svc.db.notification_queue.find({}).to_list(None)}
 
     async def crash_after_first(number):
         raise RuntimeError(f"killed after {number}")
@@ -113,6 +118,7 @@ async def test_a_migration_interrupted_halfway_resumes_and_applies_nothing_twice
     assert await migrations.migrate(svc, "second", report=lambda _: None) == ALL
     assert {e["number"] for e in await supervision.open_entries(svc, TENANT)} == {numbers["waiting"], numbers["joint"]}
     assert {n: await svc.db[n].count_documents({}) for n in counted} == counted
+    assert queued and {d["_id"] for d in await notifications.queued_for(svc, TENANT)} == queued  # moved once each
     assert await svc.db.finished_days.count_documents({}) == counted["finished_cases"]
     assert await svc.db.card_days.count_documents({}) == counted["cards"]
     assert await svc.db[migrations.RUNS].count_documents({}) == 0

@@ -84,7 +84,7 @@ async def accepted(svc, clock, serial: int, channel: str = "miniprogram", **extr
 
 
 async def queued(svc) -> list[dict]:
-    return await svc.db.notification_queue.find({}).to_list(None)
+    return await notices.queued_for(svc, "ziyang")
 
 
 # -- what the applicant hears -----------------------------------------------------------------

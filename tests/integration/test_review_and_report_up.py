@@ -1,5 +1,6 @@
 """What the applicant is told over HTTP: a supplement asked during review, and report-up cases in plain words."""
 
+from backend.services import notifications
 from tests.integration.test_case_pipeline import APPLICANT, ITEMS, labels, staff, walk_in
 
 REVIEW_LIST = ["经营场所房屋租赁合同原件"]
@@ -12,7 +13,7 @@ async def progress(api, case) -> dict:
 
 
 async def notices(svc, number) -> list[dict]:
-    found = [n async for n in svc.db.notification_queue.find({"case_number": number})]
+    found = await notifications.queued_for(svc, "ziyang", number)
     return sorted(found, key=lambda n: n["event_seq"])
 
 

@@ -16,7 +16,7 @@ async def test_a_walk_in_submit_and_accept_and_an_approval_each_take_few_store_c
     await clerk.post("/api/v1/cases", {"item_code": item, "applicant": APPLICANT, "accept": True})  # warm caches
     spent, taken = await _cost(clerk.post("/api/v1/cases", {"item_code": item, "applicant": APPLICANT, "accept": True}))
     assert taken.status == 201 and taken.json["state"] == "in_review"
-    assert spent <= 10, spent  # 7 in a quiet store: session, configuration, then one insert per collection
+    assert spent <= 10, spent  # 6 in a quiet store: session, configuration, then one insert per collection
     number = taken.json["number"]
     spent, approved = await _cost(approver.post(f"/api/v1/cases/{number}/approve", {"opinion": "同意"}))
     assert approved.status == 200 and approved.json["state"] == "approved"
