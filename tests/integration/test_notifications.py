@@ -8,9 +8,11 @@ import pytest
 
 from backend.domain import cases as c
 from backend.domain.cases import Actor, Application
+from backend.ops import migration_0009, migrations
 from backend.services import notifications as notices
 from backend.services import notify_worker, vault
 from backend.services.notify_worker import Senders, deliver_due
+from backend.store import schema
 
 CLERK = Actor("ck-li", "李窗口", "window_clerk", "zwfw-ck-01", "zwfw")
 CITIZEN = Actor("o-citizen", "张小三", "citizen")
@@ -192,6 +194,29 @@ async def test_a_message_that_fails_twice_is_delivered_on_the_third_try_and_the_
     [row] = await notices.case_notifications(svc, "ziyang", case.number)
     assert (row["status"], row["attempts"]) == ("sent", 3)
     assert await svc.db.cases.find_one({"_id": f"ziyang:{case.number}"}) == case_before
+
+
+async def test_a_notice_waiting_for_its_retry_before_the_upgrade_is_retried_after_it_with_its_attempts(
+        svc, clock, senders, fake_wechat):
+    case = await accepted(svc, clock, 21)
+    fake_wechat.fail_next(1)
+    assert (await deliver_due(svc, senders, clock()))["retrying"] == 1
+    [waiting] = await queued(svc)
+    # the shape before migration 0009: the notice alone in notification_queue, the store at the versions of then
+    await svc.db.work.delete_one({"_id": notices.queue_key(waiting["_id"])})
+    await svc.db.notification_queue.insert_one(waiting)
+    await schema.record(svc.db, {"work": 3, "notification_queue": 3}, clock(), "test")
+    await svc.db[schema.VERSIONS].delete_one({"_id": schema.migration_id(migration_0009.IDENT)})
+
+    assert await migrations.migrate(svc, "test", report=lambda *a: None) == [migration_0009.IDENT]
+    assert await svc.db.notification_queue.count_documents({}) == 0 and await queued(svc) == [waiting]
+    [row] = await notices.case_notifications(svc, "ziyang", case.number)
+    assert (row["status"], row["attempts"]) == ("retrying", 1)
+    clock.advance(minutes=1, seconds=1)
+    assert (await deliver_due(svc, senders, clock()))["sent"] == 1
+    [row] = await notices.case_notifications(svc, "ziyang", case.number)
+    assert (row["status"], row["attempts"]) == ("sent", 2) and len(fake_wechat.sent) == 1
+    assert await migrations.migrate(svc, "test", report=lambda *a: None) == []  # nothing left to do
 
 
 async def test_a_backlog_larger_than_one_run_is_sent_over_the_next_runs_each_notice_once(
