@@ -11,22 +11,14 @@ halfway moves the rest when it runs again, and a link already sent by SMS keeps 
 
 from __future__ import annotations
 
+from backend.ops.moving import move_all
 from backend.services import rating_stages
 from backend.services.context import Services
-from backend.store import batch
 
 IDENT = "0008-rating-links-beside-the-index"
 OLD = "rating_links"
 RAISES = {"case_index": 3, OLD: 2}
-PAGE = 500
 
 
 async def run(svc: Services, progress) -> None:
-    while True:  # each page read is of what is left: the links already moved are gone from OLD
-        page = await svc.db[OLD].find({}).limit(PAGE).to_list(None)
-        if not page:
-            return
-        await batch.insert_new(svc.db, rating_stages.LINKS, [{**doc, "kind": rating_stages.LINK_KIND} for doc in page])
-        await svc.db[OLD].delete_many({"_id": {"$in": [doc["_id"] for doc in page]}})
-        for doc in page:
-            await progress.item_done(OLD, doc["_id"])
+    await move_all(svc, progress, OLD, rating_stages.LINKS, lambda doc: {**doc, "kind": rating_stages.LINK_KIND})

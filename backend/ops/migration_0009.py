@@ -13,23 +13,20 @@ notice on its way (claimed, retrying) keeps its attempts and its place on the wh
 
 from __future__ import annotations
 
+from backend.ops.moving import move_all
 from backend.services import notifications
 from backend.services.context import Services
-from backend.store import batch, work
+from backend.store import work
 
 IDENT = "0009-notices-into-work"
 OLD = "notification_queue"
 RAISES = {"work": 4, OLD: 4}
-PAGE = 500
+
+
+def _in_work(doc: dict) -> dict:
+    key, stored = notifications.stored(doc)
+    return {"_id": key, **stored}
 
 
 async def run(svc: Services, progress) -> None:
-    while True:  # each page read is of what is left: the notices already moved are gone from OLD
-        page = await svc.db[OLD].find({}).limit(PAGE).to_list(None)
-        if not page:
-            return
-        moved = [{"_id": key, **doc} for key, doc in map(notifications.stored, page)]
-        await batch.insert_new(svc.db, work.WORK, moved)
-        await svc.db[OLD].delete_many({"_id": {"$in": [doc["_id"] for doc in page]}})
-        for doc in page:
-            await progress.item_done(OLD, doc["_id"])
+    await move_all(svc, progress, OLD, work.WORK, _in_work)
