@@ -15,7 +15,7 @@ from backend.handlers import auth, auth_sessions, cases, citizens, documents, he
 from backend.handlers import calendar_admin, org, violation_types, province, supervision_reports
 from backend.handlers import backups, fees, satisfaction, satisfaction_admin
 from backend.handlers import metrics as metrics_handlers
-from backend import metrics
+from backend import metrics, route_index
 from backend.handlers.base import NotFoundHandler
 from backend.mobile.handlers import mobile_routes
 from backend.mobile.rating import rating_routes
@@ -111,6 +111,7 @@ def make_app(settings: Settings, store: StoreHandle, clock=system_clock, **extra
     )
 
     app.add_transform(SecurityHeaders)
+    route_index.install(app)
 
     @lru_cache(maxsize=1)
     def openapi() -> dict:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 from prometheus_client import REGISTRY
 
@@ -48,9 +50,19 @@ BACKUP_AGE = _gauge("sunshine_backup_age_seconds", "Time since the last successf
 FIGURES_AT = _gauge("sunshine_figures_timestamp_seconds", "When the figures read from the store were computed")
 
 
+_CHILDREN: dict[tuple, Any] = {}  # (metric, label values) -> its child: labels() validates and locks each time
+
+
+def _child(metric, *values: str):
+    child = _CHILDREN.get((metric, values))
+    if child is None:
+        child = _CHILDREN[metric, values] = metric.labels(*values)
+    return child
+
+
 def _store_observer(name: str, ms: float) -> None:
-    STORE_COMMANDS.labels(name).inc()
-    STORE_SECONDS.labels(name).observe(ms / 1000)
+    _child(STORE_COMMANDS, name).inc()
+    _child(STORE_SECONDS, name).observe(ms / 1000)
 
 
 if _store_observer not in commands.observers:
@@ -58,7 +70,7 @@ if _store_observer not in commands.observers:
 
 
 def _progress_observer(source: str) -> None:
-    PROGRESS_VIEWS.labels(source).inc()
+    _child(PROGRESS_VIEWS, source).inc()
 
 
 if _progress_observer not in progress_cache.observers:
@@ -86,8 +98,8 @@ def route_label(handler) -> str:
 
 def observe_request(handler) -> None:
     route, method = route_label(handler), handler.request.method
-    REQUESTS.labels(route, method, str(handler.get_status())).inc()
-    REQUEST_SECONDS.labels(route, method).observe(handler.request.request_time())
+    _child(REQUESTS, route, method, str(handler.get_status())).inc()
+    _child(REQUEST_SECONDS, route, method).observe(handler.request.request_time())
 
 
 def exposition() -> tuple[bytes, str]:
