@@ -12,6 +12,7 @@ beginning the path does not start with is passed over without running its expres
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tornado.routing import PathMatches
@@ -19,8 +20,10 @@ from tornado.routing import PathMatches
 _REGEX_SPECIAL = frozenset(".^$*+?{}[]\\|()")
 
 
-def literal_start(pattern: str) -> str:
-    """The characters every path matching ``pattern`` begins with."""
+def literal_start(pattern: str, flags: int = 0) -> str:
+    """The characters every path matching ``pattern`` begins with (none when case is ignored)."""
+    if flags & re.IGNORECASE:
+        return ""
     start = []
     for ch in pattern.removeprefix("^"):
         if ch in _REGEX_SPECIAL:
@@ -47,8 +50,8 @@ class RouteIndex:
         self.everywhere: list[tuple[str, Any]] = []
 
     def _build(self) -> None:
-        rules = [(literal_start(rule.matcher.regex.pattern) if isinstance(rule.matcher, PathMatches) else "", rule)
-                 for rule in self.router.rules]
+        rules = [(literal_start(rule.matcher.regex.pattern, rule.matcher.regex.flags)
+                  if isinstance(rule.matcher, PathMatches) else "", rule) for rule in self.router.rules]
         filed: dict[str, list[int]] = {}
         everywhere: list[int] = []
         for position, (literal, _) in enumerate(rules):

@@ -170,10 +170,10 @@ async def deliver_due(svc: Services, senders, now: datetime, limit: int = 50) ->
 
 async def _fail_unsendable(svc: Services, senders, docs: list[dict], now: datetime) -> int:
     """Notices on a channel this server has no credentials for fail for good, as one attempt each
-    would: logged first, then out of the queue and off the wheel (one delete in ``work``). No attempt
-    is made, so none is claimed, and a batch of them costs three commands, not seven each (a county that has not set up
-    SMS yet files a notice at every step). Every write is decided by ``_id``, so a second worker
-    doing the same at the same moment changes nothing."""
+    would: logged first, then out of the queue and off the wheel (one delete in ``work``). No
+    attempt is made, so none is claimed, and a batch of them costs three commands, not seven each
+    (a county that has not set up SMS yet files a notice at every step). Every write is decided by
+    ``_id``, so a second worker doing the same at the same moment changes nothing."""
     if not docs:
         return 0
     entries = [_log_entry({**doc, "attempts": doc["attempts"] + 1}, now, "failed", senders.channel_off(doc["channel"]))

@@ -1,6 +1,7 @@
 """Every request reaches the same handler through the route index as through Tornado's own router."""
 
 import itertools
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -64,5 +65,6 @@ def test_a_progress_lookup_reaches_the_progress_page_with_its_number(router):
 def test_a_literal_start_stops_before_a_character_that_may_be_absent():
     assert route_index.literal_start(r"/api/v1/cases/?$") == "/api/v1/cases"
     assert route_index.literal_start(r"/api/v1/cases/([^/]+)/progress$") == "/api/v1/cases/"
+    assert route_index.literal_start(r"/api/v1/cases/x$", re.IGNORECASE) == ""
     assert route_index.segments_key("/api/v1/cases/x") == "/api/v1/cases"
     assert route_index.segments_key("/api/v1/cases") is None
