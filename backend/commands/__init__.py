@@ -6,6 +6,7 @@ Commands that need the store call ``with_store`` so they share the server's embe
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import importlib
 
@@ -13,6 +14,14 @@ from backend.config import Settings
 from backend.services.context import Services
 from backend.store.connection import open_store
 from backend.store.indexes import ensure_indexes
+
+def tenant_code(text: str) -> str:
+    """An argparse type: a county or province code. Every stored key begins ``{code}:``, so the code
+    is letters, digits and ``_`` (as ``SUNSHINE_DEFAULT_TENANT``), never a ``:`` or a space."""
+    if not text.isidentifier() or not text.isascii():
+        raise argparse.ArgumentTypeError(f"代码只能包含英文字母、数字和下划线，且不以数字开头：{text!r}")
+    return text
+
 
 COMMAND_MODULES = [
     "backend.commands.serve",

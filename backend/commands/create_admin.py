@@ -3,6 +3,7 @@
 import getpass
 import os
 
+from backend.commands import tenant_code
 from backend.services import accounts
 
 NAME = "create-admin"
@@ -12,7 +13,7 @@ HELP = "创建管理员账号 / create an administrator account"
 def add_arguments(parser) -> None:
     parser.add_argument("--username", default="admin", help="用户名 (default: admin)")
     parser.add_argument("--name", default="系统管理员", help="姓名")
-    parser.add_argument("--tenant", default=None, help="县区代码 (default: SUNSHINE_DEFAULT_TENANT)")
+    parser.add_argument("--tenant", default=None, type=tenant_code, help="县区代码 (default: SUNSHINE_DEFAULT_TENANT)")
     parser.add_argument("--tenant-name", default=None, help="新县区的名称，仅在县区不存在时使用")
     parser.add_argument("--password-env", default="SUNSHINE_ADMIN_PASSWORD",
                         help="从该环境变量读取密码；未设置时交互输入")

@@ -4,6 +4,7 @@ import getpass
 import os
 
 from backend.domain.roles import PROVINCE_ROLES
+from backend.commands import tenant_code
 from backend.services import accounts
 
 ROLES = ("province_supervisor",)
@@ -13,7 +14,7 @@ HELP = "创建省级监察账号（只读查看本省各县区统计） / create
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--code", required=True, help="省级代码，如 shaanxi（不能与县区代码相同）")
+    parser.add_argument("--code", required=True, type=tenant_code, help="省级代码，如 shaanxi（不能与县区代码相同）")
     parser.add_argument("--name", required=True, help="省份名称，须与各县区「县区信息」中的省份一致，如 陕西省")
     parser.add_argument("--username", default="province", help="用户名 (default: province)")
     parser.add_argument("--person-name", default="省级监察员", help="姓名")

@@ -89,3 +89,12 @@ def test_an_export_imports_again_unchanged(cli, svc_sync_count, tmp_path):
     assert "部门 新增 0、更新 0；乡镇 新增 0、更新 0；服务中心 新增 0、更新 0；岗位 新增 0、更新 0；人员 新增 0、更新 0" in again.stdout
     assert svc_sync_count("org_history", {"tenant": "ziyang", "actor": "ziyang:cli"}) == 0
     assert svc_sync_count("staff", {"tenant": "ziyang"}) == 69
+
+
+def test_a_county_or_province_code_that_would_break_stored_keys_is_refused_and_nothing_is_created(cli, svc_sync_count):
+    for args in (("create-admin", "--tenant", "han:yin"), ("create-admin", "--tenant", "han yin"),
+                 ("create-province", "--code", "shaan:xi", "--name", "陕西省")):
+        refused = cli(*args, "--password-env", "PW", PW=hanyin.PASSWORD)
+        assert refused.returncode == 2, refused.stdout
+        assert "代码只能包含英文字母、数字和下划线" in refused.stderr
+    assert svc_sync_count("tenants", {}) == 0 and svc_sync_count("staff", {}) == 0
