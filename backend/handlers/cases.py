@@ -67,6 +67,18 @@ class CaseHandler(APIHandler):
         self.send_json(await case_views.staff_view(self.svc, me["tenant"], number, me))
 
 
+class CaseNoticesHandler(APIHandler):
+    """The notices sent to the applicant of one case, for staff who may read the case."""
+
+    ops = {"get": Op("办件通知记录（工作人员）", TAGS, staff(*CASE_READERS, scope="case"),
+                     answers={200: "每条通知的渠道、接收方（脱敏）、状态、尝试次数与失败原因（按事件顺序）"},
+                     errors=(404,))}
+
+    async def get(self, number: str) -> None:
+        me = self.principal
+        self.send_json(await case_views.notices(self.svc, me["tenant"], number, me))
+
+
 class ProgressHandler(APIHandler):
     """Progress lookup: the signed-in applicant, or anyone holding the receipt's query code."""
 
@@ -152,6 +164,7 @@ def default_handlers() -> list:
         (r"/api/v1/cases", CasesHandler),
         (rf"/api/v1/cases/{NUMBER}", CaseHandler),
         (rf"/api/v1/cases/{NUMBER}/progress", ProgressHandler),
+        (rf"/api/v1/cases/{NUMBER}/notifications", CaseNoticesHandler),
         (rf"/api/v1/cases/{NUMBER}/claim", ClaimHandler),
         (r"/api/v1/my/cases", MyCasesHandler),
         (r"/api/v1/queues/tasks", TaskQueueHandler),

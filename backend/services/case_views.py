@@ -11,7 +11,7 @@ from backend.domain.items import DELIVERY_METHODS, KINDS
 from backend.domain.numbering import case_id, display_query_code, normalize_query_code
 from backend.domain.roles import ROLE_LABELS
 from backend.json_text import JsonText, with_field
-from backend.services import audit, casework, progress_cache, tenant_config, vault
+from backend.services import audit, casework, notifications, progress_cache, tenant_config, vault
 from backend.services.context import Services
 from backend.store import snapshots, work
 
@@ -132,6 +132,15 @@ async def fee_view(svc: Services, case: Case, with_amounts: bool) -> dict | None
     if with_amounts and case.refund_due_fen:
         view.update(refund_due_fen=case.refund_due_fen, refunded=case.refunded_at is not None)
     return view
+
+
+async def notices(svc: Services, tenant: str, number: str, principal: dict) -> dict:
+    """The notices sent to the applicant of a case (办件通知记录), for staff who may read the case:
+    each with its channel, masked recipient, status, attempts and the reason of a failure."""
+    case, doc = await casework.load(svc, tenant, number)
+    read_scope(principal, case, doc)
+    rows = await notifications.case_notifications(svc, tenant, number, known=True)
+    return {"number": number, "notices": rows}
 
 
 def read_scope(principal: dict, case: Case, doc: dict) -> str:

@@ -264,14 +264,16 @@ def _document(qid: str, case: Case, event: Event, key: str, to: tuple[str, str],
             "fallback_phone": case.app.applicant_phone if to[0] == "wechat" else ""}
 
 
-async def case_notifications(svc: Services, tenant: str, number: str) -> list[dict]:
-    """Every notice of one case for the staff console, pending and finished, in event order."""
-    case_doc = await svc.db.cases.find_one({"_id": case_id(tenant, number)}, {"version": 1})
-    if not case_doc:
+async def case_notifications(svc: Services, tenant: str, number: str, known: bool = False) -> list[dict]:
+    """Every notice of one case for the staff console, pending and finished, in event order.
+
+    ``known``: the caller has just read the case (no need to check that it exists).
+    """
+    if not known and not await svc.db.cases.find_one({"_id": case_id(tenant, number)}, {"_id": 1}):
         raise NotFound("未找到该办件", code="case_not_found")
     pending = await queued_for(svc, tenant, number)
-    ids = [notice_id(tenant, number, seq) for seq in range(1, case_doc["version"] + 1)]
-    finished = await svc.db[LOG].find({"_id": {"$in": ids}}).to_list(None)
+    # every notice of the case is named tenant:number:..., its events' and its rating invitations' alike
+    finished = await svc.db[LOG].find({"_id": work.prefix_range(f"{tenant}:{number}:")}).to_list(None)
     phones = await vault.reveal(svc, tenant, [d["to"] for d in pending + finished if d["channel"] == "sms"])
     rows = [_staff_view(doc, "retrying" if doc["attempts"] else "pending", phones) for doc in pending]
     rows += [_staff_view(doc, doc["status"], phones) for doc in finished]

@@ -202,3 +202,29 @@ async def test_the_case_lookup_opens_a_case_by_number_and_shows_progress_with_th
     await page.fill("#lookup input[name=code]", "")
     await page.click("#lookup button[type=submit]")
     await page.wait_for_selector(f"[data-testid=case-number]:text('{case['number']}')")
+
+
+async def test_the_case_page_shows_each_notice_to_the_applicant_and_why_a_text_message_failed(page, console_server, output_dir):
+    await wait_for_sample(page, console_server)
+    await sign_in(page, console_server, "clerk_a")
+    case = await submit_via_api(page, console_server, {"item_code": BUSINESS, "applicant": APPLICANT, "accept": True})
+    await page.goto(f"{console_server.base_url}/console/cases/{case['number']}")
+    accepted = page.locator("#case-notices tr[data-template=accepted]")
+    await accepted.wait_for()
+    assert "短信" in await accepted.text_content() and "138****1234" in await accepted.text_content()
+    # this server has no SMS account: the worker (every ~10 s) gives the text up and the page says why
+    for _ in range(40):
+        if await accepted.get_attribute("data-status") == "failed":
+            break
+        await page.wait_for_timeout(1000)
+        await page.reload()
+        await accepted.wait_for()
+    assert await accepted.locator("[data-testid=notice-status]").text_content() == "发送失败"
+    reason = await accepted.locator("[data-testid=notice-error]").text_content()
+    assert "短信通道未配置" in reason and "请电话告知申请人" in reason
+    await page.screenshot(path=str(output_dir / "console-case-notices.png"), full_page=True)
+
+    await sign_in(page, console_server, "haoping_clerk")  # another centre's window reads only the public progress
+    await page.goto(f"{console_server.base_url}/console/cases/{case['number']}")
+    await page.wait_for_selector("#case-actions:has-text('仅显示公开进度')")
+    assert await page.locator("#case-notices-card").is_hidden()

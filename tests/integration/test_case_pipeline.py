@@ -2,7 +2,7 @@
 
 import pytest
 
-from backend.services import notifications, vault
+from backend.services import notifications, notify_worker, vault
 from tests.conftest import ApiClient
 
 APPLICANT = {"name": "张三丰", "id_number": "610924199001011233", "phone": "13800001234"}
@@ -235,6 +235,36 @@ async def test_the_citizen_is_told_by_sms_when_a_walk_in_case_is_accepted_and_de
     assert {(n["channel"], n["to"], n["event_type"]) for n in queued} >= {
         ("sms", phone, "CaseAccepted"), ("sms", phone, "CaseApproved")}
     assert await vault.reveal_one(svc, "ziyang", phone) == APPLICANT["phone"]
+
+
+async def test_staff_who_may_read_a_case_see_its_notices_and_why_a_text_message_failed(api, seeded, svc, settings):
+    clerk, approver = await staff(api, "clerk_a"), await staff(api, "scjgj_a")
+    number = (await walk_in(api, clerk, ITEMS["promised"]))["number"]
+    await approver.post(f"/api/v1/cases/{number}/approve", {})
+
+    def rows(answer):
+        assert answer.status == 200, answer.error
+        return [(n["template_label"], n["channel_label"], n["to"], n["status_label"], n["attempts"], n["last_error"])
+                for n in answer.json["notices"]]
+    sent = ["受理通知", "评价邀请", "办理结果通知"]  # in event order: accepted (with its rating invitation), approved
+    waiting = [(label, "短信", "138****1234", "待发送", 0, "") for label in sent]
+    assert rows(await clerk.get(f"/api/v1/cases/{number}/notifications")) == waiting
+    assert rows(await (await staff(api, "supervisor")).get(f"/api/v1/cases/{number}/notifications")) == waiting
+
+    senders = notify_worker.Senders.from_settings(settings)  # this county has set up no SMS account
+    try:
+        assert (await notify_worker.deliver_due(svc, senders, svc.now()))["failed"] == 3
+    finally:
+        senders.close()
+    failed = "短信通道未配置（ALIYUN_ACCESS_KEY_ID）"
+    assert rows(await approver.get(f"/api/v1/cases/{number}/notifications")) == [
+        (label, "短信", "138****1234", "发送失败", 1, failed) for label in sent]
+
+    other_centre = await (await staff(api, "haoping_clerk")).get(f"/api/v1/cases/{number}/notifications")
+    assert other_centre.status == 403 and other_centre.error["code"] == "case_out_of_scope"
+    assert (await api.as_anonymous().get(f"/api/v1/cases/{number}/notifications")).status == 401
+    unknown = await clerk.get("/api/v1/cases/610924-20261123-99999/notifications")
+    assert unknown.status == 404 and unknown.error["message"]
 
 
 async def test_when_the_a_holder_is_away_open_and_new_tasks_go_to_b_and_the_handover_is_recorded(api, seeded):

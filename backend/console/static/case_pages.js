@@ -71,6 +71,31 @@ window.S365CasePages = (() => {
     }).join('');
   }
 
+  /** One notice: when it happened (sent, failed, or the next try of a waiting one) and what to say about it. */
+  function noticeWhen(n) {
+    if (n.status === 'sent') return `发送于 ${time(n.sent_at)}`;
+    if (n.status === 'failed') return `失败于 ${time(n.failed_at)}`;
+    return n.next_attempt_at ? `${n.attempts ? '下次重试' : '计划发送'} ${time(n.next_attempt_at)}` : time(n.created_at);
+  }
+  function noticesHtml(list) {
+    return list.map(n => `<tr data-status="${esc(n.status)}" data-template="${esc(n.template)}"><td>${esc(n.event_seq)}</td>
+      <td class="nowrap">${esc(n.template_label)}</td><td class="nowrap">${esc(n.channel_label)}</td><td class="nowrap">${esc(n.to)}</td>
+      <td><span class="tag notice-${esc(n.status)}" data-testid="notice-status">${esc(n.status_label)}</span></td>
+      <td>${esc(n.attempts)}</td><td class="nowrap">${noticeWhen(n)}</td>
+      <td data-testid="notice-error">${n.last_error ? esc(n.last_error) : ''}${n.status === 'failed' ? '<div class="muted">请电话告知申请人</div>' : ''}</td></tr>`).join('')
+      || '<tr><td colspan="8" class="muted">暂无通知（申请人未留手机号或未关注小程序时不发送）</td></tr>';
+  }
+  async function showNotices(number) {
+    const card = document.getElementById('case-notices-card');
+    try {
+      const data = await api('GET', caseUrl(number, '/notifications'));
+      document.querySelector('#case-notices tbody').innerHTML = noticesHtml(data.notices);
+      card.hidden = false;
+    } catch (err) {
+      card.hidden = true;  // roles that may not read the case see no notices either
+    }
+  }
+
   // ---- the case page --------------------------------------------------------------------------
   async function detail() {
     const root = document.getElementById('case-page');
@@ -86,6 +111,7 @@ window.S365CasePages = (() => {
       document.querySelector('#case-timeline tbody').innerHTML = timelineHtml(v, dir);
       renderActions(document.getElementById('case-actions'), v, me, show);
       root.hidden = false;
+      if (v.version !== undefined) showNotices(number).catch(fail);  // the staff view: its notices too, after every step
     }
     try {
       show(await api('GET', caseUrl(number)));
