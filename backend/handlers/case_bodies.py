@@ -51,6 +51,10 @@ class ClaimBody(Body):
     query_code: str = Field(title="查询码", min_length=1, max_length=20)
 
 
+class NoticeBody(Body):
+    notice: str = Field(title="通知编号（通知记录中的 id）", min_length=1, max_length=200)
+
+
 class NoBody(Body):
     """No fields."""
 

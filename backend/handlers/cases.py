@@ -79,6 +79,18 @@ class CaseNoticesHandler(APIHandler):
         self.send_json(await case_views.notices(self.svc, me["tenant"], number, me))
 
 
+class ResendNoticeHandler(APIHandler):
+    """Send again a notice to the applicant that failed for good (e.g. once the county has set up SMS)."""
+
+    ops = {"post": Op("重新发送失败的通知", TAGS, staff("window_clerk", "dept_approver", "centre_manager", "info_officer",
+                                                   "operator", scope="case"),
+                      bodies.NoticeBody, {200: "办件的通知记录（该通知已重新排队发送）"}, (404, 409))}
+
+    async def post(self, number: str) -> None:
+        me = self.principal
+        self.send_json(await case_views.resend_notice(self.svc, me["tenant"], number, me, self.payload.notice))
+
+
 class ProgressHandler(APIHandler):
     """Progress lookup: the signed-in applicant, or anyone holding the receipt's query code."""
 
@@ -165,6 +177,7 @@ def default_handlers() -> list:
         (rf"/api/v1/cases/{NUMBER}", CaseHandler),
         (rf"/api/v1/cases/{NUMBER}/progress", ProgressHandler),
         (rf"/api/v1/cases/{NUMBER}/notifications", CaseNoticesHandler),
+        (rf"/api/v1/cases/{NUMBER}/notifications/resend", ResendNoticeHandler),
         (rf"/api/v1/cases/{NUMBER}/claim", ClaimHandler),
         (r"/api/v1/my/cases", MyCasesHandler),
         (r"/api/v1/queues/tasks", TaskQueueHandler),

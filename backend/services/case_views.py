@@ -143,6 +143,15 @@ async def notices(svc: Services, tenant: str, number: str, principal: dict) -> d
     return {"number": number, "notices": rows}
 
 
+async def resend_notice(svc: Services, tenant: str, number: str, principal: dict, notice: str) -> dict:
+    """Send again a notice that failed for good (recorded in the audit trail); the case's notices after it."""
+    case, doc = await casework.load(svc, tenant, number)
+    read_scope(principal, case, doc)
+    await notifications.resend(svc, tenant, number, notice)
+    await audit.record(svc, tenant, principal["id"], "case.notice_resent", {"number": number, "notice": notice})
+    return {"number": number, "notices": await notifications.case_notifications(svc, tenant, number, known=True)}
+
+
 def read_scope(principal: dict, case: Case, doc: dict) -> str:
     """How much of a case this staff member may read: ``contact`` (the full phone, to reach the
     applicant: the window of the case's centre, its departments' approvers, the information officer

@@ -34,7 +34,7 @@ from datetime import timedelta
 
 from backend.domain.case_model import Case, Kind
 from backend.domain.clock import to_shanghai
-from backend.domain.errors import NotFound
+from backend.domain.errors import Conflict, NotFound
 from backend.domain.identity import mask_phone
 from backend.domain.numbering import case_id
 from backend.domain.progress_labels import state_label
@@ -131,6 +131,37 @@ async def file_now(svc: Services, doc: dict) -> bool:
     key, entry = due_entry(doc)
     await work.insert_once(svc.db, {"_id": key, **entry})
     return True
+
+
+NOTICE_NOT_FOUND = "未找到该通知"
+
+
+async def resend(svc: Services, tenant: str, number: str, notice: str) -> dict:
+    """Queue again a notice of case ``number`` that failed for good (the county has since set up
+    SMS, or staff want one more try): a new round of attempts, numbered on from the last one so the
+    claims of the earlier round never stand in its way. The failed log entry stays until the new
+    round finishes and replaces it. Returns the queued notice; Conflict when it is already queued
+    (someone resent it a moment ago) or was sent."""
+    if not notice.startswith(f"{tenant}:{number}:"):
+        raise NotFound(NOTICE_NOT_FOUND, code="notice_not_found")
+    if await queued(svc, [notice]):
+        raise Conflict("该通知正在发送，请稍后刷新查看结果", code="notice_queued")
+    logged = await svc.db[LOG].find_one({"_id": notice})
+    if logged is None:
+        raise NotFound(NOTICE_NOT_FOUND, code="notice_not_found")
+    if logged["status"] != "failed":
+        raise Conflict("该通知已发送成功，无需重新发送", code="notice_already_sent")
+    now = svc.now()
+    doc = {k: v for k, v in logged.items() if k not in ("status", "finished_at", "sent_at", "failed_at")}
+    doc.update(next_attempt_at=now, claimed_until=None, last_error="", resent_after=logged["attempts"], resent_at=now)
+    if not await file_now(svc, doc):
+        raise Conflict("该通知正在发送，请稍后刷新查看结果", code="notice_queued")
+    return doc
+
+
+def round_attempts(doc: dict) -> int:
+    """The attempts of a notice's current round (a resent notice starts a new one)."""
+    return doc["attempts"] - doc.get("resent_after", 0)
 
 
 def short(text: str, limit: int = SHORT) -> str:
@@ -272,10 +303,13 @@ async def case_notifications(svc: Services, tenant: str, number: str, known: boo
     if not known and not await svc.db.cases.find_one({"_id": case_id(tenant, number)}, {"_id": 1}):
         raise NotFound("未找到该办件", code="case_not_found")
     pending = await queued_for(svc, tenant, number)
-    # every notice of the case is named tenant:number:..., its events' and its rating invitations' alike
-    finished = await svc.db[LOG].find({"_id": work.prefix_range(f"{tenant}:{number}:")}).to_list(None)
+    # every notice of the case is named tenant:number:..., its events' and its rating invitations' alike;
+    # a resent notice is shown as queued until its new round replaces the failed entry
+    waiting = {doc["_id"] for doc in pending}
+    finished = [doc for doc in await svc.db[LOG].find({"_id": work.prefix_range(f"{tenant}:{number}:")}).to_list(None)
+                if doc["_id"] not in waiting]
     phones = await vault.reveal(svc, tenant, [d["to"] for d in pending + finished if d["channel"] == "sms"])
-    rows = [_staff_view(doc, "retrying" if doc["attempts"] else "pending", phones) for doc in pending]
+    rows = [_staff_view(doc, "retrying" if round_attempts(doc) else "pending", phones) for doc in pending]
     rows += [_staff_view(doc, doc["status"], phones) for doc in finished]
     return sorted(rows, key=lambda row: row["event_seq"])
 
@@ -291,5 +325,6 @@ def _staff_view(doc: dict, status: str, phones: dict[str, str]) -> dict:
         "params": doc["params"], "created_at": doc["created_at"],
         "next_attempt_at": doc.get("next_attempt_at") if status in ("pending", "retrying") else None,
         "sent_at": doc.get("sent_at"), "failed_at": doc.get("failed_at"), "last_error": doc.get("last_error", ""),
+        "resent_at": doc.get("resent_at"),
     }
 

@@ -179,6 +179,9 @@ async def _fail_unsendable(svc: Services, senders, docs: list[dict], now: dateti
     entries = [_log_entry({**doc, "attempts": doc["attempts"] + 1}, now, "failed", senders.channel_off(doc["channel"]))
                for doc in docs]
     await batch.insert_new(svc.db, LOG, entries)  # one already logged (an earlier run stopped here) stays
+    for entry in entries:
+        if "resent_after" in entry:  # the failed entry of the round before the resend is replaced
+            await _replace_earlier_round(svc, entry)
     await svc.db.work.delete_many({"_id": {"$in": [key for doc in docs for key in _work_keys(doc)]}})
     claims = [f"{doc['_id']}#{attempt}" for doc in docs for attempt in range(1, doc["attempts"] + 1)]
     if claims:
@@ -317,24 +320,32 @@ async def _switch_to_sms(svc: Services, doc: dict, now: datetime, error: str) ->
 
 
 async def _after_failure(svc: Services, doc: dict, now: datetime, retryable: bool, error: str) -> str:
-    if not retryable or doc["attempts"] >= MAX_ATTEMPTS:
+    tries = notifications.round_attempts(doc)
+    if not retryable or tries >= MAX_ATTEMPTS:
         log.warning("notice %s failed for good after %s attempt(s): %s", doc["_id"], doc["attempts"], error)
         await _finish(svc, doc, now, "failed", error)
         return "failed"
-    wait = BACKOFF[min(doc["attempts"], len(BACKOFF)) - 1]
+    wait = BACKOFF[min(tries, len(BACKOFF)) - 1]
     await _move_due(svc, doc, {"next_attempt_at": now + wait, "claimed_until": None, "last_error": error})
     return "retrying"
 
 
 async def _finish(svc: Services, doc: dict, now: datetime, status: str, error: str) -> None:
     """Log first, then leave the queue, then drop the claims (a re-run of any step is harmless)."""
+    entry = _log_entry(doc, now, status, error)
     try:
-        await svc.db[LOG].insert_one(_log_entry(doc, now, status, error))
-    except DuplicateKeyError:
-        pass  # logged by an earlier run that stopped before leaving the queue
+        await svc.db[LOG].insert_one(entry)
+    except DuplicateKeyError:  # logged by an earlier run that stopped before leaving the queue,
+        await _replace_earlier_round(svc, entry)  # or the failed entry of the round before a resend
     await svc.db.work.delete_many({"_id": {"$in": _work_keys(doc)}})
     for attempt in range(1, doc["attempts"] + 1):
         await svc.db[CLAIMS].delete_one({"_id": f"{doc['_id']}#{attempt}"})
+
+
+async def _replace_earlier_round(svc: Services, entry: dict) -> None:
+    """Put ``entry`` in the log in place of the entry of an earlier round of the same notice (fewer
+    attempts); an entry of the same round (a re-run of the finish) stays as it is."""
+    await svc.db[LOG].replace_one({"_id": entry["_id"], "attempts": {"$lt": entry["attempts"]}}, entry)
 
 
 def _work_keys(doc: dict) -> list[str]:

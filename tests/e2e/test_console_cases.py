@@ -223,6 +223,10 @@ async def test_the_case_page_shows_each_notice_to_the_applicant_and_why_a_text_m
     reason = await accepted.locator("[data-testid=notice-error]").text_content()
     assert "短信通道未配置" in reason and "请电话告知申请人" in reason
     await page.screenshot(path=str(output_dir / "console-case-notices.png"), full_page=True)
+    await accepted.locator("button:text-is('重新发送')").click()  # e.g. once the county has set up its SMS account
+    await page.wait_for_selector("#flash.ok:has-text('已重新排队发送')")
+    assert await accepted.get_attribute("data-status") == "pending"
+    assert "重新发送" in await accepted.text_content()
 
     await sign_in(page, console_server, "haoping_clerk")  # another centre's window reads only the public progress
     await page.goto(f"{console_server.base_url}/console/cases/{case['number']}")

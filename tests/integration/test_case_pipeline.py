@@ -260,6 +260,18 @@ async def test_staff_who_may_read_a_case_see_its_notices_and_why_a_text_message_
     assert rows(await approver.get(f"/api/v1/cases/{number}/notifications")) == [
         (label, "短信", "138****1234", "发送失败", 1, failed) for label in sent]
 
+    accepted = (await clerk.get(f"/api/v1/cases/{number}/notifications")).json["notices"][0]["id"]
+    supervisor = await (await staff(api, "supervisor")).post(f"/api/v1/cases/{number}/notifications/resend",
+                                                             {"notice": accepted})
+    assert supervisor.status == 403  # supervision watches; it does not send
+    assert (await clerk.post(f"/api/v1/cases/{number}/notifications/resend", {})).status == 422
+    resent = await clerk.post(f"/api/v1/cases/{number}/notifications/resend", {"notice": accepted})
+    assert rows(resent)[0] == ("受理通知", "短信", "138****1234", "待发送", 1, "")
+    again = await approver.post(f"/api/v1/cases/{number}/notifications/resend", {"notice": accepted})
+    assert again.status == 409 and again.error["message"] == "该通知正在发送，请稍后刷新查看结果"
+    [trail] = await svc.db.audit_log.find({"action": "case.notice_resent"}).to_list(None)
+    assert trail["actor"] == "ziyang:clerk_a" and trail["data"] == {"number": number, "notice": accepted}
+
     other_centre = await (await staff(api, "haoping_clerk")).get(f"/api/v1/cases/{number}/notifications")
     assert other_centre.status == 403 and other_centre.error["code"] == "case_out_of_scope"
     assert (await api.as_anonymous().get(f"/api/v1/cases/{number}/notifications")).status == 401

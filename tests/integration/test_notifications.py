@@ -8,6 +8,7 @@ import pytest
 
 from backend.domain import cases as c
 from backend.domain.cases import Actor, Application
+from backend.domain.errors import Conflict, NotFound
 from backend.ops import migration_0009, migrations
 from backend.services import notifications as notices
 from backend.services import notify_worker, vault
@@ -279,6 +280,48 @@ async def test_a_message_that_keeps_failing_is_given_up_after_six_tries(svc, clo
     [row] = await notices.case_notifications(svc, "ziyang", case.number)
     assert (row["status"], row["status_label"], row["attempts"]) == ("failed", "发送失败", 6)
     assert await queued(svc) == [] and fake_aliyun.sent_sms == []
+
+
+async def test_a_text_given_up_after_six_tries_can_be_resent_and_gets_six_more(svc, clock, senders, fake_aliyun):
+    case = await accepted(svc, clock, 11, channel="window")
+    fake_aliyun.sms.fail_next(*["isv.BUSINESS_LIMIT_CONTROL"] * 7)
+    for _ in range(6):
+        await deliver_due(svc, senders, clock())
+        clock.advance(hours=3)
+    [failed] = await notices.case_notifications(svc, "ziyang", case.number)
+    assert (failed["status"], failed["attempts"]) == ("failed", 6)
+
+    await notices.resend(svc, "ziyang", case.number, failed["id"])
+    [waiting] = await notices.case_notifications(svc, "ziyang", case.number)
+    assert (waiting["status_label"], waiting["attempts"], waiting["resent_at"]) == ("待发送", 6, clock())
+    with pytest.raises(Conflict) as twice:  # a second click (or a colleague's) while it waits
+        await notices.resend(svc, "ziyang", case.number, failed["id"])
+    assert twice.value.code == "notice_queued"
+
+    assert await deliver_due(svc, senders, clock()) == {"sent": 0, "retrying": 1, "failed": 0, "skipped": 0}
+    clock.advance(minutes=2)  # the new round waits as a first retry does, not as a seventh
+    assert (await deliver_due(svc, senders, clock()))["sent"] == 1
+    [sent] = await notices.case_notifications(svc, "ziyang", case.number)
+    assert (sent["status"], sent["attempts"], sent["last_error"]) == ("sent", 8, "")
+    assert [s.phone_numbers for s in fake_aliyun.sent_sms] == [(PHONE,)]
+    assert await svc.db.notification_log.count_documents({}) == 1 and await queued(svc) == []
+    with pytest.raises(Conflict) as done:
+        await notices.resend(svc, "ziyang", case.number, failed["id"])
+    assert done.value.code == "notice_already_sent"
+
+
+async def test_a_notice_can_be_resent_only_through_its_own_case(svc, clock, settings):
+    case, other = await accepted(svc, clock, 12, channel="window"), await accepted(svc, clock, 13, channel="window")
+    off = Senders.from_settings(replace(settings, aliyun_access_key_id="", aliyun_access_key_secret=""))
+    try:
+        assert (await deliver_due(svc, off, clock()))["failed"] == 2
+    finally:
+        off.close()
+    [notice] = await notices.case_notifications(svc, "ziyang", other.number)
+    for number, name in ((case.number, notice["id"]), (other.number, notice["id"] + "0"), (other.number, "x")):
+        with pytest.raises(NotFound):
+            await notices.resend(svc, "ziyang", number, name)
+    assert await queued(svc) == []
 
 
 async def test_a_refusal_that_retrying_cannot_fix_is_logged_as_failed_at_once(svc, clock, senders, fake_aliyun):

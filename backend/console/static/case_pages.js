@@ -77,23 +77,40 @@ window.S365CasePages = (() => {
     if (n.status === 'failed') return `失败于 ${time(n.failed_at)}`;
     return n.next_attempt_at ? `${n.attempts ? '下次重试' : '计划发送'} ${time(n.next_attempt_at)}` : time(n.created_at);
   }
-  function noticesHtml(list) {
+  const RESENDERS = ['window_clerk', 'dept_approver', 'centre_manager', 'info_officer', 'operator', 'admin'];
+  function noticesHtml(list, canResend) {
     return list.map(n => `<tr data-status="${esc(n.status)}" data-template="${esc(n.template)}"><td>${esc(n.event_seq)}</td>
       <td class="nowrap">${esc(n.template_label)}</td><td class="nowrap">${esc(n.channel_label)}</td><td class="nowrap">${esc(n.to)}</td>
       <td><span class="tag notice-${esc(n.status)}" data-testid="notice-status">${esc(n.status_label)}</span></td>
-      <td>${esc(n.attempts)}</td><td class="nowrap">${noticeWhen(n)}</td>
-      <td data-testid="notice-error">${n.last_error ? esc(n.last_error) : ''}${n.status === 'failed' ? '<div class="muted">请电话告知申请人</div>' : ''}</td></tr>`).join('')
+      <td>${esc(n.attempts)}</td><td class="nowrap">${noticeWhen(n)}${n.resent_at ? `<div class="muted">${time(n.resent_at)} 重新发送</div>` : ''}</td>
+      <td data-testid="notice-error">${n.last_error ? esc(n.last_error) : ''}${n.status === 'failed' ? '<div class="muted">请电话告知申请人</div>' : ''}
+        ${n.status === 'failed' && canResend ? `<button type="button" data-resend="${esc(n.id)}">重新发送</button>` : ''}</td></tr>`).join('')
       || '<tr><td colspan="8" class="muted">暂无通知（申请人未留手机号或未关注小程序时不发送）</td></tr>';
   }
-  async function showNotices(number) {
+  async function showNotices(number, me) {
     const card = document.getElementById('case-notices-card');
+    const body = document.querySelector('#case-notices tbody');
+    const canResend = me.roles.some(r => RESENDERS.includes(r));
+    const render = data => { body.innerHTML = noticesHtml(data.notices, canResend); };
     try {
-      const data = await api('GET', caseUrl(number, '/notifications'));
-      document.querySelector('#case-notices tbody').innerHTML = noticesHtml(data.notices);
+      render(await api('GET', caseUrl(number, '/notifications')));
       card.hidden = false;
     } catch (err) {
       card.hidden = true;  // roles that may not read the case see no notices either
+      return;
     }
+    body.onclick = async event => {
+      const button = event.target.closest('button[data-resend]');
+      if (!button) return;
+      button.disabled = true;
+      try {
+        render(await api('POST', caseUrl(number, '/notifications/resend'), { notice: button.dataset.resend }));
+        flash('已重新排队发送，稍后刷新页面查看结果', 'ok');
+      } catch (err) {
+        button.disabled = false;
+        fail(err);
+      }
+    };
   }
 
   // ---- the case page --------------------------------------------------------------------------
@@ -111,7 +128,7 @@ window.S365CasePages = (() => {
       document.querySelector('#case-timeline tbody').innerHTML = timelineHtml(v, dir);
       renderActions(document.getElementById('case-actions'), v, me, show);
       root.hidden = false;
-      if (v.version !== undefined) showNotices(number).catch(fail);  // the staff view: its notices too, after every step
+      if (v.version !== undefined) showNotices(number, me).catch(fail);  // the staff view: its notices too, after every step
     }
     try {
       show(await api('GET', caseUrl(number)));
