@@ -75,7 +75,7 @@ window.S365CasePages = (() => {
   function noticeWhen(n) {
     if (n.status === 'sent') return `发送于 ${time(n.sent_at)}`;
     if (n.status === 'failed') return `失败于 ${time(n.failed_at)}`;
-    return n.next_attempt_at ? `${n.attempts ? '下次重试' : '计划发送'} ${time(n.next_attempt_at)}` : time(n.created_at);
+    return n.next_attempt_at ? `${n.status === 'retrying' ? '下次重试' : '计划发送'} ${time(n.next_attempt_at)}` : time(n.created_at);
   }
   const RESENDERS = ['window_clerk', 'dept_approver', 'centre_manager', 'info_officer', 'operator', 'admin'];
   function noticesHtml(list, canResend) {
