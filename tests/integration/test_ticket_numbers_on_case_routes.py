@@ -20,7 +20,8 @@ async def test_every_case_route_given_a_ticket_number_answers_404(api, seeded, s
               "decide-at-window": {"approve": True}, "pause": {"kind": "hearing", "reason": "听证"},
               "record-reply": {"approved": True, "reference": "陕政批〔2026〕1号"}, "refuse": {"reason": "不符合"},
               "reject": {"reason": "不符合"}, "withdraw": {"reason": "不办了"},
-              "ratings": {"stage": "finished", "level": 5}, "appeal": {"reason": "整改没有落实"}}
+              "ratings": {"stage": "finished", "level": 5}, "appeal": {"reason": "整改没有落实"},
+              "resend": {"notice": f"ziyang:{ticket}:2"}}
     answers = []
     for method, path, op in operations(api.app):
         if not path.startswith("/api/v1/cases/{number}"):
