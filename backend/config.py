@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from backend import key_formats
+from backend.domain.numbering import is_tenant_code
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
@@ -275,8 +276,8 @@ def _check(settings: Settings) -> list[str]:
         problems.append("MINIPROGRAM_URL_LINK: 应以 https:// 开头 / must start with https://")
     if settings.miniprogram_page.startswith("/") or "?" in settings.miniprogram_page:
         problems.append("MINIPROGRAM_PAGE: 页面路径不以 / 开头且不带参数 / a page path without a leading / or a query")
-    if not settings.default_tenant.isidentifier():
-        problems.append("SUNSHINE_DEFAULT_TENANT: 只能包含字母、数字和下划线 / letters, digits and _ only")
+    if not is_tenant_code(settings.default_tenant):
+        problems.append("SUNSHINE_DEFAULT_TENANT: 只能包含英文字母、数字和下划线 / letters, digits and _ only")
     problems += _key_problems(settings)
     return problems
 

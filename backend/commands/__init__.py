@@ -11,14 +11,15 @@ import asyncio
 import importlib
 
 from backend.config import Settings
+from backend.domain.numbering import is_tenant_code
 from backend.services.context import Services
 from backend.store.connection import open_store
 from backend.store.indexes import ensure_indexes
 
+
 def tenant_code(text: str) -> str:
-    """An argparse type: a county or province code. Every stored key begins ``{code}:``, so the code
-    is letters, digits and ``_`` (as ``SUNSHINE_DEFAULT_TENANT``), never a ``:`` or a space."""
-    if not text.isidentifier() or not text.isascii():
+    """An argparse type: a county or province code (``numbering.is_tenant_code``)."""
+    if not is_tenant_code(text):
         raise argparse.ArgumentTypeError(f"代码只能包含英文字母、数字和下划线，且不以数字开头：{text!r}")
     return text
 

@@ -79,6 +79,12 @@ def counter_id(tenant: str, day: date) -> str:
     return f"case-seq:{tenant}:{day:%Y%m%d}"
 
 
+def is_tenant_code(text: str) -> bool:
+    """A county or province code: ASCII letters, digits and ``_``, not starting with a digit. Every
+    stored key begins ``{code}:``, so a ``:`` or a space would break them."""
+    return text.isascii() and text.isidentifier()
+
+
 def case_id(tenant: str, number: str) -> str:
     """``_id`` of a case document."""
     return f"{tenant}:{number}"

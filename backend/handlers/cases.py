@@ -82,8 +82,7 @@ class CaseNoticesHandler(APIHandler):
 class ResendNoticeHandler(APIHandler):
     """Send again a notice to the applicant that failed for good (e.g. once the county has set up SMS)."""
 
-    ops = {"post": Op("重新发送失败的通知", TAGS, staff("window_clerk", "dept_approver", "centre_manager", "info_officer",
-                                                   "operator", scope="case"),
+    ops = {"post": Op("重新发送失败的通知", TAGS, staff(*case_views.NOTICE_SENDERS, scope="case"),
                       bodies.NoticeBody, {200: "办件的通知记录（该通知已重新排队发送）"}, (404, 409))}
 
     async def post(self, number: str) -> None:

@@ -134,13 +134,17 @@ async def fee_view(svc: Services, case: Case, with_amounts: bool) -> dict | None
     return view
 
 
+NOTICE_SENDERS = ("window_clerk", "dept_approver", "centre_manager", "info_officer", "operator")  # may resend
+
+
 async def notices(svc: Services, tenant: str, number: str, principal: dict) -> dict:
     """The notices sent to the applicant of a case (办件通知记录), for staff who may read the case:
     each with its channel, masked recipient, status, attempts and the reason of a failure."""
     case, doc = await casework.load(svc, tenant, number)
     read_scope(principal, case, doc)
     rows = await notifications.case_notifications(svc, tenant, number, known=True)
-    return {"number": number, "notices": rows}
+    may_resend = bool(set(principal.get("roles", [])) & {*NOTICE_SENDERS, "admin"})
+    return {"number": number, "notices": rows, "can_resend": may_resend}
 
 
 async def resend_notice(svc: Services, tenant: str, number: str, principal: dict, notice: str) -> dict:
@@ -149,7 +153,8 @@ async def resend_notice(svc: Services, tenant: str, number: str, principal: dict
     read_scope(principal, case, doc)
     await notifications.resend(svc, tenant, number, notice)
     await audit.record(svc, tenant, principal["id"], "case.notice_resent", {"number": number, "notice": notice})
-    return {"number": number, "notices": await notifications.case_notifications(svc, tenant, number, known=True)}
+    return {"number": number, "notices": await notifications.case_notifications(svc, tenant, number, known=True),
+            "can_resend": True}
 
 
 def read_scope(principal: dict, case: Case, doc: dict) -> str:

@@ -249,7 +249,8 @@ async def test_staff_who_may_read_a_case_see_its_notices_and_why_a_text_message_
     sent = ["受理通知", "评价邀请", "办理结果通知"]  # in event order: accepted (with its rating invitation), approved
     waiting = [(label, "短信", "138****1234", "待发送", 0, "") for label in sent]
     assert rows(await clerk.get(f"/api/v1/cases/{number}/notifications")) == waiting
-    assert rows(await (await staff(api, "supervisor")).get(f"/api/v1/cases/{number}/notifications")) == waiting
+    watched = await (await staff(api, "supervisor")).get(f"/api/v1/cases/{number}/notifications")
+    assert rows(watched) == waiting and watched.json["can_resend"] is False  # the page offers no resend button
 
     senders = notify_worker.Senders.from_settings(settings)  # this county has set up no SMS account
     try:
@@ -266,7 +267,7 @@ async def test_staff_who_may_read_a_case_see_its_notices_and_why_a_text_message_
     assert supervisor.status == 403  # supervision watches; it does not send
     assert (await clerk.post(f"/api/v1/cases/{number}/notifications/resend", {})).status == 422
     resent = await clerk.post(f"/api/v1/cases/{number}/notifications/resend", {"notice": accepted})
-    assert rows(resent)[0] == ("受理通知", "短信", "138****1234", "待发送", 1, "")
+    assert rows(resent)[0] == ("受理通知", "短信", "138****1234", "待发送", 1, "") and resent.json["can_resend"]
     again = await approver.post(f"/api/v1/cases/{number}/notifications/resend", {"notice": accepted})
     assert again.status == 409 and again.error["message"] == "该通知正在发送，请稍后刷新查看结果"
     [trail] = await svc.db.audit_log.find({"action": "case.notice_resent"}).to_list(None)

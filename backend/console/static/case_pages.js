@@ -77,7 +77,6 @@ window.S365CasePages = (() => {
     if (n.status === 'failed') return `失败于 ${time(n.failed_at)}`;
     return n.next_attempt_at ? `${n.status === 'retrying' ? '下次重试' : '计划发送'} ${time(n.next_attempt_at)}` : time(n.created_at);
   }
-  const RESENDERS = ['window_clerk', 'dept_approver', 'centre_manager', 'info_officer', 'operator', 'admin'];
   function noticesHtml(list, canResend) {
     return list.map(n => `<tr data-status="${esc(n.status)}" data-template="${esc(n.template)}"><td>${esc(n.event_seq)}</td>
       <td class="nowrap">${esc(n.template_label)}</td><td class="nowrap">${esc(n.channel_label)}</td><td class="nowrap">${esc(n.to)}</td>
@@ -87,11 +86,10 @@ window.S365CasePages = (() => {
         ${n.status === 'failed' && canResend ? `<button type="button" data-resend="${esc(n.id)}">重新发送</button>` : ''}</td></tr>`).join('')
       || '<tr><td colspan="8" class="muted">暂无通知（申请人未留手机号或未关注小程序时不发送）</td></tr>';
   }
-  async function showNotices(number, me) {
+  async function showNotices(number) {
     const card = document.getElementById('case-notices-card');
     const body = document.querySelector('#case-notices tbody');
-    const canResend = me.roles.some(r => RESENDERS.includes(r));
-    const render = data => { body.innerHTML = noticesHtml(data.notices, canResend); };
+    const render = data => { body.innerHTML = noticesHtml(data.notices, data.can_resend); };
     try {
       render(await api('GET', caseUrl(number, '/notifications')));
       card.hidden = false;
@@ -128,7 +126,7 @@ window.S365CasePages = (() => {
       document.querySelector('#case-timeline tbody').innerHTML = timelineHtml(v, dir);
       renderActions(document.getElementById('case-actions'), v, me, show);
       root.hidden = false;
-      if (v.version !== undefined) showNotices(number, me).catch(fail);  // the staff view: its notices too, after every step
+      if (v.version !== undefined) showNotices(number).catch(fail);  // the staff view: its notices too, after every step
     }
     try {
       show(await api('GET', caseUrl(number)));
