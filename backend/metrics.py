@@ -29,8 +29,8 @@ REQUESTS = Counter("sunshine_http_requests", "HTTP requests answered, by route a
 REQUEST_SECONDS = Histogram("sunshine_http_request_duration_seconds", "Time to answer an HTTP request",
                             ["route", "method"], buckets=_LATENCY)
 STORE_COMMANDS = Counter("sunshine_store_commands", "Commands sent to the store, by command name", ["command"])
-PROGRESS_VIEWS = Counter("sunshine_progress_views", "Public progress lookups answered from memory (kept) or the store (read)",
-                         ["source"])
+PROGRESS_VIEWS = Counter("sunshine_progress_views", "Public progress lookups answered from memory (kept), from memory "
+                         "once the store confirmed it (renewed), or rendered from the store (read)", ["source"])
 STORE_SECONDS = Histogram("sunshine_store_command_duration_seconds", "Store command latency", ["command"],
                           buckets=_STORE_LATENCY)
 

@@ -203,25 +203,22 @@ async def _progress_for(svc: Services, tenant: str, number: str, principal: dict
                         loaded: tuple[Case, dict] | None = None) -> tuple[progress_cache.Entry, dict | None]:
     """The page's entry and fee, once the caller is allowed to see it.
 
-    One read: the snapshot as stored (a step whose writer died before rewriting the snapshot is
-    applied by the next step or staff view of the case; until then the page shows the case as it
+    At most one read: the snapshot as stored (a step whose writer died before rewriting the snapshot
+    is applied by the next step or staff view of the case; until then the page shows the case as it
     was before that step), or none when this server keeps the view (``progress_cache``).
     """
     cache, key = progress_cache.of(svc), case_id(tenant, number)
     entry = cache.get(key) if cache is not None and loaded is None else None
     if isinstance(entry, progress_cache.Written):  # kept by the step's writer: rendered once, here
-        doc = entry.document()
-        entry = await _progress_entry(svc, entry.stamp, case_from_document(doc), doc, until=entry.until)
+        stored = entry.as_read()
+        doc = snapshots.unpack(stored)
+        entry = await _progress_entry(svc, entry.stamp, case_from_document(doc), doc, until=entry.until,
+                                      fingerprint=snapshots.fingerprint(stored))
         cache.put(key, entry)
-    if entry is None:
-        stamp = cache.stamp(key) if cache is not None else 0  # before the read: a write after it moves it
-        try:
-            case, doc = loaded or await casework.load(svc, tenant, number, catch_up=False)
-        except NotFound:  # one answer whether the number exists or not: no guessing which numbers do
-            raise NotFound(PROGRESS_NOT_FOUND, code="case_not_found") from None
-        entry = await _progress_entry(svc, stamp, case, doc, kept=cache is not None)
-        if cache is not None:
-            cache.put(key, entry)
+    if entry is not None:
+        progress_cache.observe("kept")
+    else:
+        entry = await _read_entry(svc, cache, key, tenant, number, loaded)
     own = principal and principal.get("kind") == "citizen" and (
         principal["id"] == entry.applicant_openid
         or await svc.db.case_index.find_one({"_id": f"{tenant}:openid:{principal['id']}:{number}"}))
@@ -232,11 +229,40 @@ async def _progress_for(svc: Services, tenant: str, number: str, principal: dict
     return entry, fee
 
 
+async def _read_entry(svc: Services, cache: progress_cache.ProgressCache | None, key: str, tenant: str, number: str,
+                      loaded: tuple[Case, dict] | None) -> progress_cache.Entry:
+    """The entry from the stored snapshot (or ``loaded``, the case the caller has read): the one kept
+    past its time when the store still holds what it was rendered from, else rendered now."""
+    stamp = cache.stamp(key) if cache is not None else 0  # before the read: a write after it moves it
+    stored = fingerprint = None
+    if loaded is None:
+        past = cache.renewable(key) if cache is not None else None
+        stored = await snapshots.read_stored(svc.db.cases, key)
+        fingerprint = snapshots.fingerprint(stored)
+        if past is not None and past.stamp == stamp and past.fingerprint == fingerprint \
+                and past.org_token == (await tenant_config.tokens(svc, tenant))["org"]:
+            progress_cache.observe("renewed")
+            return cache.renew(key, past)
+    progress_cache.observe("read")
+    doc = snapshots.unpack(stored)
+    try:
+        case, doc = loaded or ((case_from_document(doc), doc) if doc else
+                               await casework.load(svc, tenant, number, catch_up=False))
+    except NotFound:  # one answer whether the number exists or not: no guessing which numbers do
+        raise NotFound(PROGRESS_NOT_FOUND, code="case_not_found") from None
+    entry = await _progress_entry(svc, stamp, case, doc, kept=cache is not None, fingerprint=fingerprint)
+    if cache is not None:
+        cache.put(key, entry)
+    return entry
+
+
 async def _progress_entry(svc: Services, stamp: int, case: Case, doc: dict, kept: bool = True,
-                          until: float | None = None):
+                          until: float | None = None, fingerprint: bytes | None = None):
     """What the progress page keeps of a snapshot (``kept`` False: for this request only)."""
+    org_token = (await tenant_config.tokens(svc, case.app.tenant))["org"]  # before the names are read
     fields = dict(query_code=case.app.query_code, applicant_openid=case.app.applicant_openid,
-                  view=await _public_view(svc, case, doc), fee_case=case if case.fee_slip else None)
+                  view=await _public_view(svc, case, doc), fee_case=case if case.fee_slip else None,
+                  fingerprint=fingerprint, org_token=org_token)
     return progress_cache.of(svc).entry(stamp, until=until, **fields) if kept else progress_cache.entry(stamp, **fields)
 
 

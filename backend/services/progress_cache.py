@@ -10,7 +10,11 @@ every snapshot write by any worker of this server moves it, so a step taken thro
 seen by the very next lookup) and for at most ``ttl`` seconds, which bounds what a writer outside
 the server can leave stale: an operator's repair command on the embedded store, or another host on a
 shared MongoDB (``SUNSHINE_PROGRESS_CACHE_SECONDS``; ``auto`` is 30 s on the embedded store and 5 s
-with ``MONGODB_URI``; 0 turns the cache off). At most ``SIZE`` views are kept (about 5 KB each),
+with ``MONGODB_URI``; 0 turns the cache off). After that time the next lookup reads the snapshot
+again; when its fingerprint (``snapshots.fingerprint``) and the county's organisation (whose
+department names the view shows) are what the entry was rendered from, the entry is kept for
+another ``ttl`` (``renewed``) instead of being unpacked, replayed and rendered again, so a case
+looked up now and then costs one store read and no rendering. At most ``SIZE`` views are kept (about 5 KB each),
 the least recently read leaving first. Views are kept as the JSON text the API sends, one string
 each: a lookup sends it without encoding it again (only its fee is added), and thousands of views
 do not add hundreds of thousands of small objects for the garbage collector to walk.
@@ -26,7 +30,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from backend.json_text import JsonText, to_json
 from backend.services.context import Services
@@ -35,7 +39,7 @@ from backend.store.change_stamps import StampedCache
 
 SIZE = 8192
 _KEY = "progress_cache"
-observers: list = []  # ``observer("kept" | "read")`` per lookup: /metrics counts them (backend/metrics.py)
+observers: list = []  # ``observer("kept" | "renewed" | "read")`` per lookup: /metrics counts them (backend/metrics.py)
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,8 @@ class Entry:
     applicant_openid: str
     body: JsonText  # the public view without "fee", as the API writes it
     fee_case: object | None  # the case, when it has a fee slip (the fee is read on every request)
+    fingerprint: bytes | None = None  # of the stored snapshot it was rendered from (None: not read)
+    org_token: str | None = None  # the county organisation's token when it was rendered
 
     @property
     def view(self) -> dict:
@@ -60,8 +66,9 @@ class Written:
     until: float
     stored: bytes
 
-    def document(self) -> dict:
-        return snapshots.from_stored_form(self.stored)
+    def as_read(self) -> dict:
+        """The snapshot as a read from the store would return it (packed)."""
+        return snapshots.as_read(self.stored)
 
 
 class ProgressCache(StampedCache):
@@ -71,19 +78,27 @@ class ProgressCache(StampedCache):
     def __init__(self, stamps, ttl: float, size: int = SIZE) -> None:
         super().__init__(stamps, ttl, size)
 
-    def get(self, case_key: str) -> Entry | Written | None:
-        found = super().get(case_key)
-        _observe("kept" if found is not None else "read")
-        return found
-
     def put(self, case_key: str, entry: Entry | Written) -> None:
         super().put(case_key, entry.stamp, entry, entry.until)
+
+    def renewable(self, case_key: str) -> Entry | None:
+        """The rendered view kept past its time under a stamp that has stood still, to be renewed
+        (:meth:`renew`) if the store still holds the snapshot it was rendered from."""
+        found = self.past_time(case_key)
+        return found if isinstance(found, Entry) and found.fingerprint is not None else None
+
+    def renew(self, case_key: str, entry: Entry) -> Entry:
+        renewed = replace(entry, until=time.monotonic() + self.ttl)
+        self.put(case_key, renewed)
+        return renewed
 
     def entry(self, stamp: int, view: dict, until: float | None = None, **fields) -> Entry:
         return entry(stamp, view, until=time.monotonic() + self.ttl if until is None else until, **fields)
 
 
-def _observe(source: str) -> None:
+def observe(source: str) -> None:
+    """Count where a lookup's view came from: ``kept`` (memory), ``renewed`` (memory, after the store
+    confirmed it) or ``read`` (the store, rendered)."""
     for observer in observers:
         observer(source)
 

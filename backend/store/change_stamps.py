@@ -68,14 +68,27 @@ class StampedCache:
         return self.stamps.read(self._stamp_key(key))
 
     def get(self, key: str):
-        """The value kept under ``key`` while it is still trusted, else None (and it is let go)."""
+        """The value kept under ``key`` while it is still trusted, else None. A value whose stamp
+        moved is let go; one only past its time stays (:meth:`past_time`) until it is put again or
+        leaves as the least recently read."""
         kept = self._kept.get(key)
         if kept is None:
             return None
-        if kept[0] != self.stamp(key) or time.monotonic() >= kept[1]:
+        if kept[0] != self.stamp(key):
             del self._kept[key]
             return None
+        if time.monotonic() >= kept[1]:
+            return None
         self._kept.move_to_end(key)
+        return kept[2]
+
+    def past_time(self, key: str):
+        """The value kept under ``key`` past its time while its stamp has stood still, else None: no
+        write of this server touched it, and the reader may keep it again once it has checked with
+        the store that nothing else did."""
+        kept = self._kept.get(key)
+        if kept is None or kept[0] != self.stamp(key) or time.monotonic() < kept[1]:
+            return None
         return kept[2]
 
     def put(self, key: str, stamp: int, value, until: float | None = None) -> None:

@@ -27,6 +27,7 @@ they are.
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from datetime import timezone
 
@@ -69,19 +70,36 @@ def unpack(stored: dict | None) -> dict | None:
 
 
 def stored_form(packed: dict) -> bytes:
-    """The BSON of a document as :func:`pack` made it for the store: read back with
-    :func:`from_stored_form`, it is what a read from the store would return (times to the
-    millisecond, in UTC)."""
+    """The BSON of a document as :func:`pack` made it for the store: read back with :func:`as_read`,
+    it is what a read from the store would return (times to the millisecond, in UTC)."""
     return bson.encode(packed)
 
 
-def from_stored_form(data: bytes) -> dict:
-    return unpack(bson.decode(data, codec_options=_OPTIONS))
+def as_read(data: bytes) -> dict:
+    """The stored form as a read from the store returns it, still packed (:func:`unpack` it)."""
+    return bson.decode(data, codec_options=_OPTIONS)
 
 
 async def read(collection, doc_id: str) -> dict | None:
     """One snapshot by ``_id``, unpacked (read together with concurrent reads: ``batch.read_by_id``)."""
-    return unpack(await batch.read_by_id(collection.database, collection.name, doc_id))
+    return unpack(await read_stored(collection, doc_id))
+
+
+async def read_stored(collection, doc_id: str) -> dict | None:
+    """One snapshot by ``_id`` as stored (packed; :func:`unpack` it), read as :func:`read` reads it."""
+    return await batch.read_by_id(collection.database, collection.name, doc_id)
+
+
+def fingerprint(stored: dict | None) -> bytes | None:
+    """A short fingerprint of a snapshot as stored (every key beside the packed value, and the packed
+    bytes): two reads with the same fingerprint read the same snapshot, so what was built from the
+    first still holds, without unpacking the second. None for a snapshot stored unpacked."""
+    if stored is None or PACKED not in stored:
+        return None
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr(sorted((k, v) for k, v in stored.items() if k != PACKED)).encode())
+    digest.update(bytes(stored[PACKED]))
+    return digest.digest()
 
 
 async def read_many(collection, ids: list[str]) -> dict[str, dict]:

@@ -118,3 +118,36 @@ async def test_the_view_kept_by_the_writer_is_the_view_read_from_the_store(cache
     read = await public.get(f"/api/v1/cases/{number}/progress?code={code}")
     assert sources == ["kept", "read"]
     assert kept.json == read.json
+
+
+async def test_a_view_past_its_time_is_sent_again_while_the_store_holds_what_it_was_made_from(api, seeded, svc, sources,
+                                                                                              store_commands):
+    """After the time limit a lookup reads the snapshot again; unchanged, the kept view is renewed
+    (same answer, no rendering); changed from outside, or with a department renamed, it is rendered anew."""
+    progress_cache.install(api.app.settings["services"].extras, ChangeStamps(), ttl=0.3)
+    number, code = await _walk_in(api)
+    public, page = api.as_anonymous(), f"/api/v1/cases/{number}/progress?code={code}"
+    sources.clear()
+    first = await public.get(page)
+    await public.get(page)  # a second lookup renders nothing new, so it is read from the store once below
+    await asyncio.sleep(0.35)
+    again = await public.get(page)
+    assert sources == ["kept", "kept", "renewed"]
+    assert again.json == first.json and 1 <= store_commands(again) <= 2  # the snapshot (and the county's heads)
+    assert (await public.get(page)).json == first.json and sources[-1] == "kept"  # renewed for another time limit
+
+    await edit_snapshot(svc.db.cases, f"ziyang:{number}",
+                        lambda doc: doc.update(due_at=datetime(2030, 1, 1, 8, tzinfo=timezone.utc)))
+    await asyncio.sleep(0.35)
+    assert (await public.get(page)).json["due_at"].startswith("2030-01-01") and sources[-1] == "read"
+
+    admin = await staff(api, "admin")
+    assert (await admin.put("/api/v1/org/departments/scjgj", {"name": "紫阳县市场监管局（新）"})).status == 200
+    await asyncio.sleep(0.35)
+    renamed = await public.get(page)
+    assert sources[-1] == "read"
+    assert any("紫阳县市场监管局（新）" in event["label"] for event in renamed.json["timeline"]), renamed.json["timeline"]
+    await asyncio.sleep(0.35)
+    wrong_code = next(c for c in iter(new_query_code, None) if c != code.replace("-", ""))
+    wrong = await public.get(f"/api/v1/cases/{number}/progress?code={wrong_code}")  # the check runs on a renewed view too
+    assert wrong.status == 404 and sources[-1] == "renewed"
