@@ -181,8 +181,9 @@ async def run_for_each_tenant(svc, name: str, round_for: Callable[[str], Callabl
                     running[tenant] = asyncio.create_task(run_under_lease(
                         svc, f"{name}:{tenant}", holder, round_for(tenant), interval_s=interval_s,
                         ttl_s=interval_s * 4, stop_event=stop_event))
-            try:
-                await asyncio.wait_for(stop_event.wait(), timeout=min(60.0, interval_s * 2))
+            try:  # none yet (the sample county still loading, a new install): look again soon
+                await asyncio.wait_for(stop_event.wait(), timeout=min(60.0, interval_s * 2) if running else
+                                       min(2.0, interval_s))
             except asyncio.TimeoutError:
                 pass
     finally:
