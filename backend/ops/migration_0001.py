@@ -75,8 +75,8 @@ async def _move_touched_heads(svc: Services) -> None:
     """Heads journalled for the next checkpoint: into ``work`` first, then out of ``trail_touched``."""
     async for doc in svc.db[TOUCHED].find({}):
         changes = work.Changes()
-        changes.put(journal.entry_key(doc["tenant"], doc["number"], f"{doc['seq']:06d}"), {
+        changes.put(journal.entry_key(doc["tenant"], doc["number"], f"{doc['seq']:06d}"), journal.stored_entry({
             "tenant": doc["tenant"], "number": doc["number"], "seq": doc["seq"], "hash": doc["hash"],
-            "at": doc.get("at") or svc.now()})
+            "at": doc.get("at") or svc.now()}))
         await work.apply(svc.db, changes)
         await svc.db[TOUCHED].delete_one({"_id": doc["_id"]})

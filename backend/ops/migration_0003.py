@@ -52,7 +52,7 @@ async def _named_heads(svc: Services, tenant: str) -> set[str]:
         named |= {h["hash"] for h in doc.get("heads", [])}
     state = await svc.db[journal.STATE].find_one({"_id": tenant}) or {}
     named |= {h["hash"] for h in (state.get("heads") or {}).values()}
-    named |= {e["hash"] for e in await work.read_prefix(svc.db, journal.prefix(tenant)) if e.get("hash")}
+    named |= {e["hash"] for e in await journal.entries(svc.db, journal.prefix(tenant)) if e.get("hash")}
     return named
 
 

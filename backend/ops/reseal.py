@@ -122,9 +122,10 @@ async def _rewrite_snapshot(svc: Services, tenant: str, number: str, kind: str, 
 async def _rename_journal_heads(svc: Services, tenant: str, number: str, renamed: dict) -> None:
     """Heads waiting for the next checkpoint (journal entries and the folded state) name the new chain."""
     changes = work.Changes()
-    for entry in await work.read_prefix(svc.db, journal.entry_key(tenant, number, "")):
+    for entry in await journal.entries(svc.db, journal.entry_key(tenant, number, "")):
         if entry.get("hash") in renamed and renamed[entry["hash"]] != entry["hash"]:
-            changes.put(entry["_id"], {**{k: v for k, v in entry.items() if k != "_id"}, "hash": renamed[entry["hash"]]})
+            fields = {k: v for k, v in entry.items() if k != "_id"}
+            changes.put(entry["_id"], journal.stored_entry({**fields, "hash": renamed[entry["hash"]]}))
     await work.apply(svc.db, changes)
     state = await svc.db[journal.STATE].find_one({"_id": tenant}, {f"heads.{number}": 1})
     held = ((state or {}).get("heads") or {}).get(number)

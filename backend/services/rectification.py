@@ -248,4 +248,5 @@ async def close_cards(svc: Services, tenant: str, number: str, stage: str) -> No
     for card in found:
         counts[f"{card['kind']}:{card['level']}"] = counts.get(f"{card['kind']}:{card['level']}", 0) - 1
     await work.insert_once(svc.db, {"_id": journal.entry_key(tenant, number, f"rectify-closed-{now.timestamp():.6f}"),
-                                    "tenant": tenant, "number": number, "seq": 0, "at": now, "cards": counts})
+                                    **journal.stored_entry({"tenant": tenant, "number": number, "seq": 0, "at": now,
+                                                            "cards": counts})})

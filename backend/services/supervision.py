@@ -224,10 +224,10 @@ async def on_step(svc: Services, effects) -> None:
         counted = contribution(entry).to_doc()
     effects.snapshot["counted"] = counted
     if case.events:
-        (effects.work.put if effects.repair else effects.work.add)(journal.entry_key(tenant, case.number, f"{case.version:06d}"), {
+        (effects.work.put if effects.repair else effects.work.add)(journal.entry_key(tenant, case.number, f"{case.version:06d}"), journal.stored_entry({
             "tenant": tenant, "number": case.number, "seq": case.version, "hash": case.head_hash,
             "at": effects.now, "before": (effects.before_doc or {}).get("counted"), "after": counted,
-            "finished": finished})
+            "finished": finished}))
     scopes = _cards_to_close(effects)
     if scopes:
         effects.later.append(lambda: close_cards(svc, tenant, case.number, scopes))
@@ -418,5 +418,6 @@ async def close_cards(svc: Services, tenant: str, number: str, scopes: list[str]
     for card in found:
         closed[f"{card['kind']}:{card['level']}"] = closed.get(f"{card['kind']}:{card['level']}", 0) - 1
     await work.insert_once(svc.db, {"_id": journal.entry_key(tenant, number, f"cards-closed-{now.timestamp():.6f}"),
-                                    "tenant": tenant, "number": number, "seq": 0, "at": now, "cards": closed})
+                                    **journal.stored_entry({"tenant": tenant, "number": number, "seq": 0, "at": now,
+                                                            "cards": closed})})
 

@@ -212,8 +212,8 @@ async def raise_card(svc: Services, ctx: SweepContext, case: Case, spec: CardSpe
     await supervision.file_by_day(svc, supervision.CARD_DAYS, stored, "raised_at")
     if new:  # counted once: the journal entry is keyed by the card
         await work.insert_once(svc.db, {"_id": journal.entry_key(ctx.tenant, case.number, f"card-{spec.scope}-{spec.level}"),
-                                        "tenant": ctx.tenant, "number": case.number, "seq": 0, "at": now,
-                                        "cards": {f"{spec.kind}:{spec.level}": 1}})
+                                        **journal.stored_entry({"tenant": ctx.tenant, "number": case.number, "seq": 0,
+                                                                "at": now, "cards": {f"{spec.kind}:{spec.level}": 1}})})
         await supervision.mirror_cards(svc.db, [card])
     if spec.level == "red":  # also after a duplicate: a killed sweep may have stopped between the two inserts
         await violations.open_candidate(svc, card, responsible_levels(ctx, case, card))

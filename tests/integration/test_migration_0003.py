@@ -11,7 +11,7 @@ from backend.domain import trail
 from backend.ops import migration_0003, migrations, reseal
 from backend.services import journal, trail_check, vault
 from backend.services.notify_worker import Senders, deliver_due
-from backend.store import schema, snapshots, work
+from backend.store import schema, snapshots
 from hotline.domain import call_events
 from hotline.services import cti
 from tests.integration.busy_store import fill
@@ -61,9 +61,10 @@ async def _checkpoints_and_journal_as_before(svc, renamed: dict[str, str]) -> No
                  "heads": [{"number": k, "hash": v} for k, v in sorted(heads.items())]}
         await svc.db.trail_checkpoints.replace_one({"_id": point["_id"]}, fresh)
         prev = fresh["hash"]
-    for entry in await work.read_prefix(svc.db, journal.prefix(TENANT)):
+    for entry in await journal.entries(svc.db, journal.prefix(TENANT)):
         if entry.get("hash"):
-            await svc.db.work.update_one({"_id": entry["_id"]}, {"$set": {"hash": renamed[entry["hash"]]}})
+            fields = {k: v for k, v in entry.items() if k != "_id"}
+            await svc.db.work.replace_one({"_id": entry["_id"]}, journal.stored_entry({**fields, "hash": renamed[entry["hash"]]}))
     state = await svc.db[journal.STATE].find_one({"_id": TENANT}) or {"heads": {}}
     heads = {n: {**h, "hash": renamed.get(h["hash"], h["hash"])} for n, h in state["heads"].items()}
     await svc.db[journal.STATE].update_one({"_id": TENANT}, {"$set": {"heads": heads}}, upsert=True)

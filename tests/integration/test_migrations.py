@@ -22,7 +22,7 @@ OLD_KINDS = {"task": "task_queue", "intake": "intake_queue", "open": "open_cases
 
 async def to_previous_shape(svc) -> set[str]:
     """Rewrite the working sets the way the code before decision 0005 kept them; the work ids they had."""
-    docs = await svc.db[work.WORK].find({}).to_list(None)
+    docs = [snapshots.unpack(d) for d in await svc.db[work.WORK].find({}).to_list(None)]  # journal entries are packed
     filed: dict[str, list] = {}
     for doc in docs:
         tenant, kind, rest = doc["_id"].split(":", 2)
