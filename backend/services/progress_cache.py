@@ -14,8 +14,8 @@ with ``MONGODB_URI``; 0 turns the cache off). After that time the next lookup re
 again; when its fingerprint (``snapshots.fingerprint``) and the county's organisation (whose
 department names the view shows) are what the entry was rendered from, the entry is kept for
 another ``ttl`` (``renewed``) instead of being unpacked, replayed and rendered again, so a case
-looked up now and then costs one store read and no rendering. At most ``SIZE`` views are kept (about 5 KB each),
-the least recently read leaving first. Views are kept as the JSON text the API sends, one string
+looked up now and then costs one store read and no rendering. At most ``SIZE`` views are kept
+(about 5 KB each), the least recently read leaving first. Views are kept as the JSON text the API sends, one string
 each: a lookup sends it without encoding it again (only its fee is added), and thousands of views
 do not add hundreds of thousands of small objects for the garbage collector to walk.
 
