@@ -23,7 +23,7 @@ import time
 import zlib
 from collections import OrderedDict
 
-SLOTS = 1 << 16
+SLOTS = 1 << 20  # 8 MB shared, paged in as touched; 8,000 writes move under 1% of the slots
 _STAMP = struct.Struct("<Q")
 
 
