@@ -10,7 +10,10 @@ Prints, all measured in this one run on a fresh embedded FerretDB (our build) wi
    clients; and at 50 clients from a second server that keeps no views (every lookup reads the
    store: the cost of a lookup the first time, or after its case changed);
 3. all of these again after loading 300,000 finished cases of history (``bench/history.py``), over
-   the same cases: each figure divided by its own value before the history;
+   the same cases: each figure divided by its own value before the history; the raw store's own
+   figures likewise, since the shared machine's speed drifts between rounds minutes apart (raw
+   ``insert_one`` has run from 0.6 to 1.4 times its first round's rate in the second); and each
+   API ratio of 1. and 2. divided by its value before, which such drift does not move;
 4. intake with ``serve --processes 2`` divided by intake with one process, both started afresh
    on the store with its history and warmed for a few seconds first.
 
@@ -187,6 +190,12 @@ def report(before: dict, after: dict, one: Result, two: Result, history_size: in
     print("with history / without (target: within 1.5x, i.e. rate ratio >= 0.67):")
     for key in ("intake", "lookup50", "lookup200", "stored50"):
         print(f"  {key:<10} rate {ratio(after[key].rate, before[key].rate):>7}   p99 x{ratio(after[key].percentile(99), before[key].percentile(99))}")
+    print("the raw store itself, with history / without (the machine's drift between rounds shows here too):")
+    for key in ("insert", "find50", "find200"):
+        print(f"  {key:<10} rate {ratio(after[key].rate, before[key].rate):>7}   p99 x{ratio(after[key].percentile(99), before[key].percentile(99))}")
+    print("API against the raw store, with history / without (each side measured in turns, as above):")
+    for key, raw in (("intake", "insert"), ("lookup50", "find50"), ("lookup200", "find200")):
+        print(f"  {key:<10} {ratio(after[key].rate / after[raw].rate, before[key].rate / before[raw].rate):>7}")
     print(f"serve --processes 2 / 1, intake: {ratio(two.rate, one.rate)}  ({two.rate:,.1f}/s vs {one.rate:,.1f}/s)")
 
 
