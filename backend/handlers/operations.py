@@ -161,7 +161,11 @@ def _field_name(model: type[BaseModel], loc: tuple) -> str:
             names.append(f"第 {part + 1} 项")
             continue
         info = getattr(current, "model_fields", {}).get(part) if current else None
-        names.append((info.title if info and info.title else str(part)))
+        name = info.title if info and info.title else str(part)
+        if names and name.startswith(names[-1]):  # 申请人 + 申请人姓名 reads 申请人姓名, not 申请人的申请人姓名
+            names[-1] = name
+        else:
+            names.append(name)
         annotation = info.annotation if info else None
         current = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
     return "的".join(names) or "请求内容"

@@ -6,7 +6,7 @@ strings while the server wanted objects, ``decide-at-window`` needed ``approve``
 the document made ``slot`` required. A client generated from the document failed.
 """
 
-from tests.integration.test_case_pipeline import staff, walk_in
+from tests.integration.test_case_pipeline import code_of, staff, walk_in
 from tests.integration.test_security_matrix import NOT_WALKED, _fill, _resources, _writes
 from backend.security_matrix import operations, principal_of
 
@@ -65,3 +65,12 @@ async def test_a_client_that_follows_the_document_gets_through(api, seeded):
     assert resubmitted.json["state"] == "submitted"
     wrong_slot = await manager.post("/api/v1/posts/d-scjgj/back", {"slot": "Z"})
     assert wrong_slot.status == 422 and "A 岗或 B 岗" in wrong_slot.error["message"]
+
+
+async def test_a_wrong_nested_field_is_named_as_a_clerk_would_say_it(api, seeded):
+    clerk = await staff(api, "clerk_a")
+    item = await code_of(api, "个体工商户设立登记")
+    answer = await clerk.post("/api/v1/cases", {"item_code": item, "applicant": {"phone": "13800001234"}})
+    assert answer.status == 422
+    assert answer.error["message"] == "缺少“申请人姓名或名称”", answer.error
+    assert answer.json["error"]["details"]["fields"][0]["field"] == "applicant.name"
